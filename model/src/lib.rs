@@ -1,1 +1,3 @@
-//! placeholder
+//! The My Number Card / FIDO protocol as a stateright model (work in progress).
+
+pub mod policy;
