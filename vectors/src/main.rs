@@ -1,0 +1,3 @@
+//! `vectors`: the command-line front end (work in progress).
+
+fn main() {}

@@ -1,0 +1,311 @@
+//! WebAuthn byte formats shared by the generator and the verifier.
+//!
+//! - Authenticator data, WebAuthn L3 §6.1: `rpIdHash` (32) || `flags` (1) || `signCount` (4, big
+//!   endian) || attested credential data (§6.5.2: `aaguid` (16) || `credentialIdLength` (2) ||
+//!   `credentialId` || `credentialPublicKey` as a COSE_Key) when the AT flag is set.
+//! - Flags, §6.1: UP bit 0, UV bit 2, BE bit 3, BS bit 4, AT bit 6, ED bit 7.
+//! - COSE keys (RFC 9052 §7, RFC 9053 §7.1.1 for EC2, RFC 8230 §4 for RSA), in the CTAP2
+//!   canonical CBOR order of their labels (`1, 3, -1, -2, -3`).
+//! - Attestation objects, §6.5.4: a CBOR map `{"fmt", "attStmt", "authData"}`; the formats used here
+//!   are "none" (§8.7) and "packed" self attestation (§8.2: `attStmt = {alg, sig}` without `x5c`).
+//! - `base64url` without padding (RFC 4648 §5), as `PublicKeyCredential.toJSON()` (§5.1) produces.
+
+use base64::Engine;
+use ciborium::Value;
+
+use crate::sig::Alg;
+
+/// User Present, §6.1 bit 0.
+pub const FLAG_UP: u8 = 0x01;
+/// User Verified, §6.1 bit 2.
+pub const FLAG_UV: u8 = 0x04;
+/// Backup Eligible, §6.1 bit 3.
+pub const FLAG_BE: u8 = 0x08;
+/// Backup State, §6.1 bit 4.
+pub const FLAG_BS: u8 = 0x10;
+/// Attested credential data included, §6.1 bit 6.
+pub const FLAG_AT: u8 = 0x40;
+/// Extension data included, §6.1 bit 7.
+pub const FLAG_ED: u8 = 0x80;
+/// Length of the fixed part of authenticator data (32 + 1 + 4), §6.1.
+pub const AUTH_DATA_MIN_LEN: usize = 37;
+/// Longest credential ID a relying party accepts, §7.1 ("at most 1023 bytes").
+pub const MAX_CREDENTIAL_ID_LEN: usize = 1023;
+
+/// COSE key labels and values (RFC 9052 §7.1, RFC 9053 §7.1, RFC 8230 §4).
+pub mod cose {
+    /// `kty` label.
+    pub const KTY: i64 = 1;
+    /// `alg` label.
+    pub const ALG: i64 = 3;
+    /// EC2 `crv` / RSA `n` label.
+    pub const CRV_OR_N: i64 = -1;
+    /// EC2 `x` / RSA `e` label.
+    pub const X_OR_E: i64 = -2;
+    /// EC2 `y` label.
+    pub const Y: i64 = -3;
+    /// `kty` EC2.
+    pub const KTY_EC2: i64 = 2;
+    /// `kty` RSA.
+    pub const KTY_RSA: i64 = 3;
+    /// `crv` P-256.
+    pub const CRV_P256: i64 = 1;
+}
+
+/// base64url without padding: encode.
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// base64url without padding: strict decode (no padding, canonical trailing bits).
+pub fn unb64(s: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s)
+}
+
+/// Builds authenticator data.
+pub fn auth_data(
+    rp_id_hash: &[u8; 32],
+    flags: u8,
+    sign_count: u32,
+    attested: Option<(&[u8; 16], &[u8], &[u8])>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(AUTH_DATA_MIN_LEN + 256);
+    out.extend_from_slice(rp_id_hash);
+    out.push(flags);
+    out.extend_from_slice(&sign_count.to_be_bytes());
+    if let Some((aaguid, cred_id, cose_key)) = attested {
+        out.extend_from_slice(aaguid);
+        // Credential IDs are at most 1023 bytes (§7.1); the generator never exceeds u16.
+        let len = u16::try_from(cred_id.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(cred_id);
+        out.extend_from_slice(cose_key);
+    }
+    out
+}
+
+/// The fixed part of authenticator data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthDataHead<'a> {
+    /// SHA-256 of the RP ID.
+    pub rp_id_hash: &'a [u8],
+    /// Flags byte.
+    pub flags: u8,
+    /// Signature counter.
+    pub sign_count: u32,
+    /// Everything after the first 37 bytes.
+    pub rest: &'a [u8],
+}
+
+/// Splits authenticator data into its fixed part and the rest; `None` if shorter than 37 bytes.
+pub fn parse_auth_data(data: &[u8]) -> Option<AuthDataHead<'_>> {
+    let (rp_id_hash, tail) = data.split_at_checked(32)?;
+    let (&flags, tail) = tail.split_first()?;
+    let (count, rest) = tail.split_at_checked(4)?;
+    let sign_count = u32::from_be_bytes(count.try_into().ok()?);
+    Some(AuthDataHead {
+        rp_id_hash,
+        flags,
+        sign_count,
+        rest,
+    })
+}
+
+/// Attested credential data, §6.5.2.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttestedCredential<'a> {
+    /// Authenticator model identifier.
+    pub aaguid: &'a [u8],
+    /// Credential ID.
+    pub credential_id: &'a [u8],
+    /// The COSE_Key, decoded.
+    pub public_key: Value,
+    /// Bytes after the COSE key (extensions, if ED is set).
+    pub trailing: &'a [u8],
+}
+
+/// Parses attested credential data from the bytes after the fixed part of authenticator data.
+pub fn parse_attested(rest: &[u8]) -> Option<AttestedCredential<'_>> {
+    let (aaguid, tail) = rest.split_at_checked(16)?;
+    let (len, tail) = tail.split_at_checked(2)?;
+    let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+    let (credential_id, mut key_bytes) = tail.split_at_checked(len)?;
+    let public_key: Value = ciborium::de::from_reader(&mut key_bytes).ok()?;
+    Some(AttestedCredential {
+        aaguid,
+        credential_id,
+        public_key,
+        trailing: key_bytes,
+    })
+}
+
+/// Encodes a CBOR value.
+pub fn cbor(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail for the values built here (no floats, no custom types).
+    if ciborium::ser::into_writer(value, &mut out).is_err() {
+        out.clear();
+    }
+    out
+}
+
+fn int(i: i64) -> Value {
+    Value::Integer(i.into())
+}
+
+/// COSE_Key for a P-256 public key (`x`, `y` 32 bytes each).
+pub fn cose_ec2(x: &[u8], y: &[u8], alg: i64) -> Vec<u8> {
+    cbor(&Value::Map(vec![
+        (int(cose::KTY), int(cose::KTY_EC2)),
+        (int(cose::ALG), int(alg)),
+        (int(cose::CRV_OR_N), int(cose::CRV_P256)),
+        (int(cose::X_OR_E), Value::Bytes(x.to_vec())),
+        (int(cose::Y), Value::Bytes(y.to_vec())),
+    ]))
+}
+
+/// COSE_Key for an RSA public key (`n`, `e` big-endian without leading zeros).
+pub fn cose_rsa(n: &[u8], e: &[u8], alg: i64) -> Vec<u8> {
+    cbor(&Value::Map(vec![
+        (int(cose::KTY), int(cose::KTY_RSA)),
+        (int(cose::ALG), int(alg)),
+        (int(cose::CRV_OR_N), Value::Bytes(n.to_vec())),
+        (int(cose::X_OR_E), Value::Bytes(e.to_vec())),
+    ]))
+}
+
+/// A COSE key reduced to what the verifier needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CoseKey {
+    /// EC2 P-256 with its declared `alg`.
+    P256 {
+        /// Declared algorithm.
+        alg: i64,
+        /// x coordinate.
+        x: Vec<u8>,
+        /// y coordinate.
+        y: Vec<u8>,
+    },
+    /// RSA with its declared `alg`.
+    Rsa {
+        /// Declared algorithm.
+        alg: i64,
+        /// Modulus.
+        n: Vec<u8>,
+        /// Public exponent.
+        e: Vec<u8>,
+    },
+}
+
+/// Why a COSE key was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoseError {
+    /// Not a map, missing or mistyped labels.
+    Malformed,
+    /// A key type or curve other than EC2/P-256 and RSA.
+    UnsupportedKeyType,
+}
+
+fn lookup(map: &[(Value, Value)], label: i64) -> Option<&Value> {
+    map.iter()
+        .find(|(k, _)| matches!(k, Value::Integer(i) if i128::from(*i) == i128::from(label)))
+        .map(|(_, v)| v)
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Integer(i) => i64::try_from(i128::from(*i)).ok(),
+        _ => None,
+    }
+}
+
+fn as_bytes(v: &Value) -> Option<&[u8]> {
+    match v {
+        Value::Bytes(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// Reads a COSE_Key.
+pub fn parse_cose(value: &Value) -> Result<CoseKey, CoseError> {
+    let Value::Map(map) = value else {
+        return Err(CoseError::Malformed);
+    };
+    let kty = lookup(map, cose::KTY)
+        .and_then(as_i64)
+        .ok_or(CoseError::Malformed)?;
+    let alg = lookup(map, cose::ALG)
+        .and_then(as_i64)
+        .ok_or(CoseError::Malformed)?;
+    let field = |label| {
+        lookup(map, label)
+            .and_then(as_bytes)
+            .map(<[u8]>::to_vec)
+            .ok_or(CoseError::Malformed)
+    };
+    match kty {
+        cose::KTY_EC2 => {
+            let crv = lookup(map, cose::CRV_OR_N)
+                .and_then(as_i64)
+                .ok_or(CoseError::Malformed)?;
+            if crv != cose::CRV_P256 {
+                return Err(CoseError::UnsupportedKeyType);
+            }
+            Ok(CoseKey::P256 {
+                alg,
+                x: field(cose::X_OR_E)?,
+                y: field(cose::Y)?,
+            })
+        }
+        cose::KTY_RSA => Ok(CoseKey::Rsa {
+            alg,
+            n: field(cose::CRV_OR_N)?,
+            e: field(cose::X_OR_E)?,
+        }),
+        _ => Err(CoseError::UnsupportedKeyType),
+    }
+}
+
+impl CoseKey {
+    /// The declared COSE algorithm.
+    pub fn alg(&self) -> i64 {
+        match self {
+            CoseKey::P256 { alg, .. } | CoseKey::Rsa { alg, .. } => *alg,
+        }
+    }
+
+    /// The algorithm this key type can serve.
+    pub fn key_alg(&self) -> Alg {
+        match self {
+            CoseKey::P256 { .. } => Alg::Es256,
+            CoseKey::Rsa { .. } => Alg::Rs256,
+        }
+    }
+
+    /// The key as a DER SubjectPublicKeyInfo; `None` if the coordinates/modulus are unusable.
+    pub fn to_spki_der(&self) -> Option<Vec<u8>> {
+        use spki::EncodePublicKey;
+        match self {
+            CoseKey::P256 { x, y, .. } => {
+                if x.len() != 32 || y.len() != 32 {
+                    return None;
+                }
+                let mut point = Vec::with_capacity(65);
+                point.push(0x04);
+                point.extend_from_slice(x);
+                point.extend_from_slice(y);
+                let key = p256::PublicKey::from_sec1_bytes(&point).ok()?;
+                key.to_public_key_der().ok().map(|d| d.into_vec())
+            }
+            CoseKey::Rsa { n, e, .. } => {
+                let key = rsa::PublicKey::new_with_size_limits(
+                    rsa::BoxedUint::from_be_slice_vartime(n),
+                    rsa::BoxedUint::from_be_slice_vartime(e),
+                    crate::sig::RSA_MIN_BITS..=crate::sig::RSA_MAX_BITS,
+                )
+                .ok()?;
+                key.to_public_key_der().ok().map(|d| d.into_vec())
+            }
+        }
+    }
+}
