@@ -1,0 +1,664 @@
+//! The comparison report: `reports/bench.json` (a contract read by other tools, issue 6) and
+//! `reports/bench.md` (for people).
+//!
+//! The JSON has exactly this shape; OPS is verifications per second on one core (the median
+//! batch rate of [`crate::measure`]), RATIO a plain ratio, `null` where a figure is not available
+//! (no `openssl`, or no assertion verifier):
+//!
+//! ```json
+//! {"es256": {"p256": OPS, "ring": OPS, "aws-lc-rs": OPS, "openssl": OPS},
+//!  "rs256": {"rsa": OPS, "ring": OPS, "aws-lc-rs": OPS, "openssl": OPS},
+//!  "assertion_overhead": {"es256": RATIO, "rs256": RATIO},
+//!  "scaling_2_threads": RATIO, "machine": "..."}
+//! ```
+//!
+//! The backend figures use a pre-parsed public key ([`KeyForm::Parsed`]); the Markdown report
+//! also shows the from-SPKI figures, SHA-256, per-algorithm scaling and the load of the machine.
+
+use crate::fixtures::Alg;
+use crate::machine::Machine;
+use crate::measure::Rate;
+use crate::openssl::Speed;
+use crate::verify::{Backend, KeyForm};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+/// Target of issue 6: whole assertion check / bare signature check at most 1.05.
+pub const MAX_ASSERTION_OVERHEAD: f64 = 1.05;
+/// Target of issue 6: 2 threads give at least 1.9 times the throughput of 1.
+pub const MIN_SCALING_2_THREADS: f64 = 1.9;
+
+/// `es256` object of the JSON report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Es256Json {
+    /// RustCrypto `p256`.
+    pub p256: f64,
+    /// `ring`.
+    pub ring: f64,
+    /// `aws-lc-rs`.
+    #[serde(rename = "aws-lc-rs")]
+    pub aws_lc_rs: f64,
+    /// `openssl speed` (`null` if it could not be run).
+    pub openssl: Option<f64>,
+}
+
+/// `rs256` object of the JSON report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rs256Json {
+    /// RustCrypto `rsa`.
+    pub rsa: f64,
+    /// `ring`.
+    pub ring: f64,
+    /// `aws-lc-rs`.
+    #[serde(rename = "aws-lc-rs")]
+    pub aws_lc_rs: f64,
+    /// `openssl speed` (`null` if it could not be run).
+    pub openssl: Option<f64>,
+}
+
+/// `assertion_overhead` object of the JSON report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverheadJson {
+    /// Whole ES256 assertion check time / bare signature check time.
+    pub es256: Option<f64>,
+    /// Whole RS256 assertion check time / bare signature check time.
+    pub rs256: Option<f64>,
+}
+
+/// `reports/bench.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchJson {
+    /// ES256 verifications per second per backend.
+    pub es256: Es256Json,
+    /// RS256 verifications per second per backend.
+    pub rs256: Rs256Json,
+    /// Whole check / bare signature check, with the verifier's default backend.
+    pub assertion_overhead: OverheadJson,
+    /// 2-thread / 1-thread verification throughput (the lower of ES256 and RS256).
+    pub scaling_2_threads: Option<f64>,
+    /// The machine description.
+    pub machine: String,
+}
+
+/// One measured verification case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    /// Algorithm.
+    pub alg: Alg,
+    /// Backend.
+    pub backend: Backend,
+    /// Key form.
+    pub form: KeyForm,
+    /// Rate on one thread.
+    pub rate: Rate,
+}
+
+/// One measured SHA-256 case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShaResult {
+    /// Implementation name (`sha2`, `ring`, `aws-lc-rs`).
+    pub implementation: &'static str,
+    /// Input size in bytes.
+    pub size: usize,
+    /// Hashes per second on one thread.
+    pub rate: Rate,
+}
+
+/// Throughput of one verification case on 1 and on 2 threads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalingResult {
+    /// Algorithm.
+    pub alg: Alg,
+    /// Backend (pre-parsed key).
+    pub backend: Backend,
+    /// One thread.
+    pub one: Rate,
+    /// Two threads at once (sum of both).
+    pub two: Rate,
+}
+
+impl ScalingResult {
+    /// Two-thread / one-thread median rate.
+    pub fn ratio(&self) -> f64 {
+        self.two.median / self.one.median
+    }
+}
+
+/// The whole relying-party assertion check next to the bare signature check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertionResult {
+    /// Algorithm.
+    pub alg: Alg,
+    /// The verifier's default backend, by name.
+    pub backend: String,
+    /// Whole checks per second.
+    pub whole: Rate,
+    /// Bare signature checks per second, same backend, same pre-parsed key.
+    pub bare: Rate,
+}
+
+impl AssertionResult {
+    /// Time of a whole check / time of a bare signature check.
+    pub fn overhead(&self) -> f64 {
+        self.bare.median / self.whole.median
+    }
+}
+
+/// Everything one `bench-report` run measured.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The machine.
+    pub machine: Machine,
+    /// Load average when the run started.
+    pub load_before: Option<[f64; 3]>,
+    /// Load average when the run ended.
+    pub load_after: Option<[f64; 3]>,
+    /// Measuring time per case.
+    pub case_budget: Duration,
+    /// Verification cases.
+    pub cases: Vec<CaseResult>,
+    /// SHA-256 cases.
+    pub sha256: Vec<ShaResult>,
+    /// 1- and 2-thread throughput per algorithm.
+    pub scaling: Vec<ScalingResult>,
+    /// The `openssl speed` command line.
+    pub openssl_command: String,
+    /// Its figures, or why there are none.
+    pub openssl: Result<Speed, String>,
+    /// The assertion cases, or why there are none.
+    pub assertion: Result<Vec<AssertionResult>, String>,
+    /// Wall time of the whole run.
+    pub elapsed: Duration,
+}
+
+fn round_to(x: f64, decimals: i32) -> f64 {
+    let p = 10f64.powi(decimals);
+    (x * p).round() / p
+}
+
+impl Run {
+    /// The median rate of a case, 0 if it was not measured.
+    pub fn ops(&self, alg: Alg, backend: Backend, form: KeyForm) -> f64 {
+        self.cases
+            .iter()
+            .find(|c| c.alg == alg && c.backend == backend && c.form == form)
+            .map_or(0.0, |c| c.rate.median)
+    }
+
+    /// The fastest backend for `alg` with a pre-parsed key, and its rate.
+    pub fn fastest(&self, alg: Alg) -> Option<(Backend, f64)> {
+        Backend::ALL
+            .iter()
+            .map(|&b| (b, self.ops(alg, b, KeyForm::Parsed)))
+            .filter(|(_, r)| *r > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
+    fn openssl_ops(&self, alg: Alg) -> Option<f64> {
+        self.openssl.as_ref().ok().map(|s| match alg {
+            Alg::Es256 => s.ecdsa_p256_verify,
+            Alg::Rs256 => s.rsa2048_verify,
+        })
+    }
+
+    fn overhead(&self, alg: Alg) -> Option<f64> {
+        self.assertion
+            .as_ref()
+            .ok()?
+            .iter()
+            .find(|a| a.alg == alg)
+            .map(AssertionResult::overhead)
+    }
+
+    /// The lowest 2-thread / 1-thread ratio over the algorithms measured.
+    pub fn scaling_2_threads(&self) -> Option<f64> {
+        self.scaling
+            .iter()
+            .map(ScalingResult::ratio)
+            .min_by(f64::total_cmp)
+    }
+
+    /// The JSON report (ops rounded to 0.1/s, ratios to 4 decimals).
+    pub fn json(&self) -> BenchJson {
+        let ops = |alg, b| round_to(self.ops(alg, b, KeyForm::Parsed), 1);
+        let openssl = |alg| self.openssl_ops(alg).map(|x| round_to(x, 1));
+        BenchJson {
+            es256: Es256Json {
+                p256: ops(Alg::Es256, Backend::RustCrypto),
+                ring: ops(Alg::Es256, Backend::Ring),
+                aws_lc_rs: ops(Alg::Es256, Backend::AwsLc),
+                openssl: openssl(Alg::Es256),
+            },
+            rs256: Rs256Json {
+                rsa: ops(Alg::Rs256, Backend::RustCrypto),
+                ring: ops(Alg::Rs256, Backend::Ring),
+                aws_lc_rs: ops(Alg::Rs256, Backend::AwsLc),
+                openssl: openssl(Alg::Rs256),
+            },
+            assertion_overhead: OverheadJson {
+                es256: self.overhead(Alg::Es256).map(|x| round_to(x, 4)),
+                rs256: self.overhead(Alg::Rs256).map(|x| round_to(x, 4)),
+            },
+            scaling_2_threads: self.scaling_2_threads().map(|x| round_to(x, 4)),
+            machine: self.machine.to_string(),
+        }
+    }
+
+    /// The Markdown report.
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        // `write!` to a String cannot fail; its Result is ignored on purpose.
+        let _ = self.write_markdown(&mut md);
+        md
+    }
+
+    fn write_markdown(&self, md: &mut String) -> std::fmt::Result {
+        let load = |l: Option<[f64; 3]>| {
+            l.map_or("unknown".to_string(), |[a, b, c]| {
+                format!("{a:.2} / {b:.2} / {c:.2}")
+            })
+        };
+        writeln!(md, "# Verification benchmarks\n")?;
+        writeln!(
+            md,
+            "Written by `cargo run --release -p benches --bin bench-report` \
+             (see `benches/README.md`).\n"
+        )?;
+        writeln!(md, "- Machine: {}", self.machine)?;
+        writeln!(
+            md,
+            "- Load average (1 / 5 / 15 min) at start: {}; at end: {}",
+            load(self.load_before),
+            load(self.load_after)
+        )?;
+        writeln!(
+            md,
+            "- About {:.1} s of measurement per case; whole run {:.0} s",
+            self.case_budget.as_secs_f64(),
+            self.elapsed.as_secs_f64()
+        )?;
+        match &self.openssl {
+            Ok(s) => writeln!(
+                md,
+                "- `openssl {}` in the same run, OpenSSL {}",
+                self.openssl_command,
+                s.version.as_deref().unwrap_or("(version not printed)")
+            )?,
+            Err(e) => writeln!(
+                md,
+                "- `openssl {}`: no figure ({e}); the `openssl` fields are null",
+                self.openssl_command
+            )?,
+        }
+        writeln!(
+            md,
+            "\nAbsolute figures depend on the machine and on what else runs on it; ratios between \
+             backends measured in the same run depend on it much less.\n"
+        )?;
+
+        writeln!(md, "## Targets (issue 6)\n")?;
+        writeln!(md, "| Target | Measured | Met |\n|---|---|---|")?;
+        for alg in Alg::ALL {
+            match (self.fastest(alg), self.openssl_ops(alg)) {
+                (Some((b, ops)), Some(o)) => writeln!(
+                    md,
+                    "| {}: fastest backend >= `openssl speed` | {} {ops:.0}/s vs openssl {o:.0}/s = {:.2}x | {} |",
+                    alg.name().to_uppercase(),
+                    b.name(alg),
+                    ops / o,
+                    yes_no(ops >= o)
+                )?,
+                (Some((b, ops)), None) => writeln!(
+                    md,
+                    "| {}: fastest backend >= `openssl speed` | {} {ops:.0}/s, no openssl figure | n/a |",
+                    alg.name().to_uppercase(),
+                    b.name(alg)
+                )?,
+                (None, _) => {}
+            }
+        }
+        match &self.assertion {
+            Ok(list) => {
+                for a in list {
+                    writeln!(
+                        md,
+                        "| {}: whole assertion check <= {MAX_ASSERTION_OVERHEAD}x bare signature check | {:.4}x ({}) | {} |",
+                        a.alg.name().to_uppercase(),
+                        a.overhead(),
+                        a.backend,
+                        yes_no(a.overhead() <= MAX_ASSERTION_OVERHEAD)
+                    )?;
+                }
+            }
+            Err(e) => writeln!(
+                md,
+                "| whole assertion check <= {MAX_ASSERTION_OVERHEAD}x bare signature check | not measured: {e} | n/a |"
+            )?,
+        }
+        if let Some(s) = self.scaling_2_threads() {
+            writeln!(
+                md,
+                "| 2 threads >= {MIN_SCALING_2_THREADS}x 1 thread | {s:.3}x (lower of ES256, RS256) | {} |",
+                yes_no(s >= MIN_SCALING_2_THREADS)
+            )?;
+        }
+
+        for alg in Alg::ALL {
+            writeln!(
+                md,
+                "\n## {} verification, per second on one thread\n",
+                alg.name().to_uppercase()
+            )?;
+            writeln!(
+                md,
+                "| Backend | Pre-parsed key | Key from SPKI DER each call | Pre-parsed / openssl |"
+            )?;
+            writeln!(md, "|---|---:|---:|---:|")?;
+            for b in Backend::ALL {
+                let parsed = self.ops(alg, b, KeyForm::Parsed);
+                let spki = self.ops(alg, b, KeyForm::Spki);
+                let vs = self
+                    .openssl_ops(alg)
+                    .map_or("n/a".to_string(), |o| format!("{:.2}", parsed / o));
+                writeln!(md, "| {} | {parsed:.0} | {spki:.0} | {vs} |", b.name(alg))?;
+            }
+            match self.openssl_ops(alg) {
+                Some(o) => writeln!(md, "| openssl speed | {o:.0} | | 1.00 |")?,
+                None => writeln!(md, "| openssl speed | n/a | | |")?,
+            }
+        }
+
+        writeln!(md, "\n## SHA-256, hashes per second on one thread\n")?;
+        let impls: Vec<&str> = {
+            let mut v: Vec<&str> = Vec::new();
+            for s in &self.sha256 {
+                if !v.contains(&s.implementation) {
+                    v.push(s.implementation);
+                }
+            }
+            v
+        };
+        writeln!(md, "| Bytes | {} |", impls.join(" | "))?;
+        writeln!(md, "|---:|{}", "---:|".repeat(impls.len()))?;
+        let mut sizes: Vec<usize> = self.sha256.iter().map(|s| s.size).collect();
+        sizes.dedup();
+        for size in sizes {
+            let cells: Vec<String> = impls
+                .iter()
+                .map(|i| {
+                    self.sha256
+                        .iter()
+                        .find(|s| s.size == size && s.implementation == *i)
+                        .map_or("n/a".to_string(), |s| format!("{:.0}", s.rate.median))
+                })
+                .collect();
+            writeln!(md, "| {size} | {} |", cells.join(" | "))?;
+        }
+
+        writeln!(md, "\n## Verification on 1 and 2 threads\n")?;
+        writeln!(
+            md,
+            "| Case | 1 thread /s | 2 threads /s (sum) | Ratio |\n|---|---:|---:|---:|"
+        )?;
+        for s in &self.scaling {
+            writeln!(
+                md,
+                "| {} {} | {:.0} | {:.0} | {:.3} |",
+                s.alg.name(),
+                s.backend.name(s.alg),
+                s.one.median,
+                s.two.median,
+                s.ratio()
+            )?;
+        }
+
+        writeln!(md, "\n## Whole assertion check\n")?;
+        match &self.assertion {
+            Ok(list) => {
+                writeln!(
+                    md,
+                    "| Case | Backend | Whole check /s | Bare signature /s | Overhead |\n|---|---|---:|---:|---:|"
+                )?;
+                for a in list {
+                    writeln!(
+                        md,
+                        "| assertion/{} | {} | {:.0} | {:.0} | {:.4} |",
+                        a.alg.name(),
+                        a.backend,
+                        a.whole.median,
+                        a.bare.median,
+                        a.overhead()
+                    )?;
+                }
+            }
+            Err(e) => writeln!(md, "Not measured: {e}.")?,
+        }
+
+        writeln!(md, "\n## How to read this\n")?;
+        writeln!(
+            md,
+            "- A rate is the median, over batches of about 20 ms, of calls per second on one \
+             thread after a warm-up; a batch that lost the CPU to another process falls in the \
+             tail, so the median is what the code reaches when it has the core."
+        )?;
+        writeln!(
+            md,
+            "- Every Rust case hashes its 69-byte message (WebAuthn authenticatorData || \
+             SHA-256(clientDataJSON)) inside the call; `openssl speed` verifies a fixed digest with \
+             no hashing, so it does slightly less work per call."
+        )?;
+        writeln!(
+            md,
+            "- `ring` 0.17 has no pre-parsed verification key: its figure with a pre-parsed key \
+             still decodes the raw key bytes on every call."
+        )?;
+        writeln!(
+            md,
+            "- The 2-thread figure is the sum of two threads running at once; with other \
+             processes on a 2-core machine it drops below 2x for reasons outside the code."
+        )?;
+        Ok(())
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// Writes `bytes` to `path` atomically: to a temporary file in the same directory, flushed to
+/// disk, then renamed over `path`, so a reader sees the old file or the new one, never half.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("path has no file name"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(median: f64) -> Rate {
+        Rate {
+            median,
+            mean: median,
+            calls: 100,
+            batches: 5,
+        }
+    }
+
+    fn sample_run() -> Run {
+        let mut cases = Vec::new();
+        for (alg, base) in [(Alg::Es256, 10_000.0), (Alg::Rs256, 40_000.0)] {
+            for (i, b) in Backend::ALL.into_iter().enumerate() {
+                for (j, form) in KeyForm::ALL.into_iter().enumerate() {
+                    cases.push(CaseResult {
+                        alg,
+                        backend: b,
+                        form,
+                        rate: rate(base * (1.0 + i as f64) / (1.0 + j as f64)),
+                    });
+                }
+            }
+        }
+        Run {
+            machine: Machine::from_cpuinfo("model name : Test CPU\nprocessor : 0\n", 0),
+            load_before: Some([0.1, 0.2, 0.3]),
+            load_after: None,
+            case_budget: Duration::from_secs(2),
+            cases,
+            sha256: vec![ShaResult {
+                implementation: "sha2",
+                size: 32,
+                rate: rate(1e6),
+            }],
+            scaling: vec![
+                ScalingResult {
+                    alg: Alg::Es256,
+                    backend: Backend::AwsLc,
+                    one: rate(100.0),
+                    two: rate(195.0),
+                },
+                ScalingResult {
+                    alg: Alg::Rs256,
+                    backend: Backend::AwsLc,
+                    one: rate(100.0),
+                    two: rate(180.0),
+                },
+            ],
+            openssl_command: "speed -seconds 3 ecdsap256 rsa2048".into(),
+            openssl: Ok(Speed {
+                version: Some("3.0.0".into()),
+                ecdsa_p256_verify: 25_000.0,
+                rsa2048_verify: 100_000.0,
+            }),
+            assertion: Ok(vec![AssertionResult {
+                alg: Alg::Es256,
+                backend: "aws-lc-rs".into(),
+                whole: rate(95.0),
+                bare: rate(100.0),
+            }]),
+            elapsed: Duration::from_secs(60),
+        }
+    }
+
+    #[test]
+    fn json_has_exactly_the_contract_shape() -> Result<(), serde_json::Error> {
+        let run = sample_run();
+        let v = serde_json::to_value(run.json())?;
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            let mut k: Vec<String> = v
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            k.sort();
+            k
+        };
+        assert_eq!(
+            keys(&v),
+            [
+                "assertion_overhead",
+                "es256",
+                "machine",
+                "rs256",
+                "scaling_2_threads"
+            ]
+        );
+        assert_eq!(keys(&v["es256"]), ["aws-lc-rs", "openssl", "p256", "ring"]);
+        assert_eq!(keys(&v["rs256"]), ["aws-lc-rs", "openssl", "ring", "rsa"]);
+        assert_eq!(keys(&v["assertion_overhead"]), ["es256", "rs256"]);
+        // Pre-parsed figures: RustCrypto x1, ring x2, aws-lc-rs x3 of the base rate.
+        assert_eq!(v["es256"]["p256"], 10_000.0);
+        assert_eq!(v["rs256"]["aws-lc-rs"], 120_000.0);
+        assert_eq!(v["es256"]["openssl"], 25_000.0);
+        // Overhead = 100 / 95 = 1.05263... -> 1.0526; RS256 not measured -> null.
+        assert_eq!(v["assertion_overhead"]["es256"], 1.0526);
+        assert!(v["assertion_overhead"]["rs256"].is_null());
+        // The lower of 1.95 and 1.80.
+        assert_eq!(v["scaling_2_threads"], 1.8);
+        assert!(
+            v["machine"]
+                .as_str()
+                .is_some_and(|m| m.contains("Test CPU"))
+        );
+        // Round trip through the strict reader.
+        let back: BenchJson = serde_json::from_value(v)?;
+        assert_eq!(back, run.json());
+        Ok(())
+    }
+
+    #[test]
+    fn missing_openssl_is_null_and_said_in_markdown() -> Result<(), serde_json::Error> {
+        let mut run = sample_run();
+        run.openssl = Err("openssl is not installed (no `openssl` on PATH)".into());
+        let v = serde_json::to_value(run.json())?;
+        assert!(v["es256"]["openssl"].is_null());
+        assert!(v["rs256"]["openssl"].is_null());
+        let md = run.markdown();
+        assert!(md.contains("openssl is not installed"));
+        assert!(md.contains("no openssl figure"));
+        Ok(())
+    }
+
+    #[test]
+    fn markdown_states_targets() {
+        let md = sample_run().markdown();
+        // aws-lc-rs ES256 = 30000/s vs openssl 25000/s -> 1.20x, met.
+        assert!(md.contains("aws-lc-rs 30000/s vs openssl 25000/s = 1.20x | yes"));
+        // Overhead 1.0526 > 1.05: not met.
+        assert!(md.contains("1.0526x (aws-lc-rs) | no"));
+        // Scaling 1.8 < 1.9: not met.
+        assert!(md.contains("1.800x (lower of ES256, RS256) | no"));
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_by_the_reader() {
+        let text = r#"{"es256": {"p256": 1, "ring": 1, "aws-lc-rs": 1, "openssl": null, "x": 1},
+            "rs256": {"rsa": 1, "ring": 1, "aws-lc-rs": 1, "openssl": null},
+            "assertion_overhead": {"es256": null, "rs256": null},
+            "scaling_2_threads": null, "machine": "m"}"#;
+        assert!(serde_json::from_str::<BenchJson>(text).is_err());
+        let ok = text.replace(", \"x\": 1", "");
+        assert!(serde_json::from_str::<BenchJson>(&ok).is_ok());
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_file() -> std::io::Result<()> {
+        let dir = std::env::temp_dir().join(format!("benches-report-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("bench.json");
+        write_atomic(&path, b"old")?;
+        write_atomic(&path, b"new")?;
+        assert_eq!(std::fs::read(&path)?, b"new");
+        let entries = std::fs::read_dir(&dir)?.count();
+        assert_eq!(entries, 1);
+        // A missing directory is an error, not a panic.
+        assert!(write_atomic(&dir.join("missing/bench.json"), b"x").is_err());
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+}
