@@ -174,6 +174,10 @@ fn run(args: &Args) -> Result<(), ReportError> {
     let mut json = serde_json::to_string_pretty(&run.json())?;
     json.push('\n');
     let md = run.markdown();
+    std::fs::create_dir_all(&args.out_dir).map_err(|source| ReportError::Write {
+        path: args.out_dir.clone(),
+        source,
+    })?;
     for (name, bytes) in [("bench.json", json.as_bytes()), ("bench.md", md.as_bytes())] {
         let path = args.out_dir.join(name);
         report::write_atomic(&path, bytes).map_err(|source| ReportError::Write {
