@@ -76,12 +76,14 @@ pub struct KeyFixture {
 }
 
 /// The keys for both algorithms.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Fixtures {
     /// The ES256 key and samples.
     pub es256: KeyFixture,
     /// The RS256 key and samples.
     pub rs256: KeyFixture,
+    es256_signer: p256::ecdsa::SigningKey,
+    rs256_signer: rsa::pkcs1v15::SigningKey<rsa::sha2::Sha256>,
 }
 
 impl Fixtures {
@@ -90,6 +92,22 @@ impl Fixtures {
         match alg {
             Alg::Es256 => &self.es256,
             Alg::Rs256 => &self.rs256,
+        }
+    }
+
+    /// Signs `message` with the private key of `alg`'s fixture: a DER ECDSA signature with an
+    /// RFC 6979 nonce, or a PKCS#1 v1.5 signature; both deterministic.
+    pub fn sign(&self, alg: Alg, message: &[u8]) -> Result<Vec<u8>, FixtureError> {
+        match alg {
+            Alg::Es256 => {
+                let sig: p256::ecdsa::Signature = self.es256_signer.sign(message);
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+            Alg::Rs256 => Ok(self
+                .rs256_signer
+                .try_sign(message)
+                .map_err(|_| rsa::Error::Internal)?
+                .to_vec()),
         }
     }
 }
@@ -111,9 +129,14 @@ pub enum FixtureError {
 /// RSA-2048 key generation is the slow part (about a second in a release build).
 pub fn generate(seed: [u8; 32]) -> Result<Fixtures, FixtureError> {
     let mut rng = ChaCha20Rng::from_seed(seed);
-    let es256 = generate_es256(&mut rng)?;
-    let rs256 = generate_rs256(&mut rng)?;
-    Ok(Fixtures { es256, rs256 })
+    let (es256, es256_signer) = generate_es256(&mut rng)?;
+    let (rs256, rs256_signer) = generate_rs256(&mut rng)?;
+    Ok(Fixtures {
+        es256,
+        rs256,
+        es256_signer,
+        rs256_signer,
+    })
 }
 
 fn random_messages(rng: &mut ChaCha20Rng) -> Vec<Vec<u8>> {
@@ -126,7 +149,9 @@ fn random_messages(rng: &mut ChaCha20Rng) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn generate_es256(rng: &mut ChaCha20Rng) -> Result<KeyFixture, FixtureError> {
+fn generate_es256(
+    rng: &mut ChaCha20Rng,
+) -> Result<(KeyFixture, p256::ecdsa::SigningKey), FixtureError> {
     use p256::ecdsa::{Signature, SigningKey};
     use p256::elliptic_curve::Generate;
     let sk = SigningKey::generate_from_rng(rng);
@@ -148,15 +173,20 @@ fn generate_es256(rng: &mut ChaCha20Rng) -> Result<KeyFixture, FixtureError> {
             }
         })
         .collect();
-    Ok(KeyFixture {
-        alg: Alg::Es256,
-        spki_der,
-        raw_public_key,
-        samples,
-    })
+    Ok((
+        KeyFixture {
+            alg: Alg::Es256,
+            spki_der,
+            raw_public_key,
+            samples,
+        },
+        sk,
+    ))
 }
 
-fn generate_rs256(rng: &mut ChaCha20Rng) -> Result<KeyFixture, FixtureError> {
+fn generate_rs256(
+    rng: &mut ChaCha20Rng,
+) -> Result<(KeyFixture, rsa::pkcs1v15::SigningKey<rsa::sha2::Sha256>), FixtureError> {
     use rsa::pkcs1v15::SigningKey;
     use rsa::sha2::Sha256;
     let sk = rsa::PrivateKey::new(rng, RSA_BITS)?;
@@ -182,12 +212,15 @@ fn generate_rs256(rng: &mut ChaCha20Rng) -> Result<KeyFixture, FixtureError> {
             message,
         });
     }
-    Ok(KeyFixture {
-        alg: Alg::Rs256,
-        spki_der,
-        raw_public_key,
-        samples,
-    })
+    Ok((
+        KeyFixture {
+            alg: Alg::Rs256,
+            spki_der,
+            raw_public_key,
+            samples,
+        },
+        signer,
+    ))
 }
 
 #[cfg(test)]
@@ -198,7 +231,12 @@ mod tests {
     fn same_seed_same_bytes_other_seed_other_bytes() -> Result<(), FixtureError> {
         let a = generate(DEFAULT_SEED)?;
         let b = generate(DEFAULT_SEED)?;
-        assert_eq!(a, b);
+        assert_eq!((&a.es256, &a.rs256), (&b.es256, &b.rs256));
+        for alg in Alg::ALL {
+            // The signers are the keys of the samples: re-signing gives the same bytes.
+            let s = &a.get(alg).samples[3];
+            assert_eq!(b.sign(alg, &s.message)?, s.signature);
+        }
         let mut other = DEFAULT_SEED;
         other[0] ^= 1;
         let c = generate(other)?;

@@ -129,16 +129,14 @@ mod tests {
 
     #[test]
     fn two_threads_of_sleep_double_the_rate() {
-        // Sleeping does not need a core, so two sleeping threads reach twice one thread's rate
-        // even on a loaded machine: a check that the per-thread rates are summed.
-        let one = rate_on_threads(1, Duration::from_millis(150), |_| {
-            std::thread::sleep(Duration::from_millis(2))
-        });
-        let two = rate_on_threads(2, Duration::from_millis(150), |_| {
-            std::thread::sleep(Duration::from_millis(2))
-        });
+        // Sleeping does not need a core, so two sleeping threads reach about twice one thread's
+        // rate even on a loaded machine: a check that the per-thread rates are summed (an
+        // average would give about 1). The band is wide because wake-up delays vary under load.
+        let nap = || std::thread::sleep(Duration::from_millis(5));
+        let one = rate_on_threads(1, Duration::from_millis(200), |_| nap());
+        let two = rate_on_threads(2, Duration::from_millis(200), |_| nap());
         let ratio = two.median / one.median;
-        assert!((1.6..2.4).contains(&ratio), "{ratio} {one:?} {two:?}");
+        assert!((1.5..2.6).contains(&ratio), "{ratio} {one:?} {two:?}");
     }
 
     #[test]
