@@ -1,0 +1,763 @@
+//! The relying-party verifier: WebAuthn registration and assertion, and JPKI card authentication.
+//!
+//! WebAuthn checks follow the W3C Web Authentication Level 3 procedures "Registering a New
+//! Credential" (§7.1) and "Verifying an Authentication Assertion" (§7.2); each check below names the
+//! step it implements by the step's own wording. The card check is RFC 5280 §6.1.3 path validation
+//! for a one-level hierarchy (signature, validity, revocation by CRL, RFC 5280 §5) followed by the
+//! card's RSASSA-PKCS1-v1_5 SHA-256 signature (RFC 8017 §8.2.2) over the server challenge.
+//!
+//! The assertion hot path [`verify_assertion`] takes an [`Expected`] prepared once per relying
+//! party and credential (origin, rpIdHash, challenge in its base64url form, a pre-parsed
+//! [`PublicKey`]) and the raw credential JSON bytes: one JSON parse with borrowed strings, one
+//! base64url decode per field, one SHA-256 of `clientDataJSON`, one signature check.
+//!
+//! Every rejection is a [`Reject`] variant; an unusable case file is a [`CaseError`].
+
+use std::borrow::Cow;
+
+use der::{Decode, Encode};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+use x509_cert::crl::CertificateList;
+
+use crate::sig::{Alg, Backend, PublicKey, SigError};
+use crate::webauthn::{
+    self, FLAG_AT, FLAG_BE, FLAG_BS, FLAG_ED, FLAG_UP, FLAG_UV, MAX_CREDENTIAL_ID_LEN, unb64,
+};
+
+/// `sha256WithRSAEncryption`, RFC 8017 §A.2.4 / RFC 4055 §5.
+pub const OID_SHA256_WITH_RSA: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+
+/// A field of the credential that could not be decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Field {
+    /// The credential JSON itself (or a missing member).
+    #[error("credential")]
+    Credential,
+    /// `response.clientDataJSON`.
+    #[error("clientDataJSON")]
+    ClientDataJson,
+    /// `response.authenticatorData` or the `authData` inside the attestation object.
+    #[error("authenticatorData")]
+    AuthenticatorData,
+    /// `response.signature` (base64url), or the card `signature`.
+    #[error("signature")]
+    Signature,
+    /// `response.attestationObject` (base64url or CBOR).
+    #[error("attestationObject")]
+    AttestationObject,
+    /// `attStmt` inside the attestation object.
+    #[error("attStmt")]
+    AttestationStatement,
+    /// The COSE credential public key.
+    #[error("credentialPublicKey")]
+    CredentialPublicKey,
+    /// The card certificate (base64url or DER).
+    #[error("certificate")]
+    Certificate,
+}
+
+/// Why the verifier rejected a credential. The `Display` form is the stable token that
+/// `vectors verify` prints after `reject: ` and that case files name in `reason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Reject {
+    /// A field is truncated, not base64url, not JSON/CBOR/DER, or lacks a member.
+    #[error("malformed({0})")]
+    Malformed(Field),
+    /// `type` of the credential is not "public-key" (§5.1).
+    #[error("wrong-credential-type")]
+    WrongCredentialType,
+    /// `id` and `rawId` differ, or the attested credential ID differs from them.
+    #[error("credential-id-mismatch")]
+    CredentialIdMismatch,
+    /// `C.type` is not "webauthn.create" / "webauthn.get".
+    #[error("wrong-client-data-type")]
+    WrongClientDataType,
+    /// `C.challenge` is not the challenge the server issued.
+    #[error("challenge-mismatch")]
+    ChallengeMismatch,
+    /// The challenge was already consumed by an earlier accepted response.
+    #[error("challenge-reused")]
+    ChallengeReused,
+    /// `C.origin` is not the relying party's origin.
+    #[error("wrong-origin")]
+    WrongOrigin,
+    /// `C.crossOrigin` is true or `C.topOrigin` is present; this relying party is not embedded.
+    #[error("cross-origin")]
+    CrossOrigin,
+    /// `rpIdHash` is not SHA-256 of the RP ID.
+    #[error("rp-id-hash-mismatch")]
+    RpIdHashMismatch,
+    /// The UP flag is not set.
+    #[error("user-presence-missing")]
+    UserPresenceMissing,
+    /// User verification is required and the UV flag is not set.
+    #[error("user-verification-missing")]
+    UserVerificationMissing,
+    /// BS is set while BE is not (§6.1.3).
+    #[error("backup-flags-inconsistent")]
+    BackupFlagsInconsistent,
+    /// Registration without attested credential data (AT flag clear).
+    #[error("attested-credential-missing")]
+    AttestedCredentialMissing,
+    /// The credential algorithm is neither ES256 nor RS256.
+    #[error("unsupported-algorithm")]
+    UnsupportedAlgorithm,
+    /// The key type does not match the algorithm (COSE kty vs alg, stored key vs alg, card key).
+    #[error("key-type-mismatch")]
+    KeyTypeMismatch,
+    /// An attestation format other than "none" and "packed".
+    #[error("unsupported-attestation-format")]
+    UnsupportedAttestationFormat,
+    /// Packed attestation with `x5c`: this relying party has no attestation trust anchors.
+    #[error("untrusted-attestation")]
+    UntrustedAttestation,
+    /// Packed self attestation whose `alg` differs from the credential's.
+    #[error("attestation-alg-mismatch")]
+    AttestationAlgMismatch,
+    /// The attestation signature does not verify.
+    #[error("bad-attestation-signature")]
+    BadAttestationSignature,
+    /// The assertion (or card) signature does not verify.
+    #[error("bad-signature")]
+    BadSignature,
+    /// The signature counter did not increase (§6.1.1); a possible cloned authenticator.
+    #[error("counter-not-increased")]
+    CounterNotIncreased,
+    /// The card certificate is not issued by the trusted CA (name or signature).
+    #[error("untrusted-issuer")]
+    UntrustedIssuer,
+    /// `now` is before the card certificate's notBefore.
+    #[error("cert-not-yet-valid")]
+    CertNotYetValid,
+    /// `now` is after the card certificate's notAfter.
+    #[error("cert-expired")]
+    CertExpired,
+    /// The card certificate's serial number is on the CA's revocation list.
+    #[error("cert-revoked")]
+    CertRevoked,
+    /// The revocation list is not signed by the CA: revocation status unknown, fail closed.
+    #[error("revocation-list-untrusted")]
+    RevocationListUntrusted,
+    /// The revocation list's nextUpdate is before `now`: status unknown, fail closed.
+    #[error("revocation-list-stale")]
+    RevocationListStale,
+    /// (Sequences) the credential was revoked by an account recovery.
+    #[error("credential-revoked")]
+    CredentialRevoked,
+    /// (Sequences) a registration without a fresh card authentication in the same session.
+    #[error("no-fresh-card-auth")]
+    NoFreshCardAuth,
+}
+
+/// A case file (or its `expected` part) that the verifier cannot use: exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// Not JSON, or not the case-file shape.
+    #[error("case file is not valid JSON of the case format: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A member of `expected` that this kind needs is absent.
+    #[error("expected.{0} is required for kind {1}")]
+    Missing(&'static str, &'static str),
+    /// A member of `expected` is not valid base64url.
+    #[error("expected.{0} is not base64url without padding")]
+    Base64(&'static str),
+    /// A member of `expected` cannot be parsed (key, certificate, CRL, time).
+    #[error("expected.{0} is invalid: {1}")]
+    Invalid(&'static str, String),
+}
+
+// ---------------------------------------------------------------------------------------------
+// The assertion hot path (§7.2).
+
+/// What the relying party expects of an assertion, prepared once.
+#[derive(Debug)]
+pub struct Expected {
+    /// The relying party's origin, e.g. `https://rp.example`.
+    pub origin: String,
+    /// SHA-256 of the RP ID.
+    pub rp_id_hash: [u8; 32],
+    /// The challenge, base64url without padding (the form `clientDataJSON` carries).
+    pub challenge_b64: String,
+    /// Challenges already consumed (base64url); a response to one of them is a replay.
+    pub used_challenges: Vec<String>,
+    /// The credential's stored public key.
+    pub key: PublicKey,
+    /// The stored signature counter.
+    pub stored_sign_count: u32,
+    /// Whether the relying party requires user verification.
+    pub require_user_verification: bool,
+    /// The credential ID the relying party allows (`allowCredentials`), if it restricts it.
+    pub credential_id: Option<Vec<u8>>,
+}
+
+impl Expected {
+    /// Prepares the expectations; hashes the RP ID and encodes the challenge once.
+    pub fn new(origin: &str, rp_id: &str, challenge: &[u8], key: PublicKey) -> Expected {
+        Expected {
+            origin: origin.to_owned(),
+            rp_id_hash: Sha256::digest(rp_id.as_bytes()).into(),
+            challenge_b64: webauthn::b64(challenge),
+            used_challenges: Vec::new(),
+            key,
+            stored_sign_count: 0,
+            require_user_verification: false,
+            credential_id: None,
+        }
+    }
+}
+
+/// An accepted assertion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Assertion {
+    /// The new signature counter, to store (§7.2: "update credentialRecord.signCount").
+    pub sign_count: u32,
+    /// The UV flag.
+    pub user_verified: bool,
+}
+
+#[derive(Deserialize)]
+struct AssertionJson<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow, rename = "rawId")]
+    raw_id: Cow<'a, str>,
+    #[serde(borrow, rename = "type")]
+    ty: Cow<'a, str>,
+    #[serde(borrow)]
+    response: AssertionResponseJson<'a>,
+}
+
+#[derive(Deserialize)]
+struct AssertionResponseJson<'a> {
+    #[serde(borrow, rename = "clientDataJSON")]
+    client_data_json: Cow<'a, str>,
+    #[serde(borrow, rename = "authenticatorData")]
+    authenticator_data: Cow<'a, str>,
+    #[serde(borrow)]
+    signature: Cow<'a, str>,
+}
+
+/// `CollectedClientData`, §5.8.1.
+#[derive(Deserialize)]
+struct ClientData<'a> {
+    #[serde(borrow, rename = "type")]
+    ty: Cow<'a, str>,
+    #[serde(borrow)]
+    challenge: Cow<'a, str>,
+    #[serde(borrow)]
+    origin: Cow<'a, str>,
+    #[serde(default, rename = "crossOrigin")]
+    cross_origin: Option<bool>,
+    #[serde(default, borrow, rename = "topOrigin")]
+    top_origin: Option<Cow<'a, str>>,
+}
+
+fn decode(s: &str, field: Field) -> Result<Vec<u8>, Reject> {
+    unb64(s).map_err(|_| Reject::Malformed(field))
+}
+
+/// The client-data checks shared by §7.1 and §7.2.
+fn check_client_data(
+    json: &[u8],
+    want_type: &str,
+    challenge_b64: &str,
+    used: &[String],
+    origin: &str,
+) -> Result<(), Reject> {
+    // §7.2 "Let C ... be the result of running an implementation-specific JSON parser on JSONtext."
+    let c: ClientData<'_> =
+        serde_json::from_slice(json).map_err(|_| Reject::Malformed(Field::ClientDataJson))?;
+    // "Verify that the value of C.type is webauthn.get" (§7.1: "webauthn.create").
+    if c.ty != want_type {
+        return Err(Reject::WrongClientDataType);
+    }
+    // "Verify that the value of C.challenge equals the base64url encoding of options.challenge."
+    // Comparing encodings is exact because the decoder is strict (canonical, unpadded).
+    if c.challenge != challenge_b64 {
+        return Err(Reject::ChallengeMismatch);
+    }
+    // Challenges are single use (§13.4.3 "Cryptographic Challenges").
+    if used.iter().any(|u| u == challenge_b64) {
+        return Err(Reject::ChallengeReused);
+    }
+    // "Verify that the value of C.origin is an origin expected by the Relying Party."
+    if c.origin != origin {
+        return Err(Reject::WrongOrigin);
+    }
+    // "If C.topOrigin is present: verify that the Relying Party expects this credential to be
+    // used within an iframe that is not same-origin with its ancestors." This RP never is.
+    if c.cross_origin == Some(true) || c.top_origin.is_some() {
+        return Err(Reject::CrossOrigin);
+    }
+    Ok(())
+}
+
+/// The authenticator-data flag checks shared by §7.1 and §7.2.
+fn check_flags(
+    head: &webauthn::AuthDataHead<'_>,
+    rp_id_hash: &[u8; 32],
+    require_uv: bool,
+) -> Result<(), Reject> {
+    // "Verify that the rpIdHash in authData is the SHA-256 hash of the RP ID expected by the RP."
+    if head.rp_id_hash != rp_id_hash {
+        return Err(Reject::RpIdHashMismatch);
+    }
+    // "Verify that the UP bit of the flags in authData is set."
+    if head.flags & FLAG_UP == 0 {
+        return Err(Reject::UserPresenceMissing);
+    }
+    // "If user verification is required ..., verify that the UV bit of the flags is set."
+    if require_uv && head.flags & FLAG_UV == 0 {
+        return Err(Reject::UserVerificationMissing);
+    }
+    // "If the BE bit of the flags in authData is not set, verify that the BS bit is not set."
+    if head.flags & FLAG_BE == 0 && head.flags & FLAG_BS != 0 {
+        return Err(Reject::BackupFlagsInconsistent);
+    }
+    Ok(())
+}
+
+/// Verifies an assertion (§7.2) against prepared expectations. `credential_json` is the
+/// `PublicKeyCredential.toJSON()` of a `navigator.credentials.get()` result.
+pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assertion, Reject> {
+    let cred: AssertionJson<'_> = serde_json::from_slice(credential_json)
+        .map_err(|_| Reject::Malformed(Field::Credential))?;
+    if cred.ty != "public-key" {
+        return Err(Reject::WrongCredentialType);
+    }
+    if cred.id != cred.raw_id {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    // "If options.allowCredentials is not empty, verify that credential.id identifies one of
+    // the public key credentials listed in options.allowCredentials."
+    if let Some(allowed) = &exp.credential_id {
+        let id = decode(&cred.raw_id, Field::Credential)?;
+        if &id != allowed {
+            return Err(Reject::CredentialIdMismatch);
+        }
+    }
+    // "Let cData, authData and sig denote the value of response's clientDataJSON,
+    // authenticatorData, and signature respectively."
+    let c_data = decode(&cred.response.client_data_json, Field::ClientDataJson)?;
+    let mut signed = decode(&cred.response.authenticator_data, Field::AuthenticatorData)?;
+    let sig = decode(&cred.response.signature, Field::Signature)?;
+    check_client_data(
+        &c_data,
+        "webauthn.get",
+        &exp.challenge_b64,
+        &exp.used_challenges,
+        &exp.origin,
+    )?;
+    let head =
+        webauthn::parse_auth_data(&signed).ok_or(Reject::Malformed(Field::AuthenticatorData))?;
+    check_flags(&head, &exp.rp_id_hash, exp.require_user_verification)?;
+    let sign_count = head.sign_count;
+    let user_verified = head.flags & FLAG_UV != 0;
+    // "Let hash be the result of computing a hash over the cData using SHA-256."
+    // "Using credentialRecord.publicKey, verify that sig is a valid signature over the binary
+    // concatenation of authData and hash."
+    let hash = Sha256::digest(&c_data);
+    signed.extend_from_slice(&hash);
+    exp.key
+        .verify(&signed, &sig)
+        .map_err(|_| Reject::BadSignature)?;
+    // "If authData.signCount is nonzero or credentialRecord.signCount is nonzero, then ...
+    // greater than credentialRecord.signCount: the signature counter is valid" (and §6.1.1);
+    // otherwise a possibly cloned authenticator: this relying party rejects.
+    if (sign_count != 0 || exp.stored_sign_count != 0) && sign_count <= exp.stored_sign_count {
+        return Err(Reject::CounterNotIncreased);
+    }
+    Ok(Assertion {
+        sign_count,
+        user_verified,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration (§7.1).
+
+/// What the relying party expects of a registration.
+#[derive(Clone, Debug)]
+pub struct ExpectedCreate {
+    /// The relying party's origin.
+    pub origin: String,
+    /// SHA-256 of the RP ID.
+    pub rp_id_hash: [u8; 32],
+    /// The challenge, base64url.
+    pub challenge_b64: String,
+    /// Challenges already consumed.
+    pub used_challenges: Vec<String>,
+    /// Whether user verification is required.
+    pub require_user_verification: bool,
+    /// The backend used to check the packed self-attestation signature.
+    pub backend: Backend,
+}
+
+/// A registered credential.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registered {
+    /// Credential ID.
+    pub credential_id: Vec<u8>,
+    /// Algorithm.
+    pub alg: Alg,
+    /// The public key as a DER SubjectPublicKeyInfo (what `webauthn.get` cases carry).
+    pub spki: Vec<u8>,
+    /// The initial signature counter.
+    pub sign_count: u32,
+    /// The attestation format.
+    pub fmt: String,
+}
+
+#[derive(Deserialize)]
+struct RegistrationJson<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow, rename = "rawId")]
+    raw_id: Cow<'a, str>,
+    #[serde(borrow, rename = "type")]
+    ty: Cow<'a, str>,
+    #[serde(borrow)]
+    response: RegistrationResponseJson<'a>,
+}
+
+#[derive(Deserialize)]
+struct RegistrationResponseJson<'a> {
+    #[serde(borrow, rename = "clientDataJSON")]
+    client_data_json: Cow<'a, str>,
+    #[serde(borrow, rename = "attestationObject")]
+    attestation_object: Cow<'a, str>,
+}
+
+fn cbor_text_key<'v>(
+    map: &'v [(ciborium::Value, ciborium::Value)],
+    key: &str,
+) -> Option<&'v ciborium::Value> {
+    map.iter()
+        .find(|(k, _)| matches!(k, ciborium::Value::Text(t) if t == key))
+        .map(|(_, v)| v)
+}
+
+/// Verifies a registration (§7.1). `credential_json` is the `PublicKeyCredential.toJSON()` of a
+/// `navigator.credentials.create()` result.
+pub fn verify_registration(
+    exp: &ExpectedCreate,
+    credential_json: &[u8],
+) -> Result<Registered, Reject> {
+    use ciborium::Value;
+    let cred: RegistrationJson<'_> = serde_json::from_slice(credential_json)
+        .map_err(|_| Reject::Malformed(Field::Credential))?;
+    if cred.ty != "public-key" {
+        return Err(Reject::WrongCredentialType);
+    }
+    if cred.id != cred.raw_id {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    let raw_id = decode(&cred.raw_id, Field::Credential)?;
+    let c_data = decode(&cred.response.client_data_json, Field::ClientDataJson)?;
+    let att_bytes = decode(&cred.response.attestation_object, Field::AttestationObject)?;
+    check_client_data(
+        &c_data,
+        "webauthn.create",
+        &exp.challenge_b64,
+        &exp.used_challenges,
+        &exp.origin,
+    )?;
+    // "Let hash be the result of computing a hash over response.clientDataJSON using SHA-256."
+    let hash = Sha256::digest(&c_data);
+    // "Perform CBOR decoding on the attestationObject field ... to obtain the attestation
+    // statement format fmt, the authenticator data authData, and the attestation statement
+    // attStmt."
+    let mut rd: &[u8] = &att_bytes;
+    let att: Value = ciborium::de::from_reader(&mut rd)
+        .map_err(|_| Reject::Malformed(Field::AttestationObject))?;
+    if !rd.is_empty() {
+        return Err(Reject::Malformed(Field::AttestationObject));
+    }
+    let Value::Map(att) = att else {
+        return Err(Reject::Malformed(Field::AttestationObject));
+    };
+    let (Some(Value::Text(fmt)), Some(Value::Map(att_stmt)), Some(Value::Bytes(auth_data))) = (
+        cbor_text_key(&att, "fmt"),
+        cbor_text_key(&att, "attStmt"),
+        cbor_text_key(&att, "authData"),
+    ) else {
+        return Err(Reject::Malformed(Field::AttestationObject));
+    };
+    let head =
+        webauthn::parse_auth_data(auth_data).ok_or(Reject::Malformed(Field::AuthenticatorData))?;
+    check_flags(&head, &exp.rp_id_hash, exp.require_user_verification)?;
+    if head.flags & FLAG_AT == 0 {
+        return Err(Reject::AttestedCredentialMissing);
+    }
+    let attested =
+        webauthn::parse_attested(head.rest).ok_or(Reject::Malformed(Field::AuthenticatorData))?;
+    // No extensions are requested, so nothing may follow the key (and ED must be clear).
+    if !attested.trailing.is_empty() || head.flags & FLAG_ED != 0 {
+        return Err(Reject::Malformed(Field::AuthenticatorData));
+    }
+    // "Verify that the credentialId is ≤ 1023 bytes."
+    if attested.credential_id.len() > MAX_CREDENTIAL_ID_LEN {
+        return Err(Reject::Malformed(Field::AuthenticatorData));
+    }
+    if attested.credential_id != raw_id.as_slice() {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    // "Verify that the "alg" parameter in the credential public key in authData matches the alg
+    // attribute of one of the items in pkOptions.pubKeyCredParams" (ES256 and RS256 here).
+    let cose = webauthn::parse_cose(&attested.public_key).map_err(|e| match e {
+        webauthn::CoseError::Malformed => Reject::Malformed(Field::CredentialPublicKey),
+        webauthn::CoseError::UnsupportedKeyType => Reject::UnsupportedAlgorithm,
+    })?;
+    let alg = Alg::from_cose(cose.alg()).ok_or(Reject::UnsupportedAlgorithm)?;
+    if cose.key_alg() != alg {
+        return Err(Reject::KeyTypeMismatch);
+    }
+    let spki = cose
+        .to_spki_der()
+        .ok_or(Reject::Malformed(Field::CredentialPublicKey))?;
+    // "Determine the attestation statement format ... verify that attStmt is a correct
+    // attestation statement": "none" (§8.7) and packed self attestation (§8.2).
+    match fmt.as_str() {
+        "none" => {
+            if !att_stmt.is_empty() {
+                return Err(Reject::Malformed(Field::AttestationStatement));
+            }
+        }
+        "packed" => {
+            if cbor_text_key(att_stmt, "x5c").is_some() {
+                return Err(Reject::UntrustedAttestation);
+            }
+            let (Some(Value::Integer(sig_alg)), Some(Value::Bytes(sig))) = (
+                cbor_text_key(att_stmt, "alg"),
+                cbor_text_key(att_stmt, "sig"),
+            ) else {
+                return Err(Reject::Malformed(Field::AttestationStatement));
+            };
+            // §8.2 self attestation: "Validate that alg matches the algorithm of the
+            // credentialPublicKey in authenticatorData."
+            if i128::from(*sig_alg) != i128::from(alg.cose()) {
+                return Err(Reject::AttestationAlgMismatch);
+            }
+            // "Verify that sig is a valid signature over the concatenation of authenticatorData
+            // and clientDataHash using the credential public key with alg."
+            let key = PublicKey::from_spki_der(exp.backend, alg, &spki)
+                .map_err(|_| Reject::Malformed(Field::CredentialPublicKey))?;
+            let mut signed = auth_data.clone();
+            signed.extend_from_slice(&hash);
+            key.verify(&signed, sig)
+                .map_err(|_| Reject::BadAttestationSignature)?;
+        }
+        _ => return Err(Reject::UnsupportedAttestationFormat),
+    }
+    // The key must also be usable by the verification backend (key policy of `sig`).
+    PublicKey::from_spki_der(exp.backend, alg, &spki)
+        .map_err(|_| Reject::Malformed(Field::CredentialPublicKey))?;
+    Ok(Registered {
+        credential_id: raw_id,
+        alg,
+        spki,
+        sign_count: head.sign_count,
+        fmt: fmt.clone(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// JPKI card authentication.
+
+/// What the server expects of a card authentication, prepared once.
+#[derive(Debug)]
+pub struct ExpectedCard {
+    /// The challenge the server sent to the card.
+    pub challenge: Vec<u8>,
+    /// The trusted CA's subject name.
+    pub ca_subject: x509_cert::name::Name,
+    /// The CA's key (RS256, for certificate and CRL signatures).
+    pub ca_key: PublicKey,
+    /// Serial numbers (DER contents) revoked by the CA; `None` if no CRL was supplied.
+    pub revoked: Option<Vec<Vec<u8>>>,
+    /// Why the CRL cannot be used, if it cannot.
+    pub crl_problem: Option<Reject>,
+    /// The verification time.
+    pub now: der::DateTime,
+    /// Challenges already consumed.
+    pub used_challenges: Vec<Vec<u8>>,
+    /// Backend for the card key.
+    pub backend: Backend,
+}
+
+/// An accepted card authentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardAuth {
+    /// The card certificate's serial number (DER contents).
+    pub serial: Vec<u8>,
+}
+
+impl ExpectedCard {
+    /// Prepares from the CA certificate and an optional CRL (both DER).
+    pub fn new(
+        backend: Backend,
+        challenge: &[u8],
+        ca_cert: &[u8],
+        crl: Option<&[u8]>,
+        now: der::DateTime,
+    ) -> Result<ExpectedCard, CaseError> {
+        let ca = Certificate::from_der(ca_cert)
+            .map_err(|e| CaseError::Invalid("caCert", e.to_string()))?;
+        let ca_spki = ca
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|e| CaseError::Invalid("caCert", e.to_string()))?;
+        let ca_key = PublicKey::from_spki_der(backend, Alg::Rs256, &ca_spki)
+            .map_err(|e| CaseError::Invalid("caCert", e.to_string()))?;
+        let ca_subject = ca.tbs_certificate().subject().clone();
+        let mut revoked = None;
+        let mut crl_problem = None;
+        if let Some(crl) = crl {
+            let list = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(crl)
+                .map_err(|e| CaseError::Invalid("crl", e.to_string()))?;
+            let tbs = list
+                .tbs_cert_list
+                .to_der()
+                .map_err(|e| CaseError::Invalid("crl", e.to_string()))?;
+            let sig = list.signature.as_bytes().unwrap_or_default();
+            // RFC 5280 §6.3.3 (f)/(g): the CRL issuer is the CA and its signature verifies.
+            let trusted = list.tbs_cert_list.issuer == ca_subject
+                && list.signature_algorithm.oid == OID_SHA256_WITH_RSA
+                && ca_key.verify(&tbs, sig).is_ok();
+            if !trusted {
+                crl_problem = Some(Reject::RevocationListUntrusted);
+            } else if list
+                .tbs_cert_list
+                .next_update
+                .is_some_and(|t| t.to_date_time() < now)
+            {
+                // RFC 5280 §6.3.3 (a): a CRL past its nextUpdate is not current.
+                crl_problem = Some(Reject::RevocationListStale);
+            }
+            revoked = Some(
+                list.tbs_cert_list
+                    .revoked_certificates
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|r| r.serial_number.as_bytes().to_vec())
+                    .collect(),
+            );
+        }
+        Ok(ExpectedCard {
+            challenge: challenge.to_vec(),
+            ca_subject,
+            ca_key,
+            revoked,
+            crl_problem,
+            now,
+            used_challenges: Vec::new(),
+            backend,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CardJson<'a> {
+    #[serde(borrow)]
+    certificate: Cow<'a, str>,
+    #[serde(borrow)]
+    signature: Cow<'a, str>,
+}
+
+/// Verifies a card authentication: `{"certificate": b64url DER, "signature": b64url}` where the
+/// signature is RSASSA-PKCS1-v1_5 SHA-256 over the raw challenge bytes.
+pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAuth, Reject> {
+    let cred: CardJson<'_> = serde_json::from_slice(credential_json)
+        .map_err(|_| Reject::Malformed(Field::Credential))?;
+    let cert_der = decode(&cred.certificate, Field::Certificate)?;
+    let sig = decode(&cred.signature, Field::Signature)?;
+    if exp.used_challenges.contains(&exp.challenge) {
+        return Err(Reject::ChallengeReused);
+    }
+    let cert =
+        Certificate::from_der(&cert_der).map_err(|_| Reject::Malformed(Field::Certificate))?;
+    let tbs = cert.tbs_certificate();
+    // RFC 5280 §6.1.3 (a)(1) signature, (a)(4) issuer name.
+    if tbs.issuer() != &exp.ca_subject || cert.signature_algorithm().oid != OID_SHA256_WITH_RSA {
+        return Err(Reject::UntrustedIssuer);
+    }
+    let tbs_der = tbs
+        .to_der()
+        .map_err(|_| Reject::Malformed(Field::Certificate))?;
+    let cert_sig = cert
+        .signature()
+        .as_bytes()
+        .ok_or(Reject::Malformed(Field::Certificate))?;
+    exp.ca_key
+        .verify(&tbs_der, cert_sig)
+        .map_err(|_| Reject::UntrustedIssuer)?;
+    // (a)(2) validity period.
+    let validity = tbs.validity();
+    if exp.now < validity.not_before.to_date_time() {
+        return Err(Reject::CertNotYetValid);
+    }
+    if exp.now > validity.not_after.to_date_time() {
+        return Err(Reject::CertExpired);
+    }
+    // (a)(3) revocation status.
+    if let Some(problem) = exp.crl_problem {
+        return Err(problem);
+    }
+    let serial = tbs.serial_number().as_bytes().to_vec();
+    if let Some(revoked) = &exp.revoked
+        && revoked.contains(&serial)
+    {
+        return Err(Reject::CertRevoked);
+    }
+    // The JPKI user-auth key is RSA-2048 (J-LIS); anything else is the wrong key type.
+    let spki = tbs
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| Reject::Malformed(Field::Certificate))?;
+    let key = PublicKey::from_spki_der(exp.backend, Alg::Rs256, &spki).map_err(|e| match e {
+        SigError::KeyTypeMismatch | SigError::UnsupportedKey => Reject::KeyTypeMismatch,
+        _ => Reject::Malformed(Field::Certificate),
+    })?;
+    key.verify(&exp.challenge, &sig)
+        .map_err(|_| Reject::BadSignature)?;
+    Ok(CardAuth { serial })
+}
+
+/// Parses the RFC 3339 UTC form `YYYY-MM-DDTHH:MM:SSZ` (the only form case files use).
+pub fn parse_rfc3339(s: &str) -> Option<der::DateTime> {
+    let b = s.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u16>().ok();
+    let small = |r| num(r).and_then(|v| u8::try_from(v).ok());
+    der::DateTime::new(
+        num(0..4)?,
+        small(5..7)?,
+        small(8..10)?,
+        small(11..13)?,
+        small(14..16)?,
+        small(17..19)?,
+    )
+    .ok()
+}
+
+/// Formats a time as RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`).
+pub fn format_rfc3339(t: &der::DateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minutes(),
+        t.seconds()
+    )
+}
