@@ -376,3 +376,72 @@ impl PublicKey {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spki::EncodePublicKey;
+
+    fn p256_spki(compressed: bool) -> Vec<u8> {
+        use p256::elliptic_curve::Generate;
+        use rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        let key = p256::ecdsa::SigningKey::generate_from_rng(&mut rng);
+        let der = key
+            .verifying_key()
+            .to_public_key_der()
+            .map(|d| d.into_vec())
+            .unwrap_or_default();
+        if !compressed {
+            return der;
+        }
+        // Rebuild the SPKI around the compressed point (33 bytes).
+        let point = key.verifying_key().to_sec1_point(true);
+        let info = SubjectPublicKeyInfoRef::from_der(&der).ok();
+        let alg = info.map(|i| i.algorithm).into_iter().next();
+        let owned = alg.and_then(|a| {
+            spki::SubjectPublicKeyInfo {
+                algorithm: a,
+                subject_public_key: der::asn1::BitStringRef::from_bytes(point.as_bytes()).ok()?,
+            }
+            .to_der()
+            .ok()
+        });
+        owned.unwrap_or_default()
+    }
+
+    use der::Encode;
+
+    #[test]
+    fn key_type_mismatch_and_policy_are_uniform() {
+        let spki = p256_spki(false);
+        let compressed = p256_spki(true);
+        assert!(!compressed.is_empty() && !spki.is_empty());
+        for b in Backend::ALL {
+            assert!(PublicKey::from_spki_der(b, Alg::Es256, &spki).is_ok());
+            assert_eq!(
+                PublicKey::from_spki_der(b, Alg::Rs256, &spki).err(),
+                Some(SigError::KeyTypeMismatch)
+            );
+            // Compressed points are outside the shared policy on every backend.
+            assert_eq!(
+                PublicKey::from_spki_der(b, Alg::Es256, &compressed).err(),
+                Some(SigError::InvalidKey)
+            );
+            assert_eq!(
+                PublicKey::from_spki_der(b, Alg::Es256, &spki[..spki.len() - 1]).err(),
+                Some(SigError::MalformedKey)
+            );
+        }
+    }
+
+    #[test]
+    fn names_and_cose_ids() {
+        assert_eq!(Backend::default(), Backend::AwsLc);
+        let names: Vec<_> = Backend::ALL.iter().map(|b| b.name()).collect();
+        assert_eq!(names, ["p256/rsa", "ring", "aws-lc-rs"]);
+        assert_eq!(Alg::from_cose(-7), Some(Alg::Es256));
+        assert_eq!(Alg::from_cose(-257), Some(Alg::Rs256));
+        assert_eq!(Alg::from_cose(-8), None);
+    }
+}

@@ -30,6 +30,13 @@ use crate::webauthn::{
 pub const OID_SHA256_WITH_RSA: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
+/// Longest signature accepted: RSA-4096 (`sig::RSA_MAX_BITS / 8`); a DER ES256 signature is at
+/// most 72 bytes.
+pub const MAX_SIG_LEN: usize = crate::sig::RSA_MAX_BITS / 8;
+
+/// The strict base64url engine (no padding; RFC 4648 §5).
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 /// A field of the credential that could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Field {
@@ -342,8 +349,17 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     // "Let cData, authData and sig denote the value of response's clientDataJSON,
     // authenticatorData, and signature respectively."
     let c_data = decode(&cred.response.client_data_json, Field::ClientDataJson)?;
-    let mut signed = decode(&cred.response.authenticator_data, Field::AuthenticatorData)?;
-    let sig = decode(&cred.response.signature, Field::Signature)?;
+    // authData with room for the 32-byte hash appended below (one allocation).
+    let ad_b64 = cred.response.authenticator_data.as_bytes();
+    let mut signed = Vec::with_capacity(ad_b64.len() * 3 / 4 + 3 + 32);
+    base64::Engine::decode_vec(&B64, ad_b64, &mut signed)
+        .map_err(|_| Reject::Malformed(Field::AuthenticatorData))?;
+    // The signature into a stack buffer (RSA-4096 is the largest: 512 bytes).
+    let mut sig_buf = [0u8; MAX_SIG_LEN];
+    let sig_len =
+        base64::Engine::decode_slice(&B64, cred.response.signature.as_bytes(), &mut sig_buf)
+            .map_err(|_| Reject::Malformed(Field::Signature))?;
+    let sig = &sig_buf[..sig_len];
     check_client_data(
         &c_data,
         "webauthn.get",
@@ -362,7 +378,7 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     let hash = Sha256::digest(&c_data);
     signed.extend_from_slice(&hash);
     exp.key
-        .verify(&signed, &sig)
+        .verify(&signed, sig)
         .map_err(|_| Reject::BadSignature)?;
     // "If authData.signCount is nonzero or credentialRecord.signCount is nonzero, then ...
     // greater than credentialRecord.signCount: the signature counter is valid" (and §6.1.1);
@@ -736,6 +752,13 @@ pub fn parse_rfc3339(s: &str) -> Option<der::DateTime> {
     if b[16] != b':' || b[19] != b'Z' {
         return None;
     }
+    let digits = [0..4, 5..7, 8..10, 11..13, 14..16, 17..19];
+    if !digits
+        .iter()
+        .all(|r| b[r.clone()].iter().all(u8::is_ascii_digit))
+    {
+        return None;
+    }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u16>().ok();
     let small = |r| num(r).and_then(|v| u8::try_from(v).ok());
     der::DateTime::new(
@@ -760,4 +783,66 @@ pub fn format_rfc3339(t: &der::DateTime) -> String {
         t.minutes(),
         t.seconds()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trip_and_refusals() {
+        let t = parse_rfc3339("2026-06-01T00:00:00Z");
+        assert_eq!(
+            t.map(|t| format_rfc3339(&t)),
+            Some("2026-06-01T00:00:00Z".into())
+        );
+        for bad in [
+            "2026-06-01T00:00:00",
+            "2026-06-01 00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "+026-06-01T00:00:00Z",
+            "2026-06-01T00:00:00+09:00",
+            "",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn reject_tokens_are_distinct() {
+        let all = [
+            Reject::Malformed(Field::Credential),
+            Reject::WrongCredentialType,
+            Reject::CredentialIdMismatch,
+            Reject::WrongClientDataType,
+            Reject::ChallengeMismatch,
+            Reject::ChallengeReused,
+            Reject::WrongOrigin,
+            Reject::CrossOrigin,
+            Reject::RpIdHashMismatch,
+            Reject::UserPresenceMissing,
+            Reject::UserVerificationMissing,
+            Reject::BackupFlagsInconsistent,
+            Reject::AttestedCredentialMissing,
+            Reject::UnsupportedAlgorithm,
+            Reject::KeyTypeMismatch,
+            Reject::UnsupportedAttestationFormat,
+            Reject::UntrustedAttestation,
+            Reject::AttestationAlgMismatch,
+            Reject::BadAttestationSignature,
+            Reject::BadSignature,
+            Reject::CounterNotIncreased,
+            Reject::UntrustedIssuer,
+            Reject::CertNotYetValid,
+            Reject::CertExpired,
+            Reject::CertRevoked,
+            Reject::RevocationListUntrusted,
+            Reject::RevocationListStale,
+            Reject::CredentialRevoked,
+            Reject::NoFreshCardAuth,
+        ];
+        let tokens: std::collections::BTreeSet<String> =
+            all.iter().map(ToString::to_string).collect();
+        assert_eq!(tokens.len(), all.len());
+    }
 }
