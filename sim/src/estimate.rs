@@ -1,0 +1,456 @@
+//! The attack as a random experiment, its exact probability, and the Monte-Carlo estimator.
+//!
+//! One trial: the attacker makes `b` biometric presentations, each accepted with probability `q`
+//! (FAR for a zero-effort impostor, SAR for a spoofer), stopping at the first accept; if none is
+//! accepted, the attacker makes `g` PIN guesses against the victim's PIN drawn from a
+//! [`PinModel`]. Exact: `p_bio = 1 - (1 - q)^b`, computed as `q * sum_{j<b} (1 - q)^j` (no
+//! cancellation at tiny `q`), `p_pin` = the mass of the first `g` guesses, and the two stages are
+//! independent: `p = p_bio + (1 - p_bio) p_pin = 1 - (1 - p_bio)(1 - p_pin)`.
+//!
+//! Importance sampling, with proposals chosen from the parameters (never from the answer):
+//! - biometric: when `q < min(1/b, 1/2)`, presentations are drawn at the tilted rate
+//!   `q' = min(1/b, 1/2)` and a trial is weighted by its likelihood ratio, `(q/q') r^(k-1)` for an
+//!   accept at presentation `k` and `r^b` for `b` rejects, with `r = (1-q)/(1-q')`. The relative
+//!   variance per trial is then about `e - 2` however small `q` is, so 1% relative error takes
+//!   about 10^4 trials at any `p`.
+//! - PIN: when `0 < g < N`, the victim's position is drawn from the defensive mixture
+//!   `1/2 Uniform(first g guesses) + 1/2 P` (Hesterberg 1995), weight `P(k) / (1/(2g) + P(k)/2)`,
+//!   bounded by 2.
+//!
+//! Every trial has its own ChaCha8 stream: the key is the seed and the row index, the stream
+//! number is the trial index, so any trial can be recomputed alone and the result does not depend
+//! on threads or shards. Weights are summed exactly ([`ExactSum`]).
+//!
+//! Intervals: Wilson score 95% for plain Monte-Carlo (hits out of trials). For importance
+//! sampling, Wilson with the effective sample size `n_eff = p(1-p)/se^2` (the binomial sample
+//! size with the same standard error; Korn and Graubard 1998 use the same device for weighted
+//! survey proportions), so that the interval is about `estimate +- 1.96 se`.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+
+use crate::exact_sum::ExactSum;
+use crate::pins::PinModel;
+
+/// The 97.5% quantile of the standard normal distribution (two-sided 95%).
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Domain tag in the ChaCha key, after the seed and the row index.
+const KEY_TAG: &[u8; 16] = b"mynafido-sim-v1\0";
+
+/// Mixture weight of the PIN proposal's uniform-over-guesses component.
+const PIN_MIX: f64 = 0.5;
+
+/// `(sum_{j<n} r^j, r^n)` by binary splitting: every term is positive, so no cancellation.
+fn geometric(r: f64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        (0.0, 1.0)
+    } else if n.is_multiple_of(2) {
+        let (s, p) = geometric(r, n / 2);
+        (s * (1.0 + p), p * p)
+    } else {
+        let (s, p) = geometric(r, n - 1);
+        (1.0 + r * s, r * p)
+    }
+}
+
+/// Exact `1 - (1 - q)^b`.
+pub fn exact_bio(q: f64, b: u64) -> f64 {
+    if q >= 1.0 {
+        return if b > 0 { 1.0 } else { 0.0 };
+    }
+    q * geometric(1.0 - q, b).0
+}
+
+/// Exact `1 - (1 - a)(1 - b)` without cancellation.
+pub fn combine(a: f64, b: f64) -> f64 {
+    a + (1.0 - a) * b
+}
+
+/// The biometric stage of one row: `attempts` presentations at `q`, sampled at `tilt`.
+#[derive(Debug, Clone)]
+pub struct BioSampler {
+    pub q: f64,
+    pub attempts: u64,
+    pub tilt: f64,
+    /// `(1 - tilt)^k` for `k = 0..=attempts`.
+    survival: Vec<f64>,
+    /// `r^k` for `k = 0..=attempts`, `r = (1-q)/(1-tilt)`.
+    ratio_pow: Vec<f64>,
+}
+
+impl BioSampler {
+    pub fn new(q: f64, attempts: u64) -> BioSampler {
+        let target = if attempts == 0 {
+            0.5
+        } else {
+            (1.0 / attempts as f64).min(0.5)
+        };
+        let tilt = if q > 0.0 && q < target { target } else { q };
+        let r = if tilt < 1.0 {
+            (1.0 - q) / (1.0 - tilt)
+        } else {
+            1.0
+        };
+        let n = usize::try_from(attempts).unwrap_or(usize::MAX);
+        let mut survival = Vec::with_capacity(n.saturating_add(1));
+        let mut ratio_pow = Vec::with_capacity(n.saturating_add(1));
+        let (mut s, mut rp) = (1.0f64, 1.0f64);
+        for _ in 0..=n {
+            survival.push(s);
+            ratio_pow.push(rp);
+            s *= 1.0 - tilt;
+            rp *= r;
+        }
+        BioSampler {
+            q,
+            attempts,
+            tilt,
+            survival,
+            ratio_pow,
+        }
+    }
+
+    pub fn is_tilted(&self) -> bool {
+        self.tilt != self.q
+    }
+
+    pub fn exact(&self) -> f64 {
+        exact_bio(self.q, self.attempts)
+    }
+
+    /// One stage from a uniform `u` in [0, 1): `Ok(weight)` on an accept, `Err(weight)` when all
+    /// presentations are rejected (the weight to carry into the PIN stage).
+    fn sample(&self, u: f64) -> Result<f64, f64> {
+        // The first accept is at k = min{k >= 1 : u >= (1 - tilt)^k}: P(K > k) = (1 - tilt)^k.
+        let n = self.survival.len() - 1;
+        let k = self.survival[1..].partition_point(|&s| u < s) + 1;
+        if k > n {
+            return Err(self.ratio_pow[n]);
+        }
+        if self.is_tilted() {
+            Ok(self.q / self.tilt * self.ratio_pow[k - 1])
+        } else {
+            Ok(1.0)
+        }
+    }
+}
+
+/// The PIN stage of one row: `guesses` guesses against `model`.
+#[derive(Debug, Clone)]
+pub struct PinSampler {
+    pub model: PinModel,
+    pub guesses: u64,
+    pub mixture: bool,
+}
+
+impl PinSampler {
+    pub fn new(model: PinModel, guesses: u64) -> PinSampler {
+        let mixture = guesses > 0 && guesses < model.len();
+        PinSampler {
+            model,
+            guesses,
+            mixture,
+        }
+    }
+
+    pub fn exact(&self) -> f64 {
+        self.model.success(self.guesses)
+    }
+
+    /// `Some(weight)` if the guesses find the victim's PIN.
+    fn sample(&self, rng: &mut ChaCha8Rng) -> Option<f64> {
+        let total = self.model.total();
+        if total == 0 || self.guesses == 0 {
+            return None;
+        }
+        let from_guesses = self.mixture && rng.next_u64() >> 63 == 1;
+        let k = if from_guesses {
+            below(rng, self.guesses)
+        } else {
+            self.model.position_of(below(rng, total))
+        };
+        if k >= self.guesses {
+            return None;
+        }
+        if !self.mixture {
+            return Some(1.0);
+        }
+        // P(k) / (MIX / g + (1 - MIX) P(k)) with P(k) = w / total.
+        let w = self.model.weight_at(k) as f64;
+        let g = self.guesses as f64;
+        let t = total as f64;
+        Some(w * g / (PIN_MIX * t + (1.0 - PIN_MIX) * g * w))
+    }
+}
+
+/// A uniform integer in `0..n` (`n >= 1`), exactly (Lemire's multiply-and-reject).
+fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
+    let threshold = n.wrapping_neg() % n;
+    loop {
+        let m = u128::from(rng.next_u64()) * u128::from(n);
+        if (m as u64) >= threshold {
+            return (m >> 64) as u64;
+        }
+    }
+}
+
+/// A uniform `f64` in [0, 1) with 53 random bits.
+fn unit(rng: &mut ChaCha8Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// One row's experiment.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    pub bio: Option<BioSampler>,
+    pub pin: Option<PinSampler>,
+}
+
+impl Experiment {
+    /// Exact success probability.
+    pub fn exact(&self) -> f64 {
+        let b = self.bio.as_ref().map_or(0.0, BioSampler::exact);
+        let p = self.pin.as_ref().map_or(0.0, PinSampler::exact);
+        combine(b, p)
+    }
+
+    /// Does any stage use importance sampling?
+    pub fn is_weighted(&self) -> bool {
+        self.bio.as_ref().is_some_and(BioSampler::is_tilted)
+            || self.pin.as_ref().is_some_and(|p| p.mixture)
+    }
+
+    /// How the estimate is made, for the report.
+    pub fn method(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(b) = self.bio.as_ref().filter(|b| b.is_tilted()) {
+            parts.push(format!("bio q'={}", b.tilt));
+        }
+        if self.pin.as_ref().is_some_and(|p| p.mixture) {
+            parts.push("PIN mix 1/2".to_string());
+        }
+        if parts.is_empty() {
+            "plain MC; Wilson".into()
+        } else {
+            format!("IS ({}); Wilson n_eff", parts.join(", "))
+        }
+    }
+
+    /// The trial's weight: 0 if the attacker fails, the likelihood ratio if it succeeds.
+    pub fn trial(&self, rng: &mut ChaCha8Rng) -> f64 {
+        let mut w = 1.0;
+        if let Some(b) = &self.bio {
+            match b.sample(unit(rng)) {
+                Ok(ws) => return ws,
+                Err(wf) => w = wf,
+            }
+        }
+        if let Some(p) = &self.pin
+            && let Some(wp) = p.sample(rng)
+        {
+            return w * wp;
+        }
+        0.0
+    }
+}
+
+/// The ChaCha key of a row: seed, row index, tag.
+pub fn row_key(seed: u64, row: u64) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&row.to_le_bytes());
+    key[16..].copy_from_slice(KEY_TAG);
+    key
+}
+
+/// The generator of one trial.
+pub fn trial_rng(key: &[u8; 32], trial: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::from_seed(*key);
+    rng.set_stream(trial);
+    rng
+}
+
+/// Exact sufficient statistics of a set of trials.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accumulator {
+    pub trials: u64,
+    pub hits: u64,
+    pub sum_w: ExactSum,
+    pub sum_w2: ExactSum,
+}
+
+impl Accumulator {
+    pub fn add(&mut self, w: f64) {
+        self.trials += 1;
+        if w > 0.0 {
+            self.hits += 1;
+            self.sum_w.add(w);
+            self.sum_w2.add(w * w);
+        }
+    }
+
+    pub fn merge(&mut self, o: &Accumulator) {
+        self.trials += o.trials;
+        self.hits += o.hits;
+        self.sum_w.merge(&o.sum_w);
+        self.sum_w2.merge(&o.sum_w2);
+    }
+}
+
+/// Run trials `range` of one row into `acc`.
+pub fn run_trials(
+    exp: &Experiment,
+    key: &[u8; 32],
+    range: std::ops::Range<u64>,
+    acc: &mut Accumulator,
+) {
+    for t in range {
+        let mut rng = trial_rng(key, t);
+        acc.add(exp.trial(&mut rng));
+    }
+}
+
+/// Estimate, standard error and 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// Wilson score interval for a proportion `p` from `n` (possibly effective) trials.
+pub fn wilson(p: f64, n: f64, z: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denom;
+    let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((center - half).max(0.0), (center + half).min(1.0))
+}
+
+/// Summarise an accumulator.
+pub fn summarise(acc: &Accumulator, weighted: bool) -> Estimate {
+    let n = acc.trials as f64;
+    if acc.trials == 0 {
+        return Estimate {
+            estimate: 0.0,
+            std_error: 0.0,
+            ci_low: 0.0,
+            ci_high: 1.0,
+        };
+    }
+    let s1 = acc.sum_w.value();
+    let s2 = acc.sum_w2.value();
+    let mean = s1 / n;
+    let var = if acc.trials > 1 {
+        ((s2 - s1 * mean) / (n - 1.0)).max(0.0)
+    } else {
+        0.0
+    };
+    let se = (var / n).sqrt();
+    let (lo, hi) = if weighted {
+        let p = mean.clamp(0.0, 1.0);
+        let n_eff = if se > 0.0 && p > 0.0 && p < 1.0 {
+            p * (1.0 - p) / (se * se)
+        } else {
+            n
+        };
+        wilson(p, n_eff, Z95)
+    } else {
+        wilson(acc.hits as f64 / n, n, Z95)
+    };
+    Estimate {
+        estimate: mean,
+        std_error: se,
+        ci_low: lo,
+        ci_high: hi,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 1 - (1 - 1e-6)^5 = 5e-6 - 10e-12 + 10e-18 - ... = 4.99999000001e-6 (binomial expansion).
+    #[test]
+    fn exact_bio_matches_the_binomial_expansion() {
+        let p = exact_bio(1e-6, 5);
+        assert!((p - 4.999_990_000_01e-6).abs() < 1e-20, "{p:e}");
+        assert_eq!(exact_bio(0.5, 2), 0.75);
+        assert_eq!(exact_bio(0.3, 0), 0.0);
+        assert_eq!(exact_bio(1.0, 3), 1.0);
+        assert_eq!(exact_bio(0.0, 3), 0.0);
+        // 1 - 0.93^20 = 0.76576...: 0.93^20 = exp(20 ln 0.93) = exp(-1.45143) = 0.234239.
+        assert!((exact_bio(0.07, 20) - 0.765_761).abs() < 1e-6);
+    }
+
+    #[test]
+    fn combine_is_one_minus_product_of_misses() {
+        assert!((combine(0.2, 0.5) - 0.6).abs() < 1e-15);
+        assert_eq!(combine(0.0, 0.25), 0.25);
+        assert_eq!(combine(1.0, 0.25), 1.0);
+    }
+
+    /// The tilt weights are a likelihood ratio: summed over all outcomes they give probability 1
+    /// under the proposal, i.e. sum over k of q'(1-q')^(k-1) * (q/q') r^(k-1) + (1-q')^b r^b = 1.
+    #[test]
+    fn tilt_weights_are_a_likelihood_ratio() {
+        let b = BioSampler::new(1e-6, 5);
+        assert_eq!(b.tilt, 0.2);
+        let mut total = 0.0;
+        let mut hit = 0.0;
+        for k in 1..=5 {
+            let pk = b.survival[k - 1] - b.survival[k];
+            let w = b.q / b.tilt * b.ratio_pow[k - 1];
+            total += pk * w;
+            hit += pk * w;
+        }
+        total += b.survival[5] * b.ratio_pow[5];
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+        assert!((hit - b.exact()).abs() < 1e-15 * 1e3, "{hit:e}");
+    }
+
+    #[test]
+    fn wilson_known_value() {
+        // 10 of 100: center (0.1 + 1.92/100)/(1.0384) = 0.11480, half = 1.96/1.0384 *
+        // sqrt(0.0009 + 0.000096) = 0.05958: [0.0552, 0.1744] (the textbook Wilson interval).
+        let (lo, hi) = wilson(0.1, 100.0, Z95);
+        assert!(
+            (lo - 0.0552).abs() < 1e-4 && (hi - 0.1744).abs() < 1e-4,
+            "{lo} {hi}"
+        );
+    }
+
+    /// Z95 against statrs' normal quantile (an independent implementation).
+    #[test]
+    fn z95_is_the_normal_quantile() {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let n = Normal::standard();
+        assert!((n.inverse_cdf(0.975) - Z95).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_trial_is_a_function_of_seed_row_and_index() {
+        let e = Experiment {
+            bio: Some(BioSampler::new(0.07, 5)),
+            pin: Some(PinSampler::new(PinModel::human(), 10)),
+        };
+        let key = row_key(7, 3);
+        let a: Vec<f64> = (0..50).map(|t| e.trial(&mut trial_rng(&key, t))).collect();
+        let b: Vec<f64> = (0..50)
+            .rev()
+            .map(|t| e.trial(&mut trial_rng(&key, t)))
+            .collect();
+        let b: Vec<f64> = b.into_iter().rev().collect();
+        assert_eq!(a, b);
+        let other = row_key(7, 4);
+        let c: Vec<f64> = (0..50)
+            .map(|t| e.trial(&mut trial_rng(&other, t)))
+            .collect();
+        assert_ne!(a, c);
+    }
+}

@@ -1,0 +1,290 @@
+//! What the attacker knows about the victim's PIN: a distribution over the positions of the
+//! attacker's guessing order. The attacker succeeds with `g` guesses if and only if the victim's
+//! PIN sits at a position below `g`, so the exact success probability is the mass of the first `g`
+//! positions, and a Monte-Carlo trial draws the victim's position and compares.
+//!
+//! Models (DESIGN.md §6):
+//! - [`PinModel::Uniform`]: a random PIN over `10^digits`, guessed without repeats: `min(g, N)/N`.
+//! - [`PinModel::human`]: human-chosen 4-digit PINs, guessed most popular first. Built from the
+//!   public aggregate figures of DataGenetics, "PIN analysis" (Nick Berry, September 2012, 3.4
+//!   million PINs): the twenty most common PINs with their published shares ([`TOP20`]; "1234"
+//!   10.713%, the twenty together 26.832%). The published aggregates do not give the other 9,980
+//!   shares, so we complete the distribution with a Zipf tail: rank `k` in 21..=10000 gets weight
+//!   `share(20) * (20/k)^s`, continuous with rank 20, with `s` chosen so that the tail carries the
+//!   remaining 73.168% exactly (`s` is about 0.79; see [`zipf_exponent`]). Shares are quantised to
+//!   integer parts of 10^9 (largest-remainder rounding) so that every probability is an exact
+//!   ratio of integers and sampling is exact integer arithmetic.
+//! - [`PinModel::birthday`]: a thief holding the owner's documents (Bonneau, Preibusch, Anderson,
+//!   "A birthday present every eleven wallets? The security of customer-chosen banking PINs",
+//!   Financial Cryptography 2012): 9.1% of victims are found within 3 guesses derived from the
+//!   birthday (5.6% when the issuer blocks the most popular PINs). The paper publishes the 3-guess
+//!   figure only, so we model a mixture: with probability 0.091 (0.056) the victim's PIN is one of
+//!   the 3 birthday guesses, each equally likely (so fewer than 3 guesses find a proportional
+//!   share); otherwise it follows the human distribution above, which the attacker tries after the
+//!   birthday guesses. Overlaps between the two lists are ignored (a slight under-count of the
+//!   attacker past 3 guesses); with the blocklist the human part is not re-weighted (a slight
+//!   over-count). Both models need a 4-digit PIN.
+
+/// The DataGenetics 2012 top-20 4-digit PINs and their shares in units of 10^-5 (0.001%).
+/// Sum: 10713 + 6016 + 1881 + 1197 + 745 + 616 + 613 + 526 + 516 + 512 + 451 + 419 + 395 + 391
+/// + 366 + 304 + 303 + 293 + 290 + 285 = 26832, the published "top 20 = 26.83%".
+pub const TOP20: [(&str, u64); 20] = [
+    ("1234", 10713),
+    ("1111", 6016),
+    ("0000", 1881),
+    ("1212", 1197),
+    ("7777", 745),
+    ("1004", 616),
+    ("2000", 613),
+    ("4444", 526),
+    ("2222", 516),
+    ("6969", 512),
+    ("9999", 451),
+    ("3333", 419),
+    ("5555", 395),
+    ("6666", 391),
+    ("1122", 366),
+    ("1313", 304),
+    ("8888", 303),
+    ("4321", 293),
+    ("2001", 290),
+    ("1010", 285),
+];
+
+/// Integer total of the human distribution: shares are in parts of 10^9.
+pub const HUMAN_TOTAL: u64 = 1_000_000_000;
+/// 10^-5 (the published resolution) in parts of 10^9.
+const TOP20_UNIT: u64 = 10_000;
+/// Number of 4-digit PINs.
+const PIN4_SPACE: usize = 10_000;
+/// Bonneau et al. FC 2012: success within 3 birthday guesses, per mille.
+pub const BIRTHDAY_PER_MILLE: u64 = 91;
+/// The same with a blocklist of popular PINs, per mille.
+pub const BIRTHDAY_BLOCKLIST_PER_MILLE: u64 = 56;
+/// Guesses the birthday figures refer to.
+pub const BIRTHDAY_GUESSES: u64 = 3;
+
+/// A distribution over the attacker's guessing order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PinModel {
+    /// Uniform over `space` PINs.
+    Uniform { space: u64 },
+    /// Integer weights per position; `cumulative[k]` is the weight of positions `0..k`
+    /// (`cumulative[0] = 0`, the last entry is the total).
+    Table { cumulative: Vec<u64> },
+}
+
+impl PinModel {
+    /// The human-chosen 4-digit distribution (DataGenetics top 20 + Zipf tail).
+    pub fn human() -> PinModel {
+        PinModel::Table {
+            cumulative: cumulate(&human_weights()),
+        }
+    }
+
+    /// The birthday mixture of Bonneau et al.; `blocklist` selects the 5.6% figure.
+    pub fn birthday(blocklist: bool) -> PinModel {
+        let per_mille = if blocklist {
+            BIRTHDAY_BLOCKLIST_PER_MILLE
+        } else {
+            BIRTHDAY_PER_MILLE
+        };
+        // Total 3000 * 10^9: each birthday slot gets per_mille/1000/3 of it, the human part
+        // (1000 - per_mille)/1000 of it, i.e. its 10^9-scaled weights times 3 * (1000 - per_mille).
+        let slot = per_mille * HUMAN_TOTAL;
+        let mut w = vec![slot; BIRTHDAY_GUESSES as usize];
+        let scale = BIRTHDAY_GUESSES * (1000 - per_mille);
+        w.extend(human_weights().iter().map(|h| h * scale));
+        PinModel::Table {
+            cumulative: cumulate(&w),
+        }
+    }
+
+    /// Number of positions.
+    pub fn len(&self) -> u64 {
+        match self {
+            PinModel::Uniform { space } => *space,
+            PinModel::Table { cumulative } => cumulative.len().saturating_sub(1) as u64,
+        }
+    }
+
+    /// True if there are no positions.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total integer weight (the denominator of every probability).
+    pub fn total(&self) -> u64 {
+        match self {
+            PinModel::Uniform { space } => *space,
+            PinModel::Table { cumulative } => cumulative.last().copied().unwrap_or(0),
+        }
+    }
+
+    /// Integer weight of the first `g` positions.
+    pub fn weight_below(&self, g: u64) -> u64 {
+        match self {
+            PinModel::Uniform { space } => g.min(*space),
+            PinModel::Table { cumulative } => {
+                let i = usize::try_from(g)
+                    .unwrap_or(usize::MAX)
+                    .min(cumulative.len() - 1);
+                cumulative[i]
+            }
+        }
+    }
+
+    /// Integer weight of position `k`.
+    pub fn weight_at(&self, k: u64) -> u64 {
+        match self {
+            PinModel::Uniform { space } => u64::from(k < *space),
+            PinModel::Table { cumulative } => {
+                let k = usize::try_from(k).unwrap_or(usize::MAX);
+                match (cumulative.get(k), cumulative.get(k.saturating_add(1))) {
+                    (Some(a), Some(b)) => b - a,
+                    _ => 0,
+                }
+            }
+        }
+    }
+
+    /// Exact probability that `g` guesses find the PIN.
+    pub fn success(&self, g: u64) -> f64 {
+        let t = self.total();
+        if t == 0 {
+            return 0.0;
+        }
+        self.weight_below(g) as f64 / t as f64
+    }
+
+    /// The position whose cumulative interval holds `u` (`u < total`).
+    pub fn position_of(&self, u: u64) -> u64 {
+        match self {
+            PinModel::Uniform { .. } => u,
+            // First k with cumulative[k + 1] > u.
+            PinModel::Table { cumulative } => cumulative[1..].partition_point(|&c| c <= u) as u64,
+        }
+    }
+}
+
+fn cumulate(w: &[u64]) -> Vec<u64> {
+    let mut c = Vec::with_capacity(w.len() + 1);
+    let mut acc = 0u64;
+    c.push(0);
+    for &x in w {
+        acc += x;
+        c.push(acc);
+    }
+    c
+}
+
+/// Sum of `(20/k)^s` over the tail ranks 21..=10000.
+fn tail_shape(s: f64) -> f64 {
+    (21..=PIN4_SPACE).map(|k| (20.0 / k as f64).powf(s)).sum()
+}
+
+/// The Zipf exponent `s` with `share(20) * sum_{k=21}^{10000} (20/k)^s` = the tail mass, by 100
+/// bisection steps on [0, 4] (the left side falls as `s` grows).
+pub fn zipf_exponent() -> f64 {
+    let top: u64 = TOP20.iter().map(|(_, s)| s).sum();
+    let tail = (100_000 - top) as f64 / TOP20[19].1 as f64;
+    let (mut lo, mut hi) = (0.0f64, 4.0f64);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if tail_shape(mid) > tail {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// The 10,000 human weights in parts of 10^9, most popular first.
+pub fn human_weights() -> Vec<u64> {
+    let mut w: Vec<u64> = TOP20.iter().map(|(_, s)| s * TOP20_UNIT).collect();
+    let tail_total = HUMAN_TOTAL - w.iter().sum::<u64>();
+    let s = zipf_exponent();
+    let shape: Vec<f64> = (21..=PIN4_SPACE)
+        .map(|k| (20.0 / k as f64).powf(s))
+        .collect();
+    let shape_sum: f64 = shape.iter().sum();
+    // Largest-remainder rounding to integers summing to tail_total exactly. The ideal shares
+    // decrease with the rank, so ties in the remainder are broken by rank.
+    let ideal: Vec<f64> = shape
+        .iter()
+        .map(|x| x / shape_sum * tail_total as f64)
+        .collect();
+    let mut tail: Vec<u64> = ideal.iter().map(|x| x.floor() as u64).collect();
+    let short = tail_total.saturating_sub(tail.iter().sum::<u64>());
+    let mut order: Vec<usize> = (0..tail.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ra = ideal[a] - ideal[a].floor();
+        let rb = ideal[b] - ideal[b].floor();
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    for &i in order.iter().take(short as usize) {
+        tail[i] += 1;
+    }
+    w.extend(tail);
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top20_matches_published_aggregates() {
+        let top: u64 = TOP20.iter().map(|(_, s)| s).sum();
+        assert_eq!(top, 26832); // 26.83%
+        assert_eq!(TOP20[0], ("1234", 10713)); // 10.713%
+        let h = PinModel::human();
+        assert_eq!(h.total(), HUMAN_TOTAL);
+        assert_eq!(h.len(), 10_000);
+        assert_eq!(h.weight_below(1), 107_130_000);
+        assert_eq!(h.weight_below(20), 268_320_000);
+        assert_eq!(h.success(10_000), 1.0);
+    }
+
+    /// The distribution is a ranking: non-increasing weights, every PIN possible.
+    #[test]
+    fn human_weights_are_a_ranking() {
+        let w = human_weights();
+        assert!(w.windows(2).all(|p| p[0] >= p[1]));
+        assert!(w.iter().all(|&x| x > 0));
+        // The tail continues from rank 20 (0.285%) without a jump up.
+        assert!(w[20] <= w[19]);
+        let s = zipf_exponent();
+        assert!((0.7..0.9).contains(&s), "{s}");
+    }
+
+    /// Bonneau et al.: 9.1% in 3 guesses, 5.6% with the blocklist, by construction.
+    #[test]
+    fn birthday_three_guesses() {
+        assert_eq!(PinModel::birthday(false).success(3), 0.091);
+        assert_eq!(PinModel::birthday(true).success(3), 0.056);
+        // One guess finds a third of the birthday victims.
+        assert_eq!(
+            PinModel::birthday(false).weight_below(1) * 3,
+            PinModel::birthday(false).weight_below(3)
+        );
+        // Guess 4 is "1234": 0.091 + 0.909 * 0.10713.
+        let p4 = PinModel::birthday(false).success(4);
+        assert!((p4 - (0.091 + 0.909 * 0.10713)).abs() < 1e-15, "{p4}");
+    }
+
+    #[test]
+    fn position_lookup_inverts_the_cumulative() {
+        let h = PinModel::human();
+        assert_eq!(h.position_of(0), 0);
+        assert_eq!(h.position_of(107_129_999), 0);
+        assert_eq!(h.position_of(107_130_000), 1);
+        assert_eq!(h.position_of(HUMAN_TOTAL - 1), 9_999);
+        let u = PinModel::Uniform { space: 10_000 };
+        assert_eq!(u.success(3), 3.0 / 10_000.0);
+        assert_eq!(u.success(20_000), 1.0);
+        assert_eq!(u.weight_at(9_999), 1);
+        assert_eq!(u.weight_at(10_000), 0);
+    }
+}

@@ -1,0 +1,179 @@
+//! `risk.svg`: a forest plot. One line per policy x attacker, the estimate as a dot in the
+//! policy's colour with its 95% interval as a bar, the exact value as a black cross, on a
+//! logarithmic probability axis. The baseline policy is drawn in black and labelled as such.
+//!
+//! plotters is built without any font backend (no `ttf`, no `ab_glyph`): its SVG backend writes
+//! `<text>` elements that the viewer lays out with its own fonts, and plotters only estimates text
+//! extents (about 0.6 em per character) for the layout, so no system font or fontconfig is needed.
+
+use plotters::prelude::*;
+
+use crate::output::OutputError;
+use crate::run::Report;
+
+/// Colours for non-baseline policies (colour-blind-safe Okabe-Ito palette).
+const COLOURS: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+];
+
+fn err<E: std::fmt::Display>(e: E) -> OutputError {
+    OutputError::Render {
+        what: "svg",
+        message: e.to_string(),
+    }
+}
+
+/// Largest power of ten not above `x`, for `x > 0`.
+fn decade_floor(x: f64) -> f64 {
+    let mut d = 1.0;
+    while d > x && d > 1e-300 {
+        d /= 10.0;
+    }
+    d
+}
+
+/// Render the report as an SVG document.
+pub fn svg(r: &Report) -> Result<String, OutputError> {
+    let n = r.rows.len();
+    let is_base = |p: &str| r.baseline.as_deref() == Some(p);
+    let labels: Vec<String> = r
+        .rows
+        .iter()
+        .map(|x| {
+            let mut l = format!("{} / {}", x.policy, x.attacker);
+            if is_base(&x.policy) {
+                l.push_str(" (baseline)");
+            } else if let Some(q) = x.ratio_to_baseline {
+                l.push_str(&format!("  x{}", crate::output::sig3(q)));
+            }
+            if x.estimate <= 0.0 && x.exact.unwrap_or(0.0) <= 0.0 {
+                l.push_str("  p = 0");
+            }
+            l
+        })
+        .collect();
+    let smallest = r
+        .rows
+        .iter()
+        .flat_map(|x| [x.ci_low, x.estimate, x.exact.unwrap_or(0.0)])
+        .filter(|v| *v > 0.0)
+        .fold(1.0f64, f64::min);
+    let xmin = (decade_floor(smallest) / 10.0).max(1e-15);
+    let label_px = labels.iter().map(|l| l.len()).max().unwrap_or(10) as u32 * 8 + 16;
+    let width = 900 + label_px;
+    let height = 150 + 26 * (n.max(1) as u32);
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let top = n as i32;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!(
+                    "Probability that the attacker gets in within {} h (scenario \"{}\", {} trials per row)",
+                    r.window_hours, r.scenario, r.trials
+                ),
+                ("sans-serif", 18),
+            )
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(label_px)
+            .build_cartesian_2d((xmin..1.0f64).log_scale(), -1i32..top)
+            .map_err(err)?;
+        let y_of = |i: usize| top - 1 - i as i32;
+        chart
+            .configure_mesh()
+            .x_desc("probability of getting in (log scale); bar = 95% interval, x = exact value")
+            .y_desc("policy / attacker")
+            .y_labels(n + 2)
+            .y_label_formatter(&|y| {
+                let i = top - 1 - *y;
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| labels.get(i).cloned())
+                    .unwrap_or_default()
+            })
+            .x_label_formatter(&|x| format!("{x:.0e}"))
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
+
+        let clamp = |v: f64| v.clamp(xmin, 1.0);
+        let mut policies: Vec<&str> = Vec::new();
+        for x in &r.rows {
+            if !policies.contains(&x.policy.as_str()) {
+                policies.push(&x.policy);
+            }
+        }
+        let mut colour_i = 0;
+        for p in &policies {
+            let colour = if is_base(p) {
+                BLACK
+            } else {
+                let c = COLOURS[colour_i % COLOURS.len()];
+                colour_i += 1;
+                c
+            };
+            let rows: Vec<(usize, &crate::run::Row)> = r
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.policy == *p)
+                .collect();
+            for (i, x) in &rows {
+                if x.ci_high > 0.0 {
+                    let y = y_of(*i);
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(clamp(x.ci_low), y), (clamp(x.ci_high), y)],
+                            colour.stroke_width(3),
+                        )))
+                        .map_err(err)?;
+                }
+            }
+            let name = if is_base(p) {
+                format!("{p} (baseline)")
+            } else {
+                p.to_string()
+            };
+            chart
+                .draw_series(
+                    rows.iter().filter(|(_, x)| x.estimate > 0.0).map(|(i, x)| {
+                        Circle::new((clamp(x.estimate), y_of(*i)), 5, colour.filled())
+                    }),
+                )
+                .map_err(err)?
+                .label(name)
+                .legend(move |(px, py)| Circle::new((px + 10, py), 5, colour.filled()));
+        }
+        chart
+            .draw_series(
+                r.rows
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, x)| x.exact.filter(|e| *e > 0.0).map(|e| (i, e)))
+                    .map(|(i, e)| Cross::new((clamp(e), y_of(i)), 6, BLACK.stroke_width(2))),
+            )
+            .map_err(err)?
+            .label("exact value")
+            .legend(|(px, py)| Cross::new((px + 10, py), 6, BLACK.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(buf)
+}

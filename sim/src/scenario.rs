@@ -1,0 +1,597 @@
+//! Scenario files: which policies, which attackers, how long a window, how many trials.
+//!
+//! The TOML keys are flat (`far`, `sar`, `bio_tries`, `pin_digits`, `pin_tries`, ...) and map onto
+//! [`model::policy::Policy`], whose lockout automaton ([`model::policy::budget`], the same one the
+//! protocol model checks) turns a policy and a window into attempt counts. A policy named like a
+//! built-in ([`model::policy::builtin`]) starts from the built-in's figures and overrides only the
+//! keys it gives (`inherit = false` starts from nothing); any other name starts from nothing, so
+//! only `pin_*` keys make a PIN-only policy and only biometric keys make a policy with no fallback.
+//! `bio_attempts` / `pin_attempts` fix the attempt counts instead of taking them from the budget.
+//! Every rejected value is reported with the file, the table, the key and the value.
+
+use std::path::Path;
+
+use model::policy::{self, BiometricStage, HOUR, PinStage, Policy, Throttle};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Largest biometric budget the sampler tables accept.
+pub const MAX_BIO_ATTEMPTS: u64 = 1 << 20;
+/// Largest trial count per row (2^40, about 10^12).
+pub const MAX_TRIALS: u64 = 1 << 40;
+/// Longest window: about 114 years.
+pub const MAX_WINDOW_HOURS: f64 = 1_000_000.0;
+
+/// Built-in scenarios: (name, TOML text).
+pub const BUILTIN_SCENARIOS: [(&str, &str); 2] = [
+    ("default", include_str!("../scenarios/default.toml")),
+    ("rare", include_str!("../scenarios/rare.toml")),
+];
+
+/// Bad input. Every variant names the file.
+#[derive(Debug, Error)]
+pub enum InputError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: {table}: `{key}` = {value}: {reason}")]
+    Value {
+        file: String,
+        table: String,
+        key: String,
+        value: String,
+        reason: String,
+    },
+    #[error("{file}: {message}")]
+    Other { file: String, message: String },
+}
+
+/// A scenario file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: String,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub trials: Option<u64>,
+    pub window_hours: f64,
+    #[serde(default)]
+    pub baseline: Option<String>,
+    #[serde(default)]
+    pub policy: Vec<PolicyEntry>,
+    #[serde(default)]
+    pub attacker: Vec<AttackerEntry>,
+}
+
+/// One `[[policy]]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyEntry {
+    pub name: String,
+    #[serde(default)]
+    pub inherit: Option<bool>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub far: Option<f64>,
+    #[serde(default)]
+    pub sar: Option<f64>,
+    #[serde(default)]
+    pub bio_tries: Option<u32>,
+    #[serde(default)]
+    pub bio_lockout_secs: Option<u64>,
+    #[serde(default)]
+    pub bio_timed_lockouts: Option<u32>,
+    #[serde(default)]
+    pub primary_timeout_hours: Option<u64>,
+    #[serde(default)]
+    pub idle_timeout_hours: Option<u64>,
+    #[serde(default)]
+    pub pin_digits: Option<u32>,
+    #[serde(default)]
+    pub pin_tries: Option<u32>,
+    #[serde(default)]
+    pub pin_throttle: Option<String>,
+    #[serde(default)]
+    pub pin_delays_secs: Option<Vec<u64>>,
+    #[serde(default)]
+    pub bio_attempts: Option<u64>,
+    #[serde(default)]
+    pub pin_attempts: Option<u64>,
+}
+
+/// One `[[attacker]]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttackerEntry {
+    pub name: String,
+    #[serde(default = "default_bio")]
+    pub biometric: String,
+    #[serde(default = "default_pin")]
+    pub pin: String,
+}
+
+fn default_bio() -> String {
+    "none".into()
+}
+fn default_pin() -> String {
+    "none".into()
+}
+
+/// What the attacker presents to the sensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BioAttack {
+    /// Own finger/face: succeeds at FAR per presentation.
+    ZeroEffort,
+    /// A spoof artefact: succeeds at SAR per presentation.
+    Spoof,
+    None,
+}
+
+/// How the attacker guesses the PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PinAttack {
+    Uniform,
+    Human,
+    Birthday,
+    BirthdayBlocklist,
+    None,
+}
+
+impl BioAttack {
+    pub const NAMES: [&'static str; 3] = ["zero-effort", "spoof", "none"];
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "zero-effort" => Some(BioAttack::ZeroEffort),
+            "spoof" => Some(BioAttack::Spoof),
+            "none" => Some(BioAttack::None),
+            _ => None,
+        }
+    }
+}
+
+impl PinAttack {
+    pub const NAMES: [&'static str; 5] =
+        ["uniform", "human", "birthday", "birthday-blocklist", "none"];
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "uniform" => Some(PinAttack::Uniform),
+            "human" => Some(PinAttack::Human),
+            "birthday" => Some(PinAttack::Birthday),
+            "birthday-blocklist" => Some(PinAttack::BirthdayBlocklist),
+            "none" => Some(PinAttack::None),
+            _ => None,
+        }
+    }
+}
+
+/// An attacker after validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attacker {
+    pub name: String,
+    pub biometric: BioAttack,
+    pub pin: PinAttack,
+}
+
+/// A policy after validation, with optional fixed attempt counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioPolicy {
+    pub policy: Policy,
+    pub bio_attempts: Option<u64>,
+    pub pin_attempts: Option<u64>,
+}
+
+/// A validated scenario. Serialised into shard state files so that `merge` can check that
+/// every shard ran the same scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub name: String,
+    pub seed: u64,
+    pub trials: u64,
+    pub window_hours: f64,
+    pub baseline: Option<String>,
+    pub policies: Vec<ScenarioPolicy>,
+    pub attackers: Vec<Attacker>,
+}
+
+/// Default seed and trial count when a scenario omits them.
+pub const DEFAULT_SEED: u64 = 1;
+pub const DEFAULT_TRIALS: u64 = 200_000;
+
+impl Scenario {
+    /// Read and validate a scenario file.
+    pub fn from_path(path: &Path) -> Result<Scenario, InputError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Scenario::from_toml(&file, &text)
+    }
+
+    /// A built-in scenario by name.
+    pub fn builtin(name: &str) -> Option<Result<Scenario, InputError>> {
+        BUILTIN_SCENARIOS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| Scenario::from_toml(&format!("<builtin:{n}>"), text))
+    }
+
+    /// Parse and validate TOML text; `file` names it in errors.
+    pub fn from_toml(file: &str, text: &str) -> Result<Scenario, InputError> {
+        let raw: ScenarioFile = toml::from_str(text).map_err(|e| InputError::Parse {
+            file: file.into(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        resolve(file, raw)
+    }
+
+    /// The window in seconds.
+    pub fn window_secs(&self) -> u64 {
+        window_secs(self.window_hours)
+    }
+}
+
+fn window_secs(hours: f64) -> u64 {
+    (hours * HOUR as f64).round() as u64
+}
+
+fn resolve(file: &str, raw: ScenarioFile) -> Result<Scenario, InputError> {
+    let bad = |table: &str, key: &str, value: String, reason: &str| InputError::Value {
+        file: file.into(),
+        table: table.into(),
+        key: key.into(),
+        value,
+        reason: reason.into(),
+    };
+    let other = |message: String| InputError::Other {
+        file: file.into(),
+        message,
+    };
+    if !(raw.window_hours.is_finite()
+        && raw.window_hours > 0.0
+        && raw.window_hours <= MAX_WINDOW_HOURS)
+    {
+        return Err(bad(
+            "scenario",
+            "window_hours",
+            raw.window_hours.to_string(),
+            "must be a number of hours in (0, 1000000]",
+        ));
+    }
+    let trials = raw.trials.unwrap_or(DEFAULT_TRIALS);
+    check_trials(trials).map_err(|r| bad("scenario", "trials", trials.to_string(), &r))?;
+    if raw.policy.is_empty() {
+        return Err(other(
+            "no [[policy]] table: at least one policy is needed".into(),
+        ));
+    }
+    if raw.attacker.is_empty() {
+        return Err(other(
+            "no [[attacker]] table: at least one attacker is needed".into(),
+        ));
+    }
+    let window = window_secs(raw.window_hours);
+    let mut policies = Vec::new();
+    for entry in &raw.policy {
+        let table = format!("policy `{}`", entry.name);
+        if policies
+            .iter()
+            .any(|p: &ScenarioPolicy| p.policy.name == entry.name)
+        {
+            return Err(bad(
+                &table,
+                "name",
+                quote(&entry.name),
+                "duplicate policy name",
+            ));
+        }
+        let p = resolve_policy(entry)
+            .map_err(|(key, value, reason)| bad(&table, key, value, &reason))?;
+        let b = policy::budget(&p.policy, window);
+        let bio = p.bio_attempts.or(b.biometric_presentations).unwrap_or(0);
+        if bio > MAX_BIO_ATTEMPTS {
+            let key = if p.bio_attempts.is_some() {
+                "bio_attempts"
+            } else {
+                "bio_tries"
+            };
+            return Err(bad(
+                &table,
+                key,
+                bio.to_string(),
+                &format!(
+                    "{bio} biometric presentations in the window exceed the simulator's limit \
+                     {MAX_BIO_ATTEMPTS}"
+                ),
+            ));
+        }
+        policies.push(p);
+    }
+    let mut attackers: Vec<Attacker> = Vec::new();
+    for a in &raw.attacker {
+        let table = format!("attacker `{}`", a.name);
+        if attackers.iter().any(|x| x.name == a.name) {
+            return Err(bad(
+                &table,
+                "name",
+                quote(&a.name),
+                "duplicate attacker name",
+            ));
+        }
+        let biometric = BioAttack::parse(&a.biometric).ok_or_else(|| {
+            bad(
+                &table,
+                "biometric",
+                quote(&a.biometric),
+                &format!("expected one of {}", BioAttack::NAMES.join(", ")),
+            )
+        })?;
+        let pin = PinAttack::parse(&a.pin).ok_or_else(|| {
+            bad(
+                &table,
+                "pin",
+                quote(&a.pin),
+                &format!("expected one of {}", PinAttack::NAMES.join(", ")),
+            )
+        })?;
+        if biometric == BioAttack::None && pin == PinAttack::None {
+            return Err(bad(
+                &table,
+                "pin",
+                quote(&a.pin),
+                "an attacker with biometric = \"none\" needs a PIN strategy",
+            ));
+        }
+        attackers.push(Attacker {
+            name: a.name.clone(),
+            biometric,
+            pin,
+        });
+    }
+    if let Some(b) = &raw.baseline
+        && !policies.iter().any(|p| &p.policy.name == b)
+    {
+        return Err(bad(
+            "scenario",
+            "baseline",
+            quote(b),
+            "names no [[policy]] of this scenario",
+        ));
+    }
+    Ok(Scenario {
+        name: raw.name,
+        seed: raw.seed.unwrap_or(DEFAULT_SEED),
+        trials,
+        window_hours: raw.window_hours,
+        baseline: raw.baseline,
+        policies,
+        attackers,
+    })
+}
+
+/// Check a trial count (shared with the CLI's `--trials`).
+pub fn check_trials(trials: u64) -> Result<(), String> {
+    if trials == 0 || trials > MAX_TRIALS {
+        Err(format!("must be in 1..={MAX_TRIALS}"))
+    } else {
+        Ok(())
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("{s:?}")
+}
+
+type KeyError = (&'static str, String, String);
+
+fn resolve_policy(e: &PolicyEntry) -> Result<ScenarioPolicy, KeyError> {
+    let inherited = match e.inherit {
+        Some(false) => None,
+        _ => policy::builtin_named(&e.name),
+    };
+    let mut p = inherited.unwrap_or(Policy {
+        name: e.name.clone(),
+        source: String::new(),
+        biometric: None,
+        pin: None,
+    });
+    if let Some(s) = &e.source {
+        p.source = s.clone();
+    }
+    for (key, v) in [("far", e.far), ("sar", e.sar)] {
+        if let Some(v) = v
+            && !(v.is_finite() && (0.0..=1.0).contains(&v))
+        {
+            return Err((key, v.to_string(), "not a probability in [0, 1]".into()));
+        }
+    }
+    let zero = |key: &'static str, v: u64| -> Result<(), KeyError> {
+        if v == 0 {
+            Err((key, "0".into(), "must be at least 1".into()))
+        } else {
+            Ok(())
+        }
+    };
+    if let Some(t) = e.bio_tries {
+        zero("bio_tries", u64::from(t))?;
+    }
+    if let Some(t) = e.pin_tries {
+        zero("pin_tries", u64::from(t))?;
+    }
+    let bio_keys = e.far.is_some()
+        || e.sar.is_some()
+        || e.bio_tries.is_some()
+        || e.bio_lockout_secs.is_some()
+        || e.bio_timed_lockouts.is_some()
+        || e.primary_timeout_hours.is_some()
+        || e.idle_timeout_hours.is_some();
+    if bio_keys {
+        let mut b = match p.biometric.take() {
+            Some(b) => b,
+            None => {
+                let need = |key: &'static str, v: bool| -> Result<(), KeyError> {
+                    if v {
+                        Ok(())
+                    } else {
+                        Err((
+                            key,
+                            "(missing)".into(),
+                            "a new biometric stage needs far, sar and bio_tries".into(),
+                        ))
+                    }
+                };
+                need("far", e.far.is_some())?;
+                need("sar", e.sar.is_some())?;
+                need("bio_tries", e.bio_tries.is_some())?;
+                BiometricStage {
+                    far: 0.0,
+                    sar: 0.0,
+                    tries_per_round: 1,
+                    lockout_secs: 0,
+                    timed_lockouts: 0,
+                    primary_timeout_secs: None,
+                    idle_timeout_secs: None,
+                }
+            }
+        };
+        if let Some(v) = e.far {
+            b.far = v;
+        }
+        if let Some(v) = e.sar {
+            b.sar = v;
+        }
+        if let Some(v) = e.bio_tries {
+            b.tries_per_round = v;
+        }
+        if let Some(v) = e.bio_lockout_secs {
+            b.lockout_secs = v;
+        }
+        if let Some(v) = e.bio_timed_lockouts {
+            b.timed_lockouts = v;
+        }
+        if let Some(h) = e.primary_timeout_hours {
+            b.primary_timeout_secs = Some(h.saturating_mul(HOUR));
+        }
+        if let Some(h) = e.idle_timeout_hours {
+            b.idle_timeout_secs = Some(h.saturating_mul(HOUR));
+        }
+        p.biometric = Some(b);
+    }
+    let pin_keys = e.pin_digits.is_some()
+        || e.pin_tries.is_some()
+        || e.pin_throttle.is_some()
+        || e.pin_delays_secs.is_some();
+    if pin_keys {
+        let mut s = match p.pin.take() {
+            Some(s) => s,
+            None => {
+                if e.pin_digits.is_none() {
+                    return Err((
+                        "pin_digits",
+                        "(missing)".into(),
+                        "a new PIN stage needs pin_digits".into(),
+                    ));
+                }
+                PinStage {
+                    digits: 4,
+                    max_tries: None,
+                    throttle: Throttle::None,
+                }
+            }
+        };
+        if let Some(d) = e.pin_digits {
+            if !(1..=18).contains(&d) {
+                return Err(("pin_digits", d.to_string(), "must be in 1..=18".into()));
+            }
+            s.digits = d;
+        }
+        if let Some(t) = e.pin_tries {
+            s.max_tries = Some(t);
+        }
+        match (&e.pin_throttle, &e.pin_delays_secs) {
+            (Some(_), Some(_)) => {
+                return Err((
+                    "pin_delays_secs",
+                    "[..]".into(),
+                    "give either pin_throttle or pin_delays_secs, not both".into(),
+                ));
+            }
+            (Some(t), None) => {
+                s.throttle = match t.as_str() {
+                    "none" => Throttle::None,
+                    "gatekeeper" => Throttle::Gatekeeper,
+                    "apple" => Throttle::Apple,
+                    _ => {
+                        return Err((
+                            "pin_throttle",
+                            quote(t),
+                            "expected one of none, gatekeeper, apple".into(),
+                        ));
+                    }
+                }
+            }
+            (None, Some(d)) => {
+                if d.is_empty() {
+                    return Err((
+                        "pin_delays_secs",
+                        "[]".into(),
+                        "needs at least one delay".into(),
+                    ));
+                }
+                s.throttle = Throttle::Table {
+                    delays_secs: d.clone(),
+                };
+            }
+            (None, None) => {}
+        }
+        p.pin = Some(s);
+    }
+    if let Some(v) = e.bio_attempts {
+        if p.biometric.is_none() {
+            return Err((
+                "bio_attempts",
+                v.to_string(),
+                "the policy has no biometric stage".into(),
+            ));
+        }
+        if v > MAX_BIO_ATTEMPTS {
+            return Err((
+                "bio_attempts",
+                v.to_string(),
+                format!("exceeds the simulator's limit {MAX_BIO_ATTEMPTS}"),
+            ));
+        }
+    }
+    if let Some(v) = e.pin_attempts
+        && p.pin.is_none()
+    {
+        return Err((
+            "pin_attempts",
+            v.to_string(),
+            "the policy has no PIN stage".into(),
+        ));
+    }
+    if p.biometric.is_none() && p.pin.is_none() {
+        return Err((
+            "name",
+            quote(&e.name),
+            "neither a biometric key (far, sar, bio_tries) nor a PIN key (pin_digits) given".into(),
+        ));
+    }
+    // The model's own check, as a backstop; its messages name the key too.
+    p.validate()
+        .map_err(|err| ("policy", quote(&e.name), err.to_string()))?;
+    Ok(ScenarioPolicy {
+        policy: p,
+        bio_attempts: e.bio_attempts,
+        pin_attempts: e.pin_attempts,
+    })
+}
