@@ -646,7 +646,9 @@ impl ExpectedCard {
                 .map_err(|e| CaseError::Invalid("crl", e.to_string()))?;
             let sig = list.signature.as_bytes().unwrap_or_default();
             // RFC 5280 §6.3.3 (f)/(g): the CRL issuer is the CA and its signature verifies.
+            // RFC 5280 §5.1.1.2: signatureAlgorithm equals tbsCertList.signature.
             let trusted = list.tbs_cert_list.issuer == ca_subject
+                && list.signature_algorithm == list.tbs_cert_list.signature
                 && list.signature_algorithm.oid == OID_SHA256_WITH_RSA
                 && ca_key.verify(&tbs, sig).is_ok();
             if !trusted {
@@ -702,6 +704,12 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     let cert =
         Certificate::from_der(&cert_der).map_err(|_| Reject::Malformed(Field::Certificate))?;
     let tbs = cert.tbs_certificate();
+    // RFC 5280 §4.1.1.2: signatureAlgorithm (outside the signed part) "MUST contain the same
+    // algorithm identifier as the signature field in the sequence tbsCertificate" (§4.1.2.3);
+    // otherwise its parameters could be altered without breaking the signature.
+    if cert.signature_algorithm() != tbs.signature() {
+        return Err(Reject::Malformed(Field::Certificate));
+    }
     // RFC 5280 §6.1.3 (a)(1) signature, (a)(4) issuer name.
     if tbs.issuer() != &exp.ca_subject || cert.signature_algorithm().oid != OID_SHA256_WITH_RSA {
         return Err(Reject::UntrustedIssuer);

@@ -124,6 +124,66 @@ fn untampered_path_accepts() {
     }
 }
 
+/// Every single-bit flip of every byte of every signed field, on the default backend.
+#[test]
+fn every_single_bit_flip_is_rejected() {
+    let mut checked = 0usize;
+    for name in ACCEPTED {
+        let case = load(name);
+        for &t in targets(case.kind) {
+            let len = field_len(&case, t);
+            for pos in 0..len {
+                for bit in 0..8 {
+                    let tampered = tamper(&case, t, pos, 1 << bit);
+                    let r = verify_case(&tampered, Backend::default()).expect("usable case");
+                    assert!(r.is_err(), "{name} {t:?} byte {pos} bit {bit} accepted");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    println!("single-bit flips rejected: {checked}");
+    assert!(checked > 10_000, "the fields are not empty");
+}
+
+/// The length of the target field.
+fn field_len(case: &CaseFile, target: Target) -> usize {
+    use ciborium::Value as C;
+    let cred: Value = serde_json::from_str(case.credential.get()).expect("json");
+    let get = |path: &[&str]| {
+        let v = path.iter().fold(&cred, |cur, p| &cur[*p]);
+        unb64(v.as_str().expect("string")).expect("b64")
+    };
+    match target {
+        Target::Member(path) => get(path).len(),
+        Target::AttAuthData | Target::AttSig => {
+            let att: C =
+                ciborium::de::from_reader(get(&["response", "attestationObject"]).as_slice())
+                    .expect("cbor");
+            let C::Map(entries) = att else { return 0 };
+            let mut n = 0;
+            for (k, v) in entries {
+                match (target, k, v) {
+                    (Target::AttAuthData, C::Text(t), C::Bytes(b)) if t == "authData" => {
+                        n = b.len()
+                    }
+                    (Target::AttSig, C::Text(t), C::Map(stmt)) if t == "attStmt" => {
+                        for (sk, sv) in stmt {
+                            if let (C::Text(st), C::Bytes(sb)) = (sk, sv)
+                                && st == "sig"
+                            {
+                                n = sb.len();
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            n
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
 
