@@ -86,7 +86,11 @@ impl BioSampler {
         } else {
             (1.0 / attempts as f64).min(0.5)
         };
-        let tilt = if q > 0.0 && q < target { target } else { q };
+        let tilt = if attempts > 0 && q > 0.0 && q < target {
+            target
+        } else {
+            q
+        };
         let r = if tilt < 1.0 {
             (1.0 - q) / (1.0 - tilt)
         } else {

@@ -13,7 +13,8 @@
 //!   `share(20) * (20/k)^s`, continuous with rank 20, with `s` chosen so that the tail carries the
 //!   remaining 73.168% exactly (`s` is about 0.79; see [`zipf_exponent`]). Shares are quantised to
 //!   integer parts of 10^9 (largest-remainder rounding) so that every probability is an exact
-//!   ratio of integers and sampling is exact integer arithmetic.
+//!   ratio of integers and sampling is exact integer arithmetic. The powers use a portable
+//!   `ln`/`exp` built from IEEE basic operations, so the table is the same on every platform.
 //! - [`PinModel::birthday`]: a thief holding the owner's documents (Bonneau, Preibusch, Anderson,
 //!   "A birthday present every eleven wallets? The security of customer-chosen banking PINs",
 //!   Financial Cryptography 2012): 9.1% of victims are found within 3 guesses derived from the
@@ -178,9 +179,46 @@ fn cumulate(w: &[u64]) -> Vec<u64> {
     c
 }
 
+/// Natural logarithm of a positive normal `x` from IEEE basic operations only, so that the table
+/// is the same on every platform (libm's `ln`/`powf` may differ in the last bit between systems).
+/// `x = m 2^e` with `m` in [1, 2); `ln m = 2 atanh(z)`, `z = (m-1)/(m+1)` in [0, 1/3), whose series
+/// `sum z^(2j+1)/(2j+1)` is below 1e-40 after 40 terms.
+fn det_ln(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let m = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
+    let z = (m - 1.0) / (m + 1.0);
+    let z2 = z * z;
+    let (mut term, mut sum) = (z, 0.0);
+    for j in 0..40 {
+        sum += term / f64::from(2 * j + 1);
+        term *= z2;
+    }
+    2.0 * sum + e as f64 * std::f64::consts::LN_2
+}
+
+/// `e^y` for moderate `y` from basic operations: `y = n ln 2 + r`, `|r| <= ln 2 / 2`, Taylor series
+/// of `e^r` to 30 terms (the remainder is below 0.35^30 / 30!), times `2^n`.
+fn det_exp(y: f64) -> f64 {
+    let n = (y / std::f64::consts::LN_2).round();
+    let r = y - n * std::f64::consts::LN_2;
+    let (mut term, mut sum) = (1.0f64, 1.0f64);
+    for k in 1..30 {
+        term *= r / f64::from(k);
+        sum += term;
+    }
+    // |y| stays far inside the normal range here (|y| < 4 ln 500).
+    sum * f64::from_bits(((1023 + n as i64) as u64) << 52)
+}
+
+/// `(20/k)^s`, deterministically.
+fn zipf(k: usize, s: f64) -> f64 {
+    det_exp(s * det_ln(20.0 / k as f64))
+}
+
 /// Sum of `(20/k)^s` over the tail ranks 21..=10000.
 fn tail_shape(s: f64) -> f64 {
-    (21..=PIN4_SPACE).map(|k| (20.0 / k as f64).powf(s)).sum()
+    (21..=PIN4_SPACE).map(|k| zipf(k, s)).sum()
 }
 
 /// The Zipf exponent `s` with `share(20) * sum_{k=21}^{10000} (20/k)^s` = the tail mass, by 100
@@ -200,14 +238,17 @@ pub fn zipf_exponent() -> f64 {
     0.5 * (lo + hi)
 }
 
-/// The 10,000 human weights in parts of 10^9, most popular first.
+/// The 10,000 human weights in parts of 10^9, most popular first (computed once).
 pub fn human_weights() -> Vec<u64> {
+    static TABLE: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(build_human_weights).clone()
+}
+
+fn build_human_weights() -> Vec<u64> {
     let mut w: Vec<u64> = TOP20.iter().map(|(_, s)| s * TOP20_UNIT).collect();
     let tail_total = HUMAN_TOTAL - w.iter().sum::<u64>();
     let s = zipf_exponent();
-    let shape: Vec<f64> = (21..=PIN4_SPACE)
-        .map(|k| (20.0 / k as f64).powf(s))
-        .collect();
+    let shape: Vec<f64> = (21..=PIN4_SPACE).map(|k| zipf(k, s)).collect();
     let shape_sum: f64 = shape.iter().sum();
     // Largest-remainder rounding to integers summing to tail_total exactly. The ideal shares
     // decrease with the rank, so ties in the remainder are broken by rank.
@@ -233,6 +274,23 @@ pub fn human_weights() -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The portable ln/exp agree with libm's to 1e-14 relative over the range used.
+    #[test]
+    fn portable_power_matches_libm() {
+        for k in [21usize, 50, 137, 1000, 9999, 10_000] {
+            for s in [0.5, 0.79, 1.0, 2.5] {
+                let libm = (20.0 / k as f64).powf(s);
+                let ours = zipf(k, s);
+                assert!(
+                    ((ours - libm) / libm).abs() < 1e-14,
+                    "{k} {s}: {ours} vs {libm}"
+                );
+            }
+        }
+        // Negative control: a wrong exponent is far off.
+        assert!((zipf(1000, 0.79) - (0.02f64).powf(0.8)).abs() > 1e-3);
+    }
 
     #[test]
     fn top20_matches_published_aggregates() {
