@@ -346,8 +346,19 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     // "If options.allowCredentials is not empty, verify that credential.id identifies one of
     // the public key credentials listed in options.allowCredentials."
     if let Some(allowed) = &exp.credential_id {
-        let id = decode(&cred.raw_id, Field::Credential)?;
-        if &id != allowed {
+        // Decoded on the stack: credential IDs are at most 1023 bytes (§7.1); a longer one
+        // cannot be the allowed one.
+        let mut buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+        let id = match base64::Engine::decode_slice(&B64, cred.raw_id.as_bytes(), &mut buf) {
+            Ok(n) => &buf[..n],
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                return Err(Reject::CredentialIdMismatch);
+            }
+            Err(base64::DecodeSliceError::DecodeError(_)) => {
+                return Err(Reject::Malformed(Field::Credential));
+            }
+        };
+        if id != allowed.as_slice() {
             return Err(Reject::CredentialIdMismatch);
         }
     }
