@@ -436,6 +436,35 @@ mod tests {
     }
 
     #[test]
+    fn rsa_policy_is_uniform() {
+        use rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        let mut spki = |bits| {
+            rsa::PrivateKey::new(&mut rng, bits)
+                .ok()
+                .and_then(|k| k.to_public_key().to_public_key_der().ok())
+                .map(|d| d.into_vec())
+                .unwrap_or_default()
+        };
+        let small = spki(1024);
+        let ok = spki(2048);
+        for b in Backend::ALL {
+            // RSA-1024 is below the 2048-bit floor on every backend.
+            assert_eq!(
+                PublicKey::from_spki_der(b, Alg::Rs256, &small).err(),
+                Some(SigError::InvalidKey)
+            );
+            let key = PublicKey::from_spki_der(b, Alg::Rs256, &ok);
+            assert!(key.is_ok(), "{}", b.name());
+            if let Ok(key) = key {
+                assert_eq!(key.verify_p1363(b"m", &[0; 64]), Err(SigError::WrongFormat));
+                assert_eq!(key.verify(b"m", &[0; 256]), Err(SigError::BadSignature));
+                assert_eq!(key.verify(b"m", &[]), Err(SigError::BadSignature));
+            }
+        }
+    }
+
+    #[test]
     fn names_and_cose_ids() {
         assert_eq!(Backend::default(), Backend::AwsLc);
         let names: Vec<_> = Backend::ALL.iter().map(|b| b.name()).collect();
