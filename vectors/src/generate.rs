@@ -609,24 +609,12 @@ fn card_json(cert: &[u8], sig: &[u8]) -> Value {
 
 /// Generates every vector for `seed`, in a fixed order.
 pub fn generate(seed: u64) -> Result<Vec<OutFile>, GenError> {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let pki = pki(&mut rng)?;
-    let es = Cred::es256(&mut rng)?;
-    let rs = Cred::rs256(&mut rng)?;
-    let es2 = Cred::es256(&mut rng)?;
-    let mut w = World {
-        rng,
-        creds: vec![es, rs, es2],
-        files: Vec::new(),
-    };
-    jpki_cases(&mut w, &pki)?;
-    create_cases(&mut w)?;
-    get_cases(&mut w)?;
-    crate::sequence::generate_sequences(&mut SeqGen {
-        w: &mut w,
-        pki: &pki,
-    })?;
-    Ok(w.files)
+    let mut r = Renderer::new(seed)?;
+    jpki_cases(&mut r.w, &r.pki)?;
+    create_cases(&mut r.w)?;
+    get_cases(&mut r.w)?;
+    crate::sequence::generate_sequences(&mut r)?;
+    Ok(r.w.files)
 }
 
 fn jpki_cases(w: &mut World, p: &Pki) -> Result<(), GenError> {
@@ -1346,10 +1334,12 @@ fn get_cases(w: &mut World) -> Result<(), GenError> {
     Ok(())
 }
 
-/// Access to the generator's state for [`crate::sequence`].
-pub struct SeqGen<'a> {
-    w: &'a mut World,
-    pki: &'a Pki,
+/// Renders protocol steps as concrete case files, from one seeded world (the PKI, the phones'
+/// credentials and the random stream). [`generate`] and [`crate::sequence`] use it; it is also
+/// the seam for trace conformance: a model trace maps step by step onto these calls.
+pub struct Renderer {
+    w: World,
+    pki: Pki,
 }
 
 /// Which credential a sequence step uses.
@@ -1370,7 +1360,48 @@ impl Phone {
     }
 }
 
-impl SeqGen<'_> {
+impl Renderer {
+    /// Builds the world for `seed`: the PKI first, then the ES256, RS256 and second ES256
+    /// credentials, in this order (the order fixes every later byte).
+    pub fn new(seed: u64) -> Result<Renderer, GenError> {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let pki = pki(&mut rng)?;
+        let es = Cred::es256(&mut rng)?;
+        let rs = Cred::rs256(&mut rng)?;
+        let es2 = Cred::es256(&mut rng)?;
+        let w = World {
+            rng,
+            creds: vec![es, rs, es2],
+            files: Vec::new(),
+        };
+        Ok(Renderer { w, pki })
+    }
+
+    /// What a browser on the phishing site produces when the user signs in there with a
+    /// challenge the attacker relayed from the real server: the phishing origin in
+    /// `clientDataJSON` and the phishing RP ID's hash in `authenticatorData`.
+    pub fn phished_get_case(
+        &self,
+        phone: Phone,
+        challenge: &[u8],
+        count: u32,
+        stored: u32,
+    ) -> Result<CaseFile, GenError> {
+        let mut c = self.ceremony("webauthn.get", challenge);
+        c.count = count;
+        c.origin = PHISH_ORIGIN;
+        c.rp_id = PHISH_RP_ID;
+        let json = self.w.get_json(phone.index(), &c);
+        // The server expects its own origin and RP ID (`get_expected` always uses them).
+        case(
+            Kind::WebauthnGet,
+            "the phone signs in on the phishing site",
+            get_expected(&self.w, phone.index(), &c, stored),
+            &json,
+            None,
+        )
+    }
+
     /// A fresh random challenge.
     pub fn challenge(&mut self) -> Vec<u8> {
         self.w.challenge()
@@ -1388,7 +1419,7 @@ impl SeqGen<'_> {
 
     /// A correct card authentication with card A over `challenge`.
     pub fn card_case(&self, challenge: &[u8]) -> Result<CaseFile, GenError> {
-        let p = self.pki;
+        let p = &self.pki;
         let sig = rsa_sign(&p.card_a, challenge);
         case(
             Kind::JpkiAuth,
@@ -1428,7 +1459,7 @@ impl SeqGen<'_> {
         case(
             Kind::WebauthnGet,
             "the phone signs in",
-            get_expected(self.w, phone.index(), &c, stored),
+            get_expected(&self.w, phone.index(), &c, stored),
             &json,
             None,
         )

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::case::{self, Accepted, CaseFile, Kind, Verdict};
-use crate::generate::{GenError, Phone, SeqGen};
+use crate::generate::{GenError, Phone, Renderer};
 use crate::sig::Backend;
 use crate::verify::{self, CaseError, Reject};
 use crate::webauthn::b64;
@@ -199,7 +199,7 @@ fn msg(from: &str, to: &str, ty: &str, body: serde_json::Value) -> Step {
 }
 
 fn emit(
-    g: &mut SeqGen<'_>,
+    g: &mut Renderer,
     name: &str,
     flow: &str,
     description: &str,
@@ -233,7 +233,7 @@ fn challenge_msg(to: &str, challenge: &[u8], extra: serde_json::Value) -> Step {
 }
 
 /// Generates every sequence file.
-pub fn generate_sequences(g: &mut SeqGen<'_>) -> Result<(), GenError> {
+pub fn generate_sequences(g: &mut Renderer) -> Result<(), GenError> {
     // (b) registration bound to a fresh card authentication.
     let card_ch = g.challenge();
     let reg_ch = g.challenge();
@@ -454,6 +454,35 @@ pub fn generate_sequences(g: &mut SeqGen<'_>) -> Result<(), GenError> {
         "recovery without a fresh card authentication",
         no_card,
         Some("no-fresh-card-auth"),
+    )?;
+
+    // (c) phishing: the attacker relays the real server's login challenge to a look-alike site;
+    // the user signs in there; the attacker forwards the assertion to the real server.
+    let ch = g.challenge();
+    let phished = g.phished_get_case(Phone::One, &ch, 3, 2)?;
+    let phishing = vec![
+        challenge_msg("attacker", &ch, json!({"purpose": "login"})),
+        msg(
+            "attacker",
+            "phone",
+            "phishing.page",
+            json!({"origin": crate::generate::PHISH_ORIGIN, "challenge": b64(&ch)}),
+        ),
+        msg(
+            "phone",
+            "attacker",
+            "assertion",
+            json!({"credential": serde_json::from_str::<serde_json::Value>(phished.credential.get())?}),
+        ),
+        case_step(phished),
+    ];
+    emit(
+        g,
+        "seq-login-phished",
+        "login",
+        "an assertion made on a phishing site, forwarded to the real server",
+        phishing,
+        Some("wrong-origin"),
     )?;
     Ok(())
 }

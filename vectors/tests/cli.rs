@@ -51,7 +51,7 @@ fn generate_writes_the_committed_files() {
     let dir_s = dir.to_string_lossy().into_owned();
     let (code, out, _) = run(&["generate", "--seed", "1", "--out", &dir_s]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("wrote 73 files"), "{out}");
+    assert!(out.starts_with("wrote 74 files"), "{out}");
     let same = std::fs::read(dir.join("jpki-accept.json")).ok()
         == std::fs::read(format!(
             "{}/data/jpki-accept.json",

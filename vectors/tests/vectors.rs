@@ -68,12 +68,12 @@ fn every_vector_verifies_to_its_result_on_every_backend() {
         files.len()
     );
     // Pinned from the generator's lists (src/generate.rs, src/sequence.rs): jpki 1 accept + 12
-    // reject; create 4 + 17; get 5 + 22; sequences 5 + 7.
+    // reject; create 4 + 17; get 5 + 22; sequences 5 + 8.
     assert_eq!(per_kind.get("jpki").copied(), Some((1, 12)), "jpki counts");
     assert_eq!(per_kind.get("create").copied(), Some((4, 17)));
     assert_eq!(per_kind.get("get").copied(), Some((5, 22)));
-    assert_eq!(per_kind.get("seq").copied(), Some((5, 7)));
-    assert_eq!(files.len(), 73);
+    assert_eq!(per_kind.get("seq").copied(), Some((5, 8)));
+    assert_eq!(files.len(), 74);
 }
 
 #[test]
