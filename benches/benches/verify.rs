@@ -3,10 +3,15 @@
 //! - `verify/es256/{p256,ring,aws-lc-rs}` and `verify/rs256/{rsa,ring,aws-lc-rs}` with a
 //!   pre-parsed public key, and the same ids with `/spki` for a key decoded from
 //!   SubjectPublicKeyInfo DER on every call;
-//! - `sha256/{32,200,1024}` (`sha2`) and `sha256/{ring,aws-lc-rs}/{32,200,1024}`.
+//! - `sha256/{32,200,1024}` (`sha2`) and `sha256/{ring,aws-lc-rs}/{32,200,1024}`;
+//! - `assertion/{es256,rs256}`: the whole relying-party check of `vectors::verify` with the
+//!   verifier's default backend, next to `assertion/{es256,rs256}/bare`, the signature check it
+//!   contains (same key object, already-decoded bytes);
+//! - `sig/{es256,rs256}/<backend>`: the `vectors::sig` signature layer on each backend.
 //!
 //! `cargo bench -p benches` runs them (about 3 s a case); `cargo test` runs each once.
 
+use benches::assertion;
 use benches::fixtures::{self, Alg};
 use benches::verify::{Backend, KeyForm, Verifier, sha256};
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -60,6 +65,50 @@ fn bench_sha256(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_assertion(c: &mut Criterion, fx: &fixtures::Fixtures) -> Result<(), String> {
+    let backend = vectors::sig::Backend::default();
+    let mut group = c.benchmark_group("assertion");
+    group.throughput(Throughput::Elements(1));
+    for alg in Alg::ALL {
+        let cases =
+            assertion::prepare(fx, alg, backend, fixtures::SAMPLES).map_err(|e| e.to_string())?;
+        let n = cases.len();
+        let mut i = 0usize;
+        group.bench_function(alg.name(), |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                black_box(&cases[i % n]).whole()
+            })
+        });
+        group.bench_function(format!("{}/bare", alg.name()), |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                black_box(&cases[i % n]).bare()
+            })
+        });
+    }
+    group.finish();
+    for alg in Alg::ALL {
+        let mut group = c.benchmark_group(format!("sig/{}", alg.name()));
+        group.throughput(Throughput::Elements(1));
+        for backend in vectors::sig::Backend::ALL {
+            let cases = assertion::prepare(fx, alg, backend, fixtures::SAMPLES)
+                .map_err(|e| e.to_string())?;
+            let n = cases.len();
+            let mut i = 0usize;
+            let id = assertion::backend_of(backend).name(alg);
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    i = i.wrapping_add(1);
+                    black_box(&cases[i % n]).bare()
+                })
+            });
+        }
+        group.finish();
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let fx = match fixtures::generate(fixtures::DEFAULT_SEED) {
         Ok(f) => f,
@@ -78,6 +127,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     bench_sha256(&mut c);
+    if let Err(e) = bench_assertion(&mut c, &fx) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
     c.final_summary();
     ExitCode::SUCCESS
 }

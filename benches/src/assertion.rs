@@ -46,8 +46,8 @@ pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Builds `count` assertions for `alg`'s key; challenge, credential ID and counter of sample `i`
-/// are derived from `i` (challenge byte j = i * 32 + j mod 256; counter i + 1).
+/// Builds `count` assertions of one credential of `alg`'s key; the challenge and counter of
+/// sample `i` are derived from `i` (challenge byte j = i * 32 + j mod 256; counter i + 1).
 pub fn samples(
     fx: &Fixtures,
     alg: Alg,
@@ -57,7 +57,8 @@ pub fn samples(
     (0..count)
         .map(|i| {
             let challenge: Vec<u8> = (0..32).map(|j| ((i * 32 + j) % 256) as u8).collect();
-            let credential_id: Vec<u8> = (0..16).map(|j| (0xc0 ^ (i + j)) as u8).collect();
+            // One credential (one user's authenticator) signing successive assertions.
+            let credential_id: Vec<u8> = (0..16).map(|j| 0xc0 ^ j as u8).collect();
             let sign_count = i as u32 + 1;
             let client_data = format!(
                 r#"{{"type":"webauthn.get","challenge":"{}","origin":"{ORIGIN}","crossOrigin":false}}"#,
@@ -95,6 +96,130 @@ pub fn samples(
         .collect()
 }
 
+/// The `vectors` algorithm for a benchmark algorithm.
+pub fn vectors_alg(alg: Alg) -> vectors::sig::Alg {
+    match alg {
+        Alg::Es256 => vectors::sig::Alg::Es256,
+        Alg::Rs256 => vectors::sig::Alg::Rs256,
+    }
+}
+
+/// The benchmark's name for a `vectors` backend.
+pub fn backend_of(b: vectors::sig::Backend) -> crate::verify::Backend {
+    match b {
+        vectors::sig::Backend::RustCrypto => crate::verify::Backend::RustCrypto,
+        vectors::sig::Backend::Ring => crate::verify::Backend::Ring,
+        vectors::sig::Backend::AwsLc => crate::verify::Backend::AwsLc,
+    }
+}
+
+/// Why a whole-check case could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum AssertionError {
+    /// The fixtures could not be built.
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    /// The `vectors` signature layer refused the key.
+    #[error("vectors::sig refused the {alg} key: {err}")]
+    Key {
+        /// Algorithm name.
+        alg: &'static str,
+        /// The refusal.
+        err: vectors::sig::SigError,
+    },
+    /// The verifier rejected a valid sample or accepted a tampered one.
+    #[error("{alg} sample {index}: {what}")]
+    SelfCheck {
+        /// Algorithm name.
+        alg: &'static str,
+        /// Sample index.
+        index: usize,
+        /// What went wrong.
+        what: String,
+    },
+}
+
+/// One prepared whole-check case: what the relying party expects and the browser's JSON.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The expectations, with the key pre-parsed for the backend.
+    pub expected: vectors::verify::Expected,
+    /// The sample.
+    pub sample: AssertionSample,
+}
+
+impl Prepared {
+    /// The whole relying-party check of WebAuthn L3 §7.2 by `vectors::verify::verify_assertion`.
+    pub fn whole(&self) -> bool {
+        vectors::verify::verify_assertion(&self.expected, &self.sample.credential_json).is_ok()
+    }
+
+    /// The bare signature check inside it: the same pre-parsed key over the already-decoded
+    /// signed bytes and signature.
+    pub fn bare(&self) -> bool {
+        self.expected
+            .key
+            .verify(&self.sample.signed, &self.sample.signature)
+            .is_ok()
+    }
+}
+
+/// Prepares `count` whole-check cases for `alg` on `backend`, as a relying party that has
+/// identified the user does: the credential ID is restricted (`allowCredentials`), user
+/// verification is required, the stored counter is 0. Checks each case before returning it: the
+/// whole check must accept it and return its counter, and must reject it with the signature's
+/// first base64url character changed or with a stored counter equal to the sample's.
+pub fn prepare(
+    fx: &Fixtures,
+    alg: Alg,
+    backend: vectors::sig::Backend,
+    count: usize,
+) -> Result<Vec<Prepared>, AssertionError> {
+    let key = || {
+        vectors::sig::PublicKey::from_spki_der(backend, vectors_alg(alg), &fx.get(alg).spki_der)
+            .map_err(|err| AssertionError::Key {
+                alg: alg.name(),
+                err,
+            })
+    };
+    let mut out = Vec::with_capacity(count);
+    for (index, sample) in samples(fx, alg, count)?.into_iter().enumerate() {
+        let fail = |what: String| AssertionError::SelfCheck {
+            alg: alg.name(),
+            index,
+            what,
+        };
+        let mut expected = vectors::verify::Expected::new(ORIGIN, RP_ID, &sample.challenge, key()?);
+        expected.credential_id = Some(sample.credential_id.clone());
+        expected.require_user_verification = true;
+        match vectors::verify::verify_assertion(&expected, &sample.credential_json) {
+            Ok(a) if a.sign_count == sample.sign_count && a.user_verified => {}
+            other => return Err(fail(format!("valid assertion gave {other:?}"))),
+        }
+        if expected
+            .key
+            .verify(&sample.signed, &sample.signature)
+            .is_err()
+        {
+            return Err(fail("bare check rejected a valid signature".into()));
+        }
+        let sig_b64 = b64(&sample.signature);
+        let json = String::from_utf8_lossy(&sample.credential_json);
+        let first = if sig_b64.starts_with('A') { "B" } else { "A" };
+        let tampered = json.replace(&sig_b64, &format!("{first}{}", &sig_b64[1..]));
+        if vectors::verify::verify_assertion(&expected, tampered.as_bytes()).is_ok() {
+            return Err(fail("a tampered signature was accepted".into()));
+        }
+        expected.stored_sign_count = sample.sign_count;
+        if vectors::verify::verify_assertion(&expected, &sample.credential_json).is_ok() {
+            return Err(fail("a counter that did not increase was accepted".into()));
+        }
+        expected.stored_sign_count = 0;
+        out.push(Prepared { expected, sample });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +253,29 @@ mod tests {
                 // Negative control: the signature does not cover another sample's bytes.
                 let other = &list[(i + 1) % list.len()];
                 assert!(!v.verify(&other.signed, &s.signature));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_vectors_verifier_accepts_the_samples_on_every_backend()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let fx = generate(DEFAULT_SEED)?;
+        for alg in Alg::ALL {
+            for backend in vectors::sig::Backend::ALL {
+                // `prepare` runs the accept / reject self-check of every case.
+                let list = prepare(&fx, alg, backend, 2)?;
+                assert!(list.iter().all(|p| p.whole() && p.bare()));
+                // Negative control: another sample's JSON answers another challenge.
+                let swapped = vectors::verify::verify_assertion(
+                    &list[0].expected,
+                    &list[1].sample.credential_json,
+                );
+                assert_eq!(
+                    swapped.err(),
+                    Some(vectors::verify::Reject::ChallengeMismatch)
+                );
             }
         }
         Ok(())

@@ -16,7 +16,7 @@ pub const BATCH_TARGET: Duration = Duration::from_millis(20);
 const WARMUP_SHARE: f64 = 0.15;
 
 /// The result of measuring one operation on one thread.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rate {
     /// Median over batches of calls per second.
     pub median: f64,
@@ -26,6 +26,28 @@ pub struct Rate {
     pub calls: u64,
     /// Number of batches.
     pub batches: usize,
+    /// Measured seconds (warm-up excluded).
+    pub seconds: f64,
+    /// Calls per second of each batch.
+    pub batch_rates: Vec<f64>,
+}
+
+impl Rate {
+    /// Pools the batches of several measurements of the same operation (for example rounds
+    /// interleaved with other cases, so that every case sees the same mix of background load).
+    pub fn pool(parts: &[Rate]) -> Rate {
+        let mut batch_rates: Vec<f64> = parts.iter().flat_map(|p| p.batch_rates.clone()).collect();
+        let calls = parts.iter().map(|p| p.calls).sum();
+        let seconds: f64 = parts.iter().map(|p| p.seconds).sum();
+        Rate {
+            median: median(&mut batch_rates),
+            mean: calls as f64 / seconds.max(1e-12),
+            calls,
+            batches: batch_rates.len(),
+            seconds,
+            batch_rates,
+        }
+    }
 }
 
 /// Runs `op` on the calling thread for about `budget` and returns its rate. `op` gets the index of
@@ -62,11 +84,15 @@ pub fn rate<T, F: FnMut(u64) -> T>(budget: Duration, mut op: F) -> Rate {
         calls += batch;
         rates.push(batch as f64 / dt.as_secs_f64().max(1e-12));
     }
+    let seconds = total.as_secs_f64();
+    let mut sorted = rates.clone();
     Rate {
-        median: median(&mut rates),
-        mean: calls as f64 / total.as_secs_f64().max(1e-12),
+        median: median(&mut sorted),
+        mean: calls as f64 / seconds.max(1e-12),
         calls,
         batches: rates.len(),
+        seconds,
+        batch_rates: rates,
     }
 }
 
@@ -88,6 +114,8 @@ where
         mean: rates.iter().map(|r| r.mean).sum(),
         calls: rates.iter().map(|r| r.calls).sum(),
         batches: rates.iter().map(|r| r.batches).sum(),
+        seconds: rates.iter().map(|r| r.seconds).fold(0.0, f64::max),
+        batch_rates: Vec::new(),
     }
 }
 
@@ -114,6 +142,22 @@ mod tests {
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
         assert_eq!(median(&mut []), 0.0);
+    }
+
+    #[test]
+    fn pooling_takes_the_median_of_all_batches() {
+        let part = |rates: &[f64], calls, seconds| Rate {
+            median: 0.0,
+            mean: 0.0,
+            calls,
+            batches: rates.len(),
+            seconds,
+            batch_rates: rates.to_vec(),
+        };
+        let p = Rate::pool(&[part(&[10.0, 30.0], 40, 2.0), part(&[20.0], 20, 1.0)]);
+        assert_eq!(p.median, 20.0);
+        assert_eq!(p.mean, 20.0);
+        assert_eq!((p.calls, p.batches), (60, 3));
     }
 
     #[test]

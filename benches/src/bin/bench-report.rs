@@ -1,29 +1,35 @@
 //! `bench-report`: measures every verification case briefly, runs `openssl speed` in the same run,
-//! measures 1- and 2-thread throughput, and writes `reports/bench.json` and `reports/bench.md`
-//! (issue 6; the JSON shape is documented in `benches::report`).
+//! measures the whole assertion check on 1 and 2 threads, and writes `reports/bench.json` and
+//! `reports/bench.md` (issue 6; the JSON shape is documented in `benches::report`).
 
+use benches::assertion::{self, AssertionError, Prepared};
 use benches::fixtures::{self, Alg};
 use benches::machine::{self, Machine};
-use benches::measure::{rate, rate_on_threads};
+use benches::measure::{Rate, rate, rate_on_threads};
 use benches::openssl;
-use benches::report::{self, CaseResult, Run, ScalingResult, ShaResult};
+use benches::report::{
+    self, AssertionResult, CaseResult, Run, ScalingResult, ShaResult, SigLayerResult,
+};
 use benches::verify::{Backend, KeyForm, Verifier, VerifierError, sha256};
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-/// Measure signature verification on RustCrypto, ring, aws-lc-rs and openssl, and write the
-/// comparison report.
+/// Measure signature verification on RustCrypto, ring, aws-lc-rs and openssl, and the whole
+/// WebAuthn assertion check of the `vectors` verifier, and write the comparison report.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
     /// Directory for bench.json and bench.md.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../reports"))]
     out_dir: PathBuf,
-    /// Seconds of measurement per verification case.
+    /// Seconds of measurement per case (SHA-256 cases get half).
     #[arg(long, default_value_t = 2.0, value_parser = parse_seconds)]
     seconds: f64,
+    /// Interleaved rounds the measurement of each case is split into.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100))]
+    rounds: u32,
     /// The -seconds argument of `openssl speed`.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=60))]
     openssl_seconds: u32,
@@ -45,6 +51,8 @@ enum ReportError {
     Fixtures(#[from] fixtures::FixtureError),
     #[error(transparent)]
     Verifier(#[from] VerifierError),
+    #[error(transparent)]
+    Assertion(#[from] AssertionError),
     #[error("writing {path}: {source}")]
     Write {
         path: PathBuf,
@@ -65,91 +73,200 @@ fn main() -> ExitCode {
     }
 }
 
+/// What a measured case is, to file its result.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Verify(Alg, Backend, KeyForm),
+    SigLayer(Alg, Backend),
+    Bare(Alg),
+    Whole(Alg),
+    Sha(&'static str, usize),
+}
+
+/// A case: its id, kind, share of the per-case budget, and the operation (call index -> result).
+struct Case<'a> {
+    id: String,
+    kind: Kind,
+    share: f64,
+    op: Box<dyn Fn(u64) -> bool + Sync + 'a>,
+}
+
+fn cycle<T>(items: &[T], i: u64) -> &T {
+    &items[(i % items.len() as u64) as usize]
+}
+
 fn run(args: &Args) -> Result<(), ReportError> {
     let start = Instant::now();
     let load_before = machine::load_average();
     let budget = Duration::from_secs_f64(args.seconds);
     eprintln!("generating keys (RSA-2048 takes a moment)...");
     let fx = fixtures::generate(fixtures::DEFAULT_SEED)?;
+    let default = vectors::sig::Backend::default();
+    let default_backend = assertion::backend_of(default);
 
-    let mut cases = Vec::new();
+    // Everything is prepared (and self-checked) before anything is timed.
+    let mut verifiers = Vec::new();
     for alg in Alg::ALL {
-        let fixture = fx.get(alg);
-        let n = fixture.samples.len() as u64;
         for form in KeyForm::ALL {
             for backend in Backend::ALL {
-                let v = Verifier::new(backend, form, fixture)?;
-                let r = rate(budget, |i| {
-                    let s = &fixture.samples[(i % n) as usize];
-                    v.verify(&s.message, &s.signature)
-                });
-                eprintln!("{:<28} {:>10.0}/s", v.id(), r.median);
-                cases.push(CaseResult {
-                    alg,
-                    backend,
-                    form,
-                    rate: r,
-                });
+                verifiers.push(Verifier::new(backend, form, fx.get(alg))?);
             }
         }
     }
+    let mut layers: Vec<(Alg, Backend, Vec<Prepared>)> = Vec::new();
+    for alg in Alg::ALL {
+        for b in vectors::sig::Backend::ALL {
+            let prepared = assertion::prepare(&fx, alg, b, fixtures::SAMPLES)?;
+            layers.push((alg, assertion::backend_of(b), prepared));
+        }
+    }
+    let default_cases = |alg: Alg| {
+        layers
+            .iter()
+            .find(|(a, b, _)| *a == alg && *b == default_backend)
+            .map(|(_, _, p)| p.as_slice())
+            .unwrap_or(&[])
+    };
+    let sha_inputs: Vec<Vec<u8>> = sha256::SIZES.iter().map(|&n| vec![0xa5u8; n]).collect();
 
-    let mut sha = Vec::new();
-    let sha_budget = budget / 2;
-    for size in sha256::SIZES {
-        let data = vec![0xa5u8; size];
+    let mut cases: Vec<Case<'_>> = Vec::new();
+    for v in &verifiers {
+        let samples = &fx.get(v.alg()).samples;
+        cases.push(Case {
+            id: v.id(),
+            kind: Kind::Verify(v.alg(), v.backend(), v.form()),
+            share: 1.0,
+            op: Box::new(move |i| {
+                let s = cycle(samples, i);
+                v.verify(&s.message, &s.signature)
+            }),
+        });
+    }
+    for (alg, backend, prepared) in &layers {
+        cases.push(Case {
+            id: format!("sig/{}/{}", alg.name(), backend.name(*alg)),
+            kind: Kind::SigLayer(*alg, *backend),
+            share: 1.0,
+            op: Box::new(move |i| cycle(prepared, i).bare()),
+        });
+    }
+    for alg in Alg::ALL {
+        let prepared = default_cases(alg);
+        if prepared.is_empty() {
+            continue;
+        }
+        cases.push(Case {
+            id: format!("assertion/{}/bare", alg.name()),
+            kind: Kind::Bare(alg),
+            share: 1.0,
+            op: Box::new(move |i| cycle(prepared, i).bare()),
+        });
+        cases.push(Case {
+            id: format!("assertion/{}", alg.name()),
+            kind: Kind::Whole(alg),
+            share: 1.0,
+            op: Box::new(move |i| cycle(prepared, i).whole()),
+        });
+    }
+    for (size, data) in sha256::SIZES.iter().zip(&sha_inputs) {
         for (name, f) in [
             ("sha2", sha256::sha2 as fn(&[u8]) -> [u8; 32]),
             ("ring", sha256::ring),
             ("aws-lc-rs", sha256::aws_lc),
         ] {
-            let r = rate(sha_budget, |_| f(std::hint::black_box(&data)));
-            eprintln!("sha256/{size}/{name:<18} {:>10.0}/s", r.median);
-            sha.push(ShaResult {
-                implementation: name,
-                size,
-                rate: r,
+            cases.push(Case {
+                id: format!("sha256/{size}/{name}"),
+                kind: Kind::Sha(name, *size),
+                share: 0.5,
+                op: Box::new(move |_| f(std::hint::black_box(data))[0] != 0xff),
             });
         }
     }
 
-    // Scaling with the fastest backend of this run for each algorithm.
+    // Interleaved rounds: every case once per round.
+    let rounds = args.rounds as usize;
+    let mut parts: Vec<Vec<Rate>> = vec![Vec::new(); cases.len()];
+    for round in 0..rounds {
+        eprintln!("round {}/{rounds}", round + 1);
+        for (case, part) in cases.iter().zip(parts.iter_mut()) {
+            let slice = budget.mul_f64(case.share / rounds as f64);
+            part.push(rate(slice, &case.op));
+        }
+    }
+
     let mut run = Run {
         machine: Machine::detect(),
         load_before,
         load_after: None,
         case_budget: budget,
-        cases,
-        sha256: sha,
+        rounds,
+        cases: Vec::new(),
+        sig_layer: Vec::new(),
+        default_backend,
+        sha256: Vec::new(),
         scaling: Vec::new(),
         openssl_command: openssl::args(args.openssl_seconds).join(" "),
         openssl: Err("not run".into()),
-        assertion: Err(
-            "the `vectors` verifier (`vectors::sig`) has not landed in this workspace yet".into(),
-        ),
+        assertion: Ok(Vec::new()),
         elapsed: Duration::ZERO,
     };
+    let mut bare = Vec::new();
+    let mut whole = Vec::new();
+    for (case, part) in cases.iter().zip(&parts) {
+        let r = Rate::pool(part);
+        eprintln!("{:<30} {:>12.0}/s", case.id, r.median);
+        match case.kind {
+            Kind::Verify(alg, backend, form) => run.cases.push(CaseResult {
+                alg,
+                backend,
+                form,
+                rate: r,
+            }),
+            Kind::SigLayer(alg, backend) => run.sig_layer.push(SigLayerResult {
+                alg,
+                backend,
+                rate: r,
+            }),
+            Kind::Bare(alg) => bare.push((alg, r)),
+            Kind::Whole(alg) => whole.push((alg, r)),
+            Kind::Sha(implementation, size) => run.sha256.push(ShaResult {
+                implementation,
+                size,
+                rate: r,
+            }),
+        }
+    }
+    let mut assertions = Vec::new();
+    for (alg, whole) in whole {
+        if let Some((_, bare)) = bare.iter().find(|(a, _)| *a == alg) {
+            assertions.push(AssertionResult {
+                alg,
+                backend: default_backend.name(alg).to_string(),
+                whole,
+                bare: bare.clone(),
+            });
+        }
+    }
+    run.assertion = Ok(assertions);
+
+    // The whole assertion check with the default backend on 1 and on 2 threads.
     for alg in Alg::ALL {
-        let backend = run.fastest(alg).map_or(Backend::AwsLc, |(b, _)| b);
-        let fixture = fx.get(alg);
-        let n = fixture.samples.len() as u64;
-        let v = Verifier::new(backend, KeyForm::Parsed, fixture)?;
-        let op = |i: u64| {
-            let s = &fixture.samples[(i % n) as usize];
-            v.verify(&s.message, &s.signature)
-        };
+        let prepared = default_cases(alg);
+        if prepared.is_empty() {
+            continue;
+        }
+        let op = |i: u64| cycle(prepared, i).whole();
         let one = rate_on_threads(1, budget, op);
         let two = rate_on_threads(2, budget, op);
         eprintln!(
-            "threads {} {}: 1 -> {:.0}/s, 2 -> {:.0}/s",
+            "threads assertion/{}: 1 -> {:.0}/s, 2 -> {:.0}/s",
             alg.name(),
-            backend.name(alg),
             one.median,
             two.median
         );
         run.scaling.push(ScalingResult {
             alg,
-            backend,
+            backend: default_backend,
             one,
             two,
         });
