@@ -3,10 +3,13 @@
 //! logarithmic probability axis. The baseline policy is drawn in black and labelled as such.
 //!
 //! plotters is built without any font backend (no `ttf`, no `ab_glyph`): its SVG backend writes
-//! `<text>` elements that the viewer lays out with its own fonts, and plotters only estimates text
-//! extents (about 0.6 em per character) for the layout, so no system font or fontconfig is needed.
+//! `<text>` elements that the viewer lays out with its own fonts, and for its own layout plotters
+//! falls back to a crude estimate of text extents from the character count (its `naive` font
+//! module), so no system font or fontconfig is needed. Label areas are sized from the longest
+//! label here for the same reason.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::output::OutputError;
 use crate::run::Report;
@@ -21,6 +24,12 @@ const COLOURS: [RGBColor; 7] = [
     RGBColor(86, 180, 233),
     RGBColor(240, 228, 66),
 ];
+
+/// Bars of rows whose probability is 0.
+const ZERO_GREY: RGBColor = RGBColor(140, 140, 140);
+
+/// Room on the right for the legend.
+const LEGEND_PX: u32 = 210;
 
 fn err<E: std::fmt::Display>(e: E) -> OutputError {
     OutputError::Render {
@@ -66,7 +75,7 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
         .fold(1.0f64, f64::min);
     let xmin = (decade_floor(smallest) / 10.0).max(1e-15);
     let label_px = labels.iter().map(|l| l.len()).max().unwrap_or(10) as u32 * 8 + 16;
-    let width = 900 + label_px;
+    let width = 900 + label_px + LEGEND_PX;
     let height = 150 + 26 * (n.max(1) as u32);
     let mut buf = String::new();
     {
@@ -82,6 +91,7 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
                 ("sans-serif", 18),
             )
             .margin(15)
+            .margin_right(LEGEND_PX)
             .x_label_area_size(50)
             .y_label_area_size(label_px)
             .build_cartesian_2d((xmin..1.0f64).log_scale(), -1i32..top)
@@ -114,6 +124,7 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
             }
         }
         let mut colour_i = 0;
+        let mut legend: Vec<(String, RGBColor)> = Vec::new();
         for p in &policies {
             let colour = if is_base(p) {
                 BLACK
@@ -131,10 +142,18 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
             for (i, x) in &rows {
                 if x.ci_high > 0.0 {
                     let y = y_of(*i);
+                    // A row with probability 0 shows only a thin grey bar up to the interval's
+                    // upper bound; the others a bar in the policy's colour.
+                    let zero = x.estimate <= 0.0 && x.exact.unwrap_or(0.0) <= 0.0;
+                    let style = if zero {
+                        ZERO_GREY.stroke_width(2)
+                    } else {
+                        colour.stroke_width(3)
+                    };
                     chart
                         .draw_series(std::iter::once(PathElement::new(
                             vec![(clamp(x.ci_low), y), (clamp(x.ci_high), y)],
-                            colour.stroke_width(3),
+                            style,
                         )))
                         .map_err(err)?;
                 }
@@ -150,9 +169,8 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
                         Circle::new((clamp(x.estimate), y_of(*i)), 5, colour.filled())
                     }),
                 )
-                .map_err(err)?
-                .label(name)
-                .legend(move |(px, py)| Circle::new((px + 10, py), 5, colour.filled()));
+                .map_err(err)?;
+            legend.push((name, colour));
         }
         chart
             .draw_series(
@@ -162,17 +180,64 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
                     .filter_map(|(i, x)| x.exact.filter(|e| *e > 0.0).map(|e| (i, e)))
                     .map(|(i, e)| Cross::new((clamp(e), y_of(i)), 6, BLACK.stroke_width(2))),
             )
-            .map_err(err)?
-            .label("exact value")
-            .legend(|(px, py)| Cross::new((px + 10, py), 6, BLACK.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
             .map_err(err)?;
+        // The legend, drawn by hand to the right of the plotting area.
+        let (x0, y0) = ((width - LEGEND_PX) as i32 + 12, 50);
+        let line = 20;
+        let entries = legend.len() as i32 + 3 + i32::from(r.baseline.is_some());
+        root.draw(&Rectangle::new(
+            [
+                (x0, y0),
+                (x0 + LEGEND_PX as i32 - 27, y0 + line * entries + 10),
+            ],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        let font = ("sans-serif", 13)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        for (k, (name, colour)) in legend.iter().enumerate() {
+            let y = y0 + 15 + line * k as i32;
+            root.draw(&Circle::new((x0 + 15, y), 5, colour.filled()))
+                .map_err(err)?;
+            root.draw(&Text::new(name.clone(), (x0 + 30, y), font.clone()))
+                .map_err(err)?;
+        }
+        let y = y0 + 15 + line * legend.len() as i32;
+        root.draw(&Cross::new((x0 + 15, y), 6, BLACK.stroke_width(2)))
+            .map_err(err)?;
+        root.draw(&Text::new("exact value", (x0 + 30, y), font.clone()))
+            .map_err(err)?;
+        let y = y + line;
+        root.draw(&PathElement::new(
+            vec![(x0 + 6, y), (x0 + 24, y)],
+            BLACK.stroke_width(3),
+        ))
+        .map_err(err)?;
+        root.draw(&Text::new("95% interval", (x0 + 30, y), font.clone()))
+            .map_err(err)?;
+        let y = y + line;
+        root.draw(&PathElement::new(
+            vec![(x0 + 6, y), (x0 + 24, y)],
+            ZERO_GREY.stroke_width(2),
+        ))
+        .map_err(err)?;
+        root.draw(&Text::new(
+            "p = 0: up to 95% bound",
+            (x0 + 30, y),
+            font.clone(),
+        ))
+        .map_err(err)?;
+        if r.baseline.is_some() {
+            let y = y + line;
+            root.draw(&Text::new(
+                "xN: ratio to baseline",
+                (x0 + 8, y),
+                font.clone(),
+            ))
+            .map_err(err)?;
+        }
         root.present().map_err(err)?;
     }
     Ok(buf)
