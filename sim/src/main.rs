@@ -213,7 +213,13 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
     }
     let (first_file, first) = &states[0];
     let n = first.shard.count;
-    let mut seen = vec![false; usize::try_from(n).unwrap_or(0)];
+    if n > states.len() as u64 {
+        return Err(CliError::Usage(format!(
+            "merge: the shards are 1 of {n} each but only {} directories were given",
+            states.len()
+        )));
+    }
+    let mut seen = vec![false; states.len()];
     for (file, st) in &states {
         if st.scenario != first.scenario {
             return Err(bad_state(
@@ -233,7 +239,14 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
                 &format!("expected a shard of {n}"),
             ));
         }
-        let slot = &mut seen[st.shard.index as usize];
+        let Some(slot) = seen.get_mut(st.shard.index as usize) else {
+            return Err(bad_state(
+                file,
+                "shard",
+                &format!("{}/{}", st.shard.index, n),
+                "index out of range",
+            ));
+        };
         if *slot {
             return Err(bad_state(
                 file,
@@ -244,7 +257,7 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
         }
         *slot = true;
     }
-    if let Some(missing) = seen.iter().position(|s| !s) {
+    if let Some(missing) = seen.iter().take(n as usize).position(|s| !s) {
         return Err(CliError::Usage(format!(
             "merge: shard {missing}/{n} is missing (give every shard's directory)"
         )));
