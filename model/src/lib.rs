@@ -1,3 +1,22 @@
-//! The My Number Card / FIDO protocol as a stateright model (work in progress).
+//! The My Number Card / FIDO proposal (FIDO Alliance / NTT docomo, 2020-12-04, DESIGN.md §1) as
+//! a stateright model, checked exhaustively.
+//!
+//! One module per actor ([`card`], [`secure_element`], [`biometric`], [`authenticator`],
+//! [`server`], [`kiosk`], [`attacker`]), the composition in [`system`], the properties with
+//! their statements and sources in [`properties`], the unlock policies and their lockout
+//! automaton in [`policy`], symbolic terms in [`crypto`], bug switches in [`bugs`], and the
+//! checker driver behind the `model` binary in [`check`].
 
+pub mod attacker;
+pub mod authenticator;
+pub mod biometric;
+pub mod bugs;
+pub mod card;
+pub mod check;
+pub mod crypto;
+pub mod kiosk;
 pub mod policy;
+pub mod properties;
+pub mod secure_element;
+pub mod server;
+pub mod system;

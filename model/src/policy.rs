@@ -128,7 +128,7 @@ impl Throttle {
             Throttle::None => 0,
             Throttle::Gatekeeper => match n {
                 0 => 0,
-                1..=10 if n % 5 == 0 => GATEKEEPER_BASE_SECS,
+                1..=10 if n.is_multiple_of(5) => GATEKEEPER_BASE_SECS,
                 1..=10 => 0,
                 11..=29 => GATEKEEPER_BASE_SECS,
                 30..=139 => GATEKEEPER_BASE_SECS << ((n - 30) / 10),
@@ -317,7 +317,10 @@ impl Lockout {
     pub fn biometric_failed(&mut self, policy: &Policy, now: u64) {
         if let Some(b) = &policy.biometric {
             self.bio_failures += 1;
-            if self.bio_failures % u64::from(b.tries_per_round) == 0 {
+            if self
+                .bio_failures
+                .is_multiple_of(u64::from(b.tries_per_round))
+            {
                 self.bio_locked_until = now.saturating_add(b.lockout_secs);
             }
         }
@@ -493,6 +496,18 @@ pub fn builtin() -> Vec<Policy> {
             }),
         },
         Policy {
+            name: "jpki-signing".into(),
+            source: "J-LIS: JPKI signing password, 6-16 alphanumerics, locked after 5 wrong \
+                     tries; the PIN space here is 10^6, a lower bound (6 digits) of the real one"
+                .into(),
+            biometric: None,
+            pin: Some(PinStage {
+                digits: 6,
+                max_tries: Some(5),
+                throttle: Throttle::None,
+            }),
+        },
+        Policy {
             name: "android-class3".into(),
             source: "Android CDD 7.3.10 class 3 (FAR 1/50,000, SAR 7%, 30 s after 5 failures, \
                      72 h primary, 4 h idle); AOSP 20-failure permanent lockout; gatekeeper PIN"
@@ -537,6 +552,14 @@ mod tests {
         for p in builtin() {
             assert_eq!(p.validate(), Ok(()), "{}", p.name);
         }
+    }
+
+    /// The signing password allows 5 guesses ever (J-LIS).
+    #[test]
+    fn signing_password_allows_five_guesses_ever() {
+        let b = budget(&named("jpki-signing"), 24 * 365 * HOUR);
+        assert_eq!(b.pin_guesses, Some(5));
+        assert_eq!(b.pin_limit.as_deref(), Some("lockout"));
     }
 
     /// The card allows 3 guesses ever, whatever the window (J-LIS).

@@ -1,0 +1,257 @@
+//! Bug switches: each removes one defence of the system, so that the checker can show that the
+//! property the defence protects really fails without it (DESIGN.md §3, "Bug switches").
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+use thiserror::Error;
+
+/// One removed defence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Bug {
+    BindWithoutCardAuth,
+    CardAuthPerIdentity,
+    SkipRevocationCheck,
+    SkipExpiryCheck,
+    BindToCertSerial,
+    SkipChallengeCheck,
+    ReuseChallenge,
+    IgnoreSignatureCounter,
+    SkipOriginCheck,
+    CardCounterInRam,
+    UnlimitedSigningPassword,
+    UnlimitedBiometricTries,
+    IgnoreBiometricTimeouts,
+    NoPinThrottle,
+    SkipProximityCheck,
+    SkipKioskBinding,
+    KeepOldCredentials,
+    KeepOldSeCertificate,
+    GlobalPseudonym,
+    PseudonymFromCertSerial,
+}
+
+/// An unknown bug name.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unknown bug `{0}` (see `model bugs`)")]
+pub struct UnknownBug(pub String);
+
+impl Bug {
+    pub const ALL: [Bug; 20] = [
+        Bug::BindWithoutCardAuth,
+        Bug::CardAuthPerIdentity,
+        Bug::SkipRevocationCheck,
+        Bug::SkipExpiryCheck,
+        Bug::BindToCertSerial,
+        Bug::SkipChallengeCheck,
+        Bug::ReuseChallenge,
+        Bug::IgnoreSignatureCounter,
+        Bug::SkipOriginCheck,
+        Bug::CardCounterInRam,
+        Bug::UnlimitedSigningPassword,
+        Bug::UnlimitedBiometricTries,
+        Bug::IgnoreBiometricTimeouts,
+        Bug::NoPinThrottle,
+        Bug::SkipProximityCheck,
+        Bug::SkipKioskBinding,
+        Bug::KeepOldCredentials,
+        Bug::KeepOldSeCertificate,
+        Bug::GlobalPseudonym,
+        Bug::PseudonymFromCertSerial,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        self.info().0
+    }
+
+    /// The name of the property this switch must break.
+    pub fn breaks(self) -> &'static str {
+        self.info().1
+    }
+
+    /// Other properties the switch breaks as well, because the same defence protects them too.
+    /// Without the challenge check, a kiosk session accepts the assertion the owner's phone made
+    /// for another session (the near kiosk's), relayed by the attacker: the freshness defence
+    /// also enforces kiosk proximity.
+    pub fn also_breaks(self) -> &'static [&'static str] {
+        use crate::properties::names::*;
+        match self {
+            Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY],
+            _ => &[],
+        }
+    }
+
+    /// The defence it removes.
+    pub fn removes(self) -> &'static str {
+        self.info().2
+    }
+
+    fn info(self) -> (&'static str, &'static str, &'static str) {
+        use crate::properties::names::*;
+        match self {
+            Bug::BindWithoutCardAuth => (
+                "bind-without-card-auth",
+                BINDING,
+                "registration is allowed in a session logged in by FIDO or the SE, not by the card",
+            ),
+            Bug::CardAuthPerIdentity => (
+                "card-auth-per-identity",
+                BINDING,
+                "a card authentication marks the person, not the session, as card-authenticated",
+            ),
+            Bug::SkipRevocationCheck => (
+                "skip-revocation-check",
+                BIND_TO_IDENTITY,
+                "the server accepts a card signature from a revoked certificate",
+            ),
+            Bug::SkipExpiryCheck => (
+                "skip-expiry-check",
+                BIND_TO_IDENTITY,
+                "the server accepts a card signature from an expired certificate",
+            ),
+            Bug::BindToCertSerial => (
+                "bind-to-cert-serial",
+                BIND_TO_IDENTITY,
+                "bindings are keyed by the certificate serial, so renewal orphans them",
+            ),
+            Bug::SkipChallengeCheck => (
+                "skip-challenge-check",
+                CHALLENGE_FRESHNESS,
+                "the server does not compare the signed challenge with the session's",
+            ),
+            Bug::ReuseChallenge => (
+                "reuse-challenge",
+                CHALLENGE_FRESHNESS,
+                "the server issues the same challenge to every session",
+            ),
+            Bug::IgnoreSignatureCounter => (
+                "ignore-signature-counter",
+                CLONE_DETECTION,
+                "the server does not compare the assertion's signature counter",
+            ),
+            Bug::SkipOriginCheck => (
+                "skip-origin-check",
+                ORIGIN_BINDING,
+                "the server does not check the origin in the client data",
+            ),
+            Bug::CardCounterInRam => (
+                "card-counter-in-ram",
+                PIN_LOCKOUT,
+                "the card keeps its retry counters in RAM: a power cycle clears them",
+            ),
+            Bug::UnlimitedSigningPassword => (
+                "unlimited-signing-password",
+                PIN_LOCKOUT,
+                "the card does not block the signing password after 5 wrong tries",
+            ),
+            Bug::UnlimitedBiometricTries => (
+                "unlimited-biometric-tries",
+                BIOMETRIC_LOCKOUT,
+                "the sensor ignores the failure count: no timed or permanent lockout",
+            ),
+            Bug::IgnoreBiometricTimeouts => (
+                "ignore-biometric-timeouts",
+                BIOMETRIC_LOCKOUT,
+                "the sensor ignores the idle and primary-credential timeouts",
+            ),
+            Bug::NoPinThrottle => (
+                "no-pin-throttle",
+                PIN_FALLBACK_THROTTLE,
+                "the authenticator ignores the lock-screen PIN delay schedule",
+            ),
+            Bug::SkipProximityCheck => (
+                "skip-proximity-check",
+                KIOSK_PROXIMITY,
+                "the phone answers a kiosk QR without checking that the kiosk is near",
+            ),
+            Bug::SkipKioskBinding => (
+                "skip-kiosk-binding",
+                KIOSK_PROXIMITY,
+                "the server logs in whichever kiosk presents the phone's QR",
+            ),
+            Bug::KeepOldCredentials => (
+                "keep-old-credentials",
+                RECOVERY,
+                "recovery does not revoke the old phone's FIDO credentials",
+            ),
+            Bug::KeepOldSeCertificate => (
+                "keep-old-se-certificate",
+                RECOVERY,
+                "recovery does not revoke the old phone's JPKI copy",
+            ),
+            Bug::GlobalPseudonym => (
+                "global-pseudonym",
+                PSEUDONYMS,
+                "every service receives the same identifier for a person",
+            ),
+            Bug::PseudonymFromCertSerial => (
+                "pseudonym-from-cert-serial",
+                PSEUDONYMS,
+                "the identifier is derived from the certificate serial, so renewal changes it",
+            ),
+        }
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Bug {
+    type Err = UnknownBug;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Bug::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| UnknownBug(s.to_string()))
+    }
+}
+
+/// A set of bug switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Bugs(u32);
+
+impl Bugs {
+    pub const NONE: Bugs = Bugs(0);
+
+    pub fn only(bug: Bug) -> Bugs {
+        Bugs(bug.bit())
+    }
+
+    pub fn with(self, bug: Bug) -> Bugs {
+        Bugs(self.0 | bug.bit())
+    }
+
+    pub fn has(self, bug: Bug) -> bool {
+        self.0 & bug.bit() != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Bug> {
+        Bug::ALL.into_iter().filter(move |b| self.has(*b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for b in Bug::ALL {
+            assert_eq!(b.name().parse::<Bug>(), Ok(b));
+        }
+        let mut names: Vec<_> = Bug::ALL.iter().map(|b| b.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Bug::ALL.len());
+        assert!("no-such-bug".parse::<Bug>().is_err());
+    }
+}

@@ -1,0 +1,46 @@
+//! Kiosks (shop terminals) and login by QR, in both directions (seed §3, supplement 2).
+//!
+//! - The kiosk shows a QR (its session and challenge); the phone scans it, checks that this
+//!   kiosk is near (a proximity channel such as BLE, as in CTAP 2.2 hybrid transport), and
+//!   answers with an assertion for the kiosk's session.
+//! - The phone shows a QR: the phone opens a session bound to the kiosk it found near by
+//!   proximity, and displays its assertion; a kiosk scans it and presents it with its own
+//!   identity; the server logs in only the kiosk that the session is bound to.
+//!
+//! The seed's argument is that proximity stops the well-known QR relay (man-in-the-middle):
+//! the `kiosk proximity` property checks it, and the two bug switches remove either check.
+
+use serde::Serialize;
+
+/// A kiosk: the one the owner stands at, and a remote one operated by the attacker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum KioskId {
+    Near,
+    Remote,
+}
+
+impl KioskId {
+    pub const ALL: [KioskId; 2] = [KioskId::Near, KioskId::Remote];
+
+    /// Ground truth: is the owner's phone physically near this kiosk? The owner stands at the
+    /// near kiosk; the remote kiosk is elsewhere (the attacker relays to it).
+    pub fn owner_is_near(self) -> bool {
+        self == KioskId::Near
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A kiosk's state: the session whose QR it shows, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Kiosk {
+    pub showing: Option<u8>,
+}
+
+/// The phone's proximity check before it answers a kiosk's QR: the kiosk must be near (the
+/// `skip-proximity-check` bug answers any QR).
+pub fn phone_accepts_qr(kiosk: KioskId, skip_check: bool) -> bool {
+    skip_check || kiosk.owner_is_near()
+}

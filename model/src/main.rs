@@ -1,0 +1,279 @@
+//! The `model` binary: check the protocol model, list the bug switches, serve the Explorer, and
+//! print attempt budgets of the lockout policies. The work is done by the `model` library.
+
+use clap::{Parser, Subcommand};
+use model::bugs::Bug;
+use model::check::{self, Options};
+use model::policy::{self, HOUR};
+use model::system::{Config, Scenario};
+use serde::Serialize;
+use stateright::{Checker, Model};
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "model",
+    about = "Exhaustively checked model of the My Number Card / FIDO proposal"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the default configuration exhaustively (exit 0: every property as expected).
+    Check {
+        /// Turn on one bug switch (see `model bugs`).
+        #[arg(long, value_name = "NAME")]
+        bug: Option<String>,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Checker threads.
+        #[arg(long, value_name = "N", default_value = "1")]
+        threads: String,
+        /// Only this scenario (enrol, renew, kiosk, stolen-phone, stolen-card).
+        #[arg(long, value_name = "NAME")]
+        scenario: Option<String>,
+    },
+    /// List the bug switches and the property each must break.
+    Bugs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve stateright's Explorer for the default configuration.
+    Explore {
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Explore with one bug switch on.
+        #[arg(long, value_name = "NAME")]
+        bug: Option<String>,
+    },
+    /// Attempts each stage of a policy allows an attacker in a window, from the lockout automaton.
+    Budget {
+        /// A built-in policy (see `--list`).
+        #[arg(long, value_name = "NAME", required_unless_present = "list")]
+        policy: Option<String>,
+        /// The window in hours.
+        #[arg(
+            long,
+            value_name = "H",
+            required_unless_present = "list",
+            allow_hyphen_values = true
+        )]
+        hours: Option<String>,
+        /// List the built-in policies with their figures and sources.
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+/// A bad value on the command line: the message names it; exit 2.
+struct Usage(String);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line, naming the offending value; the usage is in --help.
+            let text = e.render().to_string();
+            let head: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty() && !l.starts_with("Usage:"))
+                .map(str::trim)
+                .collect();
+            eprintln!("{}", head.join(" "));
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn config_with(bug: Option<&str>) -> Result<Config, Usage> {
+    let config = Config::new().map_err(|e| Usage(e.to_string()))?;
+    match bug {
+        None => Ok(config),
+        Some(name) => {
+            let bug: Bug = name
+                .parse()
+                .map_err(|e: model::bugs::UnknownBug| Usage(e.to_string()))?;
+            Ok(config.with_bug(bug))
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, Usage> {
+    match command {
+        Command::Check {
+            bug,
+            json,
+            threads,
+            scenario,
+        } => {
+            let threads: usize = threads
+                .parse()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| Usage(format!("--threads `{threads}` is not a number in 1..=64")))?;
+            let mut config = config_with(bug.as_deref())?;
+            if let Some(name) = scenario {
+                let sc = Scenario::ALL
+                    .into_iter()
+                    .find(|s| s.name() == name)
+                    .ok_or_else(|| Usage(format!("unknown scenario `{name}`")))?;
+                config = config.only(&[sc]);
+            }
+            let report = check::run(
+                config,
+                &Options {
+                    threads,
+                    ..Options::default()
+                },
+            );
+            if json {
+                println!("{}", to_json(&report)?);
+            } else {
+                print!("{}", check::table(&report));
+            }
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Bugs { json } => {
+            #[derive(Serialize)]
+            struct Row {
+                name: &'static str,
+                breaks: &'static str,
+            }
+            let rows: Vec<Row> = Bug::ALL
+                .iter()
+                .map(|b| Row {
+                    name: b.name(),
+                    breaks: b.breaks(),
+                })
+                .collect();
+            if json {
+                println!("{}", to_json(&rows)?);
+            } else {
+                for b in Bug::ALL {
+                    println!(
+                        "{:<28} breaks {:<22} ({})",
+                        b.name(),
+                        b.breaks(),
+                        b.removes()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explore { addr, bug } => {
+            let addr: SocketAddr = addr.parse().map_err(|_| {
+                Usage(format!(
+                    "--addr `{addr}` is not an address like 127.0.0.1:3000"
+                ))
+            })?;
+            // stateright's server panics if it cannot bind: find out first, with a clear error.
+            drop(
+                TcpListener::bind(addr)
+                    .map_err(|e| Usage(format!("cannot listen on {addr}: {e}")))?,
+            );
+            let config = config_with(bug.as_deref())?;
+            eprintln!("Explorer on http://{addr}/ (Ctrl-C to stop)");
+            let checker = config.checker().serve(addr);
+            while !checker.is_done() || checker.is_done() {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Budget {
+            policy,
+            hours,
+            list,
+        } => {
+            if list {
+                for p in policy::builtin() {
+                    println!("{}", describe_policy(&p));
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let (Some(name), Some(hours)) = (policy, hours) else {
+                return Err(Usage(
+                    "--policy and --hours are required without --list".into(),
+                ));
+            };
+            let p = policy::builtin_named(&name).ok_or_else(|| {
+                Usage(format!(
+                    "unknown policy `{name}` (see `model budget --list`)"
+                ))
+            })?;
+            let h: f64 = hours
+                .parse()
+                .ok()
+                .filter(|h: &f64| h.is_finite() && *h >= 0.0 && *h <= 1e6)
+                .ok_or_else(|| {
+                    Usage(format!(
+                        "--hours `{hours}` is not a number of hours in 0..=1e6"
+                    ))
+                })?;
+            let window = (h * HOUR as f64).round() as u64;
+            println!("{}", to_json(&policy::budget(&p, window))?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, Usage> {
+    serde_json::to_string_pretty(value).map_err(|e| Usage(format!("cannot write JSON: {e}")))
+}
+
+/// One line per policy: its figures and source.
+fn describe_policy(p: &policy::Policy) -> String {
+    let mut parts = Vec::new();
+    if let Some(b) = &p.biometric {
+        parts.push(format!(
+            "biometric FAR {:.2e} SAR {:.2}, {} tries/round, {} s lockout x{}, primary {}, idle {}",
+            b.far,
+            b.sar,
+            b.tries_per_round,
+            b.lockout_secs,
+            b.timed_lockouts,
+            hours(b.primary_timeout_secs),
+            hours(b.idle_timeout_secs)
+        ));
+    }
+    if let Some(pin) = &p.pin {
+        parts.push(format!(
+            "PIN {} digits, {}, throttle {:?}",
+            pin.digits,
+            pin.max_tries
+                .map_or("no try limit".to_string(), |m| format!("{m} tries")),
+            pin.throttle
+        ));
+    }
+    format!(
+        "{:<15} {}\n{:<15} source: {}",
+        p.name,
+        parts.join("; "),
+        "",
+        p.source
+    )
+}
+
+fn hours(secs: Option<u64>) -> String {
+    secs.map_or("none".to_string(), |s| format!("{} h", s / HOUR))
+}

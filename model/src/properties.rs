@@ -1,0 +1,585 @@
+//! The property catalogue (DESIGN.md §3): every property with its English statement, its source
+//! and its condition, in one table ([`CATALOGUE`]).
+//!
+//! Safety properties are `always` properties. Most are about histories (what the server
+//! accepted, in which order, from whom), so the model carries a ghost record, [`Ghost`], that
+//! observers update on every step from the ground truth (who really produced a term, which
+//! certificate was really valid, whether the phone was really near): each observer restates the
+//! property's wording and is independent of the defence that a bug switch removes. The
+//! `sometimes` properties show that every flow of DESIGN.md §1 can complete and that the attacks
+//! reach the defences, so no safety verdict is vacuous.
+
+use crate::card::Entry;
+use crate::crypto::{Key, Nonce, PhoneId, RespKind, Term};
+use crate::kiosk::KioskId;
+use crate::policy::{BiometricStage, Gate, Throttle};
+use crate::server::{Party, Server, Session, SessionKind};
+use crate::system::{Config, Scenario, State};
+
+/// Property names, as printed by `model check`.
+pub mod names {
+    pub const BINDING: &str = "binding";
+    pub const BIND_TO_IDENTITY: &str = "bind to identity";
+    pub const CHALLENGE_FRESHNESS: &str = "challenge freshness";
+    pub const CLONE_DETECTION: &str = "clone detection";
+    pub const ORIGIN_BINDING: &str = "origin binding";
+    pub const PIN_LOCKOUT: &str = "PIN lockout";
+    pub const BIOMETRIC_LOCKOUT: &str = "biometric lockout";
+    pub const PIN_FALLBACK_THROTTLE: &str = "PIN fallback throttle";
+    pub const KIOSK_PROXIMITY: &str = "kiosk proximity";
+    pub const RECOVERY: &str = "recovery";
+    pub const PSEUDONYMS: &str = "pseudonyms";
+}
+
+/// `always` or `sometimes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Always,
+    Sometimes,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Always => "always",
+            Kind::Sometimes => "sometimes",
+        }
+    }
+}
+
+/// One row of the catalogue.
+pub struct PropertyRow {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub statement: &'static str,
+    pub source: &'static str,
+    pub condition: fn(&Config, &State) -> bool,
+}
+
+/// Safety facts the observers can refute, one per `always` property that needs history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    Binding,
+    BindToIdentity,
+    Freshness,
+    Clone,
+    Origin,
+    PinLockout,
+    BiometricLockout,
+    PinThrottle,
+    Kiosk,
+    Recovery,
+}
+
+/// Things that happened, for the `sometimes` properties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Milestone {
+    JpkiPhoneLogin,
+    BoundRegistration,
+    FidoLogin,
+    RecoveryLogin,
+    KioskQrLogin,
+    PhoneQrLogin,
+    LoginAfterRenewal,
+}
+
+/// The biometric rules restated from CDD 7.3.10 for the observer: failures since the last
+/// unlock, the time of the last failure, the last primary-credential unlock and the last unlock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BioSpec {
+    pub fails: u64,
+    pub last_fail_at: u64,
+    pub last_primary_at: u64,
+    pub last_unlock_at: u64,
+}
+
+impl BioSpec {
+    /// May a presentation be taken at `now`? Not after `tries * (timed lockouts + 1)` failures,
+    /// not within `lockout` seconds of a failure that ended a round of `tries`, not once the
+    /// primary or idle timeout has passed.
+    pub fn allows(&self, b: &BiometricStage, now: u64) -> bool {
+        let tries = u64::from(b.tries_per_round);
+        let rounds = u64::from(b.timed_lockouts) + 1;
+        let in_timed_lockout = self.fails > 0
+            && self.fails.is_multiple_of(tries)
+            && now < self.last_fail_at.saturating_add(b.lockout_secs);
+        let timed_out =
+            |since: u64, limit: Option<u64>| limit.is_some_and(|l| now.saturating_sub(since) >= l);
+        self.fails < tries * rounds
+            && !in_timed_lockout
+            && !timed_out(self.last_primary_at, b.primary_timeout_secs)
+            && !timed_out(self.last_unlock_at, b.idle_timeout_secs)
+    }
+}
+
+/// The lock-screen PIN delay rule restated for the observer: consecutive failures and the time
+/// of the last one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PinSpec {
+    pub fails: u64,
+    pub last_fail_at: u64,
+}
+
+impl PinSpec {
+    pub fn allows(&self, t: &Throttle, now: u64) -> bool {
+        self.fails == 0 || now >= self.last_fail_at.saturating_add(t.delay_after(self.fails))
+    }
+}
+
+/// The ghost record (history variables) of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Ghost {
+    violated: u16,
+    reached: u16,
+    /// Accepted (challenge, response kind) pairs.
+    pub accepted: Vec<(Nonce, RespKind)>,
+    /// Login sessions answered by a card signature (bitmask over session index).
+    pub card_auth: u32,
+    /// ... of those, by a certificate that was really valid and unrevoked at that moment.
+    pub card_auth_valid: u32,
+    /// Login sessions whose card authentication has justified a binding.
+    pub permits_spent: u32,
+    /// Highest accepted signature counter per key.
+    pub max_ctr: [u8; 3],
+    /// Keys bound to the person and not retired by a recovery.
+    pub live: u8,
+    /// Keys retired by a recovery.
+    pub retired: u8,
+    /// The old phone's JPKI copy was retired by a recovery.
+    pub old_se_retired: bool,
+    /// Wrong card PINs / signing passwords since the last right one.
+    pub card_wrong: u8,
+    pub signing_wrong: u8,
+    pub bio: BioSpec,
+    pub pin: PinSpec,
+}
+
+fn bit32(s: u8) -> u32 {
+    1u32 << (s % 32)
+}
+
+impl Ghost {
+    pub fn violate(&mut self, v: Violation) {
+        self.violated |= 1 << (v as u16);
+    }
+
+    pub fn violated(&self, v: Violation) -> bool {
+        self.violated & (1 << (v as u16)) != 0
+    }
+
+    pub fn reach(&mut self, m: Milestone) {
+        self.reached |= 1 << (m as u16);
+    }
+
+    pub fn reached(&self, m: Milestone) -> bool {
+        self.reached & (1 << (m as u16)) != 0
+    }
+
+    /// The server accepted `term` for session `s` (`before`: the server before the step).
+    /// `cert_valid`: ground truth about the card certificate's validity at this moment.
+    pub fn on_accept(&mut self, before: &Server, s: u8, term: Term, cert_valid: bool) {
+        let Some(session) = before.sessions.get(usize::from(s)).copied() else {
+            return;
+        };
+        // challenge freshness: issued for this session, not accepted before.
+        let entry = (term.nonce(), term.kind());
+        if term.nonce() != session.nonce || self.accepted.contains(&entry) {
+            self.violate(Violation::Freshness);
+        }
+        if let Err(i) = self.accepted.binary_search(&entry) {
+            self.accepted.insert(i, entry);
+        }
+        // origin binding.
+        if term.origin() == Some(crate::crypto::Origin::Phish) {
+            self.violate(Violation::Origin);
+        }
+        match term {
+            Term::CardSig { .. } => {
+                self.card_auth |= bit32(s);
+                if cert_valid {
+                    self.card_auth_valid |= bit32(s);
+                }
+            }
+            Term::SeSig { phone, .. } => {
+                if phone == PhoneId::Old && self.old_se_retired {
+                    self.violate(Violation::Recovery);
+                }
+                if session.opener == Party::User {
+                    self.reach(Milestone::JpkiPhoneLogin);
+                }
+            }
+            Term::Assertion { key, ctr, .. } => self.on_assertion(before, &session, key, ctr),
+            Term::Attestation { key, .. } => {
+                if let SessionKind::Register { parent } | SessionKind::Recover { parent } =
+                    session.kind
+                {
+                    self.on_binding(parent, key);
+                }
+                if session.opener == Party::User {
+                    self.reach(Milestone::BoundRegistration);
+                }
+            }
+        }
+    }
+
+    fn on_assertion(&mut self, before: &Server, session: &Session, key: Key, ctr: u8) {
+        let i = key.index();
+        if ctr <= self.max_ctr[i] {
+            self.violate(Violation::Clone);
+        }
+        self.max_ctr[i] = self.max_ctr[i].max(ctr);
+        if self.retired & key.bit() != 0 {
+            self.violate(Violation::Recovery);
+        }
+        match session.kind {
+            SessionKind::Kiosk { kiosk } => self.on_kiosk_login(kiosk),
+            SessionKind::Login if session.opener == Party::User => {
+                self.reach(match key {
+                    Key::New => Milestone::RecoveryLogin,
+                    _ => Milestone::FidoLogin,
+                });
+            }
+            _ => {}
+        }
+        if key == Key::Old && before.certs.len() > 1 {
+            self.reach(Milestone::LoginAfterRenewal);
+        }
+    }
+
+    fn on_kiosk_login(&mut self, kiosk: KioskId) {
+        if !kiosk.owner_is_near() {
+            self.violate(Violation::Kiosk);
+        }
+        if kiosk == KioskId::Near {
+            self.reach(Milestone::KioskQrLogin);
+        }
+    }
+
+    /// A kiosk logged in through the phone's QR.
+    pub fn on_qr_login(&mut self, kiosk: KioskId) {
+        if !kiosk.owner_is_near() {
+            self.violate(Violation::Kiosk);
+        }
+        if kiosk == KioskId::Near {
+            self.reach(Milestone::PhoneQrLogin);
+        }
+    }
+
+    /// A credential was bound in a session whose parent login session is `parent`: a card must
+    /// have signed in that session (binding), its authentication must justify one binding only
+    /// (binding, injective), and its certificate must have been valid (bind to identity).
+    fn on_binding(&mut self, parent: u8, key: Key) {
+        let p = bit32(parent);
+        if self.card_auth & p == 0 || self.permits_spent & p != 0 {
+            self.violate(Violation::Binding);
+        }
+        if self.card_auth & p != 0 && self.card_auth_valid & p == 0 {
+            self.violate(Violation::BindToIdentity);
+        }
+        self.permits_spent |= p;
+        self.live |= key.bit();
+    }
+
+    /// A recovery was opened under login session `parent`.
+    pub fn on_recovery(&mut self, parent: u8) {
+        if self.card_auth & bit32(parent) == 0 {
+            self.violate(Violation::Recovery);
+        }
+        self.retired |= self.live;
+        self.live = 0;
+        self.old_se_retired = true;
+    }
+
+    /// A user-auth PIN entry reached the card's check (`limit`: the card policy's tries).
+    pub fn on_card_pin(&mut self, entry: Entry, limit: u64) {
+        self.card_wrong = count(self.card_wrong, entry);
+        if u64::from(self.card_wrong) > limit {
+            self.violate(Violation::PinLockout);
+        }
+    }
+
+    /// A signing-password entry reached the card's check.
+    pub fn on_signing_password(&mut self, entry: Entry, limit: u64) {
+        self.signing_wrong = count(self.signing_wrong, entry);
+        if u64::from(self.signing_wrong) > limit {
+            self.violate(Violation::PinLockout);
+        }
+    }
+
+    /// The sensor took a presentation at `now` with this outcome.
+    pub fn on_presentation(&mut self, stage: Option<&BiometricStage>, now: u64, matched: bool) {
+        if !stage.is_some_and(|b| self.bio.allows(b, now)) {
+            self.violate(Violation::BiometricLockout);
+        }
+        if matched {
+            self.bio.fails = 0;
+            self.bio.last_unlock_at = now;
+        } else {
+            self.bio.fails += 1;
+            self.bio.last_fail_at = now;
+        }
+    }
+
+    /// A lock-screen PIN entry was taken at `now`.
+    pub fn on_phone_pin(&mut self, throttle: Option<&Throttle>, now: u64, entry: Entry) {
+        if !throttle.is_some_and(|t| self.pin.allows(t, now)) {
+            self.violate(Violation::PinThrottle);
+        }
+        match entry {
+            Entry::Right => {
+                self.pin = PinSpec::default();
+                self.bio = BioSpec {
+                    last_primary_at: now,
+                    last_unlock_at: now,
+                    ..BioSpec::default()
+                };
+            }
+            Entry::Wrong => {
+                self.pin.fails += 1;
+                self.pin.last_fail_at = now;
+            }
+        }
+    }
+}
+
+fn count(n: u8, entry: Entry) -> u8 {
+    match entry {
+        Entry::Right => 0,
+        Entry::Wrong => n.saturating_add(1).min(15),
+    }
+}
+
+fn ok(s: &State, v: Violation) -> bool {
+    !s.ghost.violated(v)
+}
+
+/// Every live binding still resolves to the person (renewal keeps bindings), and no binding came
+/// from a revoked or expired certificate.
+fn bind_to_identity(c: &Config, s: &State) -> bool {
+    ok(s, Violation::BindToIdentity)
+        && Key::ALL
+            .into_iter()
+            .filter(|k| s.ghost.live & k.bit() != 0)
+            .all(|k| s.server.resolves(k, c.bugs))
+}
+
+/// Each service holds at most one identifier for the person, and no identifier is at both.
+fn pseudonyms(_: &Config, s: &State) -> bool {
+    let [a, b] = s.server.received;
+    a & b == 0 && a.count_ones() <= 1 && b.count_ones() <= 1
+}
+
+fn phone_gate(c: &Config, s: &State) -> Gate {
+    s.phones[PhoneId::Old.index()]
+        .auth
+        .lockout
+        .gate(&c.phone_policy, c.now_secs(s))
+}
+
+/// The catalogue: DESIGN.md §3's properties, then the reachability witnesses.
+pub const CATALOGUE: &[PropertyRow] = &[
+    PropertyRow {
+        name: names::BINDING,
+        kind: Kind::Always,
+        statement: "a credential is bound to the person only if, in the same registration \
+                    session, the person's card signed the server's challenge; one card \
+                    authentication justifies one binding (certificate validity: `bind to identity`)",
+        source: "seed §2-3; FIDO2Verif (Guan et al., ESORICS 2022) registration agreement",
+        condition: |_, s| ok(s, Violation::Binding),
+    },
+    PropertyRow {
+        name: names::BIND_TO_IDENTITY,
+        kind: Kind::Always,
+        statement: "bindings follow the person, not a certificate serial: renewal keeps them, \
+                    and a revoked or expired certificate cannot create one",
+        source: "JPKI certificate life (J-LIS); seed §3",
+        condition: bind_to_identity,
+    },
+    PropertyRow {
+        name: names::CHALLENGE_FRESHNESS,
+        kind: Kind::Always,
+        statement: "every accepted response answers the challenge the server issued for that \
+                    session, and no challenge is accepted twice for the same kind of response",
+        source: "WebAuthn L3 §7; UAFVerif (Feng et al., NDSS 2021)",
+        condition: |_, s| ok(s, Violation::Freshness),
+    },
+    PropertyRow {
+        name: names::CLONE_DETECTION,
+        kind: Kind::Always,
+        statement: "an assertion whose signature counter does not exceed the stored one is \
+                    rejected (and the key flagged)",
+        source: "WebAuthn L3 §6.1.1",
+        condition: |_, s| ok(s, Violation::Clone),
+    },
+    PropertyRow {
+        name: names::ORIGIN_BINDING,
+        kind: Kind::Always,
+        statement: "a response produced for a phishing origin is never accepted by the real server",
+        source: "WebAuthn L3 rpIdHash/origin; Jacomme-Kremer CSF 2018",
+        condition: |_, s| ok(s, Violation::Origin),
+    },
+    PropertyRow {
+        name: names::PIN_LOCKOUT,
+        kind: Kind::Always,
+        statement: "the card takes at most 3 wrong user-auth PINs and 5 wrong signing passwords \
+                    before a right one; power loss does not reset the counters",
+        source: "JPKI rules (J-LIS)",
+        condition: |_, s| ok(s, Violation::PinLockout),
+    },
+    PropertyRow {
+        name: names::BIOMETRIC_LOCKOUT,
+        kind: Kind::Always,
+        statement: "a presentation is taken only outside the 30 s lockout after each 5 failures, \
+                    before the failure limit, and within 4 h idle / 72 h since the primary PIN",
+        source: "Android CDD 7.3.10 C-1-3, C-1-7, C-1-8, C-3-4; Apple Platform Security",
+        condition: |_, s| ok(s, Violation::BiometricLockout),
+    },
+    PropertyRow {
+        name: names::PIN_FALLBACK_THROTTLE,
+        kind: Kind::Always,
+        statement: "lock-screen PIN guesses follow the policy's delay schedule",
+        source: "AOSP gatekeeper ComputeRetryTimeout; Apple Platform Security",
+        condition: |_, s| ok(s, Violation::PinThrottle),
+    },
+    PropertyRow {
+        name: names::KIOSK_PROXIMITY,
+        kind: Kind::Always,
+        statement: "a kiosk session logs the person in only if the person's phone was near that \
+                    kiosk (no relay)",
+        source: "seed §3 (QR flows, proximity)",
+        condition: |_, s| ok(s, Violation::Kiosk),
+    },
+    PropertyRow {
+        name: names::RECOVERY,
+        kind: Kind::Always,
+        statement: "after recovery on a new phone no credential or JPKI copy of the old phone is \
+                    accepted, and recovery needed a fresh card authentication",
+        source: "seed §2",
+        condition: |_, s| ok(s, Violation::Recovery),
+    },
+    PropertyRow {
+        name: names::PSEUDONYMS,
+        kind: Kind::Always,
+        statement: "two services never receive the same identifier for the person; each service \
+                    always receives the same one",
+        source: "seed §2; NIST SP 800-63-3 pseudonymous identity",
+        condition: pseudonyms,
+    },
+    PropertyRow {
+        name: "JPKI login on the phone with biometric",
+        kind: Kind::Sometimes,
+        statement: "the SE's JPKI copy, enrolled with a card authentication, logs the owner in \
+                    after a biometric match (flow a)",
+        source: "seed §1",
+        condition: |_, s| s.ghost.reached(Milestone::JpkiPhoneLogin),
+    },
+    PropertyRow {
+        name: "bound FIDO registration",
+        kind: Kind::Sometimes,
+        statement: "a FIDO credential is bound after a card authentication (flow b)",
+        source: "seed §3 sequence 1-4",
+        condition: |_, s| s.ghost.reached(Milestone::BoundRegistration),
+    },
+    PropertyRow {
+        name: "FIDO login",
+        kind: Kind::Sometimes,
+        statement: "the owner logs in with the FIDO credential (flow c)",
+        source: "seed §3 sequence 5",
+        condition: |_, s| s.ghost.reached(Milestone::FidoLogin),
+    },
+    PropertyRow {
+        name: "recovery on a new phone",
+        kind: Kind::Sometimes,
+        statement: "after recovery the new phone's credential logs the owner in (flow d)",
+        source: "seed §2",
+        condition: |_, s| s.ghost.reached(Milestone::RecoveryLogin),
+    },
+    PropertyRow {
+        name: "pseudonyms at two services",
+        kind: Kind::Sometimes,
+        statement: "both services receive an identifier for the owner (flow e)",
+        source: "seed §2",
+        condition: |_, s| s.server.received.iter().all(|r| *r != 0),
+    },
+    PropertyRow {
+        name: "kiosk login by the kiosk's QR",
+        kind: Kind::Sometimes,
+        statement: "the near kiosk logs the owner in after the phone answers its QR (flow f)",
+        source: "seed §3",
+        condition: |_, s| s.ghost.reached(Milestone::KioskQrLogin),
+    },
+    PropertyRow {
+        name: "kiosk login by the phone's QR",
+        kind: Kind::Sometimes,
+        statement: "the near kiosk logs the owner in after scanning the phone's QR (flow f)",
+        source: "seed §3",
+        condition: |_, s| s.ghost.reached(Milestone::PhoneQrLogin),
+    },
+    PropertyRow {
+        name: "FIDO login after card renewal",
+        kind: Kind::Sometimes,
+        statement: "a credential bound before a renewal is still accepted after it",
+        source: "JPKI certificate life",
+        condition: |_, s| s.ghost.reached(Milestone::LoginAfterRenewal),
+    },
+    PropertyRow {
+        name: "cloned key flagged",
+        kind: Kind::Sometimes,
+        statement: "a stale signature counter is refused and flags the key",
+        source: "WebAuthn L3 §6.1.1",
+        condition: |_, s| s.server.clone_flags != 0,
+    },
+    PropertyRow {
+        name: "stolen card blocked",
+        kind: Kind::Sometimes,
+        statement: "wrong PIN guesses block the stolen card",
+        source: "JPKI rules",
+        condition: |c, s| {
+            s.scenario == Scenario::StolenCard
+                && s.card.user_pin.pin_gate(&c.card_policy, c.now_secs(s)) == Gate::Locked
+        },
+    },
+    PropertyRow {
+        name: "biometric closed until the PIN",
+        kind: Kind::Sometimes,
+        statement: "a thief's failures close the biometric for good: only the PIN is left",
+        source: "Android CDD 7.3.10",
+        condition: |c, s| {
+            s.scenario == Scenario::StolenPhone
+                && s.phones[PhoneId::Old.index()].auth.lockout.bio_failures > 0
+                && matches!(phone_gate(c, s), Gate::Pin | Gate::PinUntil(_))
+        },
+    },
+    PropertyRow {
+        name: "lock-screen PIN throttled",
+        kind: Kind::Sometimes,
+        statement: "a thief's wrong PINs make the phone wait",
+        source: "AOSP gatekeeper",
+        condition: |c, s| {
+            s.scenario == Scenario::StolenPhone
+                && matches!(
+                    s.phones[PhoneId::Old.index()]
+                        .auth
+                        .lockout
+                        .pin_gate(&c.phone_policy, c.now_secs(s)),
+                    Gate::PinUntil(_)
+                )
+        },
+    },
+    PropertyRow {
+        name: "thief unlocks a stolen phone",
+        kind: Kind::Sometimes,
+        statement: "an impostor match or a right PIN guess unlocks a stolen phone (the residual \
+                    risk that the simulator quantifies)",
+        source: "Android CDD 7.3.10 FAR/SAR",
+        condition: |_, s| {
+            s.scenario == Scenario::StolenPhone
+                && s.phones[PhoneId::Old.index()].auth.unlocked_by_thief
+        },
+    },
+];
+
+/// The catalogue row of a property.
+pub fn entry(name: &str) -> Option<&'static PropertyRow> {
+    CATALOGUE.iter().find(|e| e.name == name)
+}

@@ -1,0 +1,424 @@
+//! The server side: J-LIS (certificates, revocation), Myna Portal as the FIDO relying party
+//! (sessions, challenges, credential bindings, recovery) and the services that receive
+//! per-service pseudonyms.
+//!
+//! - Login (seed §3 sequence, step 1): a session's challenge answered by the card's JPKI
+//!   signature (the certificate must be valid and unrevoked, step 4), by the SE's JPKI copy
+//!   (seed §1), or by a FIDO assertion (step 5).
+//! - Registration (steps 2-3): a session logged in by a fresh card authentication may open one
+//!   registration; its attestation binds the credential to the person (not to the certificate).
+//! - Recovery (seed §2): like registration, and it first revokes every credential and JPKI copy
+//!   of the old phone.
+//! - Assertions: WebAuthn L3 §7.2 checks: the challenge of this session, the origin, a bound
+//!   credential, and a signature counter above the stored one (§6.1.1: otherwise the
+//!   authenticator may be cloned: reject and flag).
+//! - Pseudonyms (seed §2, NIST SP 800-63-3): each service gets an identifier of its own.
+
+use crate::bugs::{Bug, Bugs};
+use crate::crypto::{Key, Nonce, Origin, PhoneId, Term};
+use crate::kiosk::KioskId;
+use serde::Serialize;
+
+/// Who opened a session (the channel the session is bound to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Party {
+    User,
+    Attacker,
+    Kiosk(KioskId),
+}
+
+/// A relying service that receives a pseudonym.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Service {
+    A,
+    B,
+}
+
+impl Service {
+    pub const ALL: [Service; 2] = [Service::A, Service::B];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum SessionKind {
+    Login,
+    Register {
+        parent: u8,
+    },
+    Recover {
+        parent: u8,
+    },
+    /// A kiosk's own session, answered by the phone that scanned the kiosk's QR.
+    Kiosk {
+        kiosk: KioskId,
+    },
+    /// The phone's session for showing a QR to the kiosk it is bound to.
+    PhoneQr {
+        kiosk: KioskId,
+    },
+}
+
+/// How a session was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Method {
+    Card { cert: u8 },
+    Se { phone: PhoneId },
+    Fido { key: Key },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Status {
+    Open,
+    Authenticated(Method),
+    Bound(Key),
+    AtKiosk { kiosk: KioskId, key: Key },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Session {
+    pub kind: SessionKind,
+    pub opener: Party,
+    pub nonce: Nonce,
+    pub status: Status,
+    /// This login session's card authentication has been spent on a registration/recovery.
+    pub permit_used: bool,
+}
+
+/// A user-auth certificate generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cert {
+    pub issued_at: u64,
+    pub revoked: bool,
+}
+
+/// A credential bound to the (single) person of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Binding {
+    pub key: Key,
+    /// The certificate generation current when it was bound (used only by `bind-to-cert-serial`).
+    pub cert: u8,
+    pub live: bool,
+}
+
+/// Why the server refused something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Reason {
+    NoSuchSession,
+    NotOpen,
+    WrongChallenge,
+    WrongOrigin,
+    WrongKind,
+    CertRevoked,
+    CertExpired,
+    SeCertRevoked,
+    UnknownCredential,
+    StaleCounter,
+    WrongKiosk,
+    NotPermitted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Server {
+    pub next_nonce: u8,
+    pub sessions: Vec<Session>,
+    pub certs: Vec<Cert>,
+    /// The JPKI copy in each phone's SE is issued and not revoked.
+    pub se_valid: [bool; 2],
+    pub bindings: Vec<Binding>,
+    pub stored_ctr: [u8; 3],
+    /// Keys flagged as possibly cloned (bitmask over [`Key::bit`]).
+    pub clone_flags: u8,
+    /// Some session was ever authenticated by the card (consulted only by `card-auth-per-identity`).
+    pub card_authed_ever: bool,
+    /// Pseudonyms received by each service (bitmask over pseudonym values).
+    pub received: [u8; 2],
+}
+
+/// The policy parameters the server needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub bugs: Bugs,
+    pub cert_validity_secs: u64,
+    /// Sessions the server opens in one run (a bound of the model, not a defence).
+    pub max_sessions: u8,
+}
+
+impl Server {
+    pub fn new() -> Server {
+        Server {
+            next_nonce: 0,
+            sessions: Vec::new(),
+            certs: vec![Cert {
+                issued_at: 0,
+                revoked: false,
+            }],
+            se_valid: [false; 2],
+            bindings: Vec::new(),
+            stored_ctr: [0; 3],
+            clone_flags: 0,
+            card_authed_ever: false,
+            received: [0; 2],
+        }
+    }
+
+    /// The person's current certificate generation.
+    pub fn current_cert(&self) -> u8 {
+        u8::try_from(self.certs.len().saturating_sub(1)).unwrap_or(u8::MAX)
+    }
+
+    /// Open a session of `kind` for `opener`: issue a fresh challenge (`reuse-challenge`: the
+    /// first one, every time). Registration and recovery need a parent login session of the
+    /// same opener, authenticated by a card whose permit is unspent; opening spends it.
+    /// Recovery revokes the old phone's credentials and JPKI copy.
+    pub fn open(&mut self, kind: SessionKind, opener: Party, rules: Rules) -> Result<u8, Reason> {
+        let bugs = rules.bugs;
+        if self.sessions.len() >= usize::from(rules.max_sessions) {
+            return Err(Reason::NotPermitted);
+        }
+        if let SessionKind::Register { parent } | SessionKind::Recover { parent } = kind {
+            let p = self
+                .sessions
+                .get(usize::from(parent))
+                .ok_or(Reason::NoSuchSession)?;
+            if p.opener != opener || p.kind != SessionKind::Login {
+                return Err(Reason::NotPermitted);
+            }
+            let ok = !p.permit_used
+                && match p.status {
+                    Status::Authenticated(Method::Card { .. }) => true,
+                    Status::Authenticated(_) if bugs.has(Bug::BindWithoutCardAuth) => true,
+                    Status::Authenticated(_) if bugs.has(Bug::CardAuthPerIdentity) => {
+                        self.card_authed_ever
+                    }
+                    _ => false,
+                };
+            if !ok {
+                return Err(Reason::NotPermitted);
+            }
+            self.sessions[usize::from(parent)].permit_used = true;
+            if let SessionKind::Recover { .. } = kind {
+                self.recover(bugs);
+            }
+        }
+        let nonce = if bugs.has(Bug::ReuseChallenge) {
+            0
+        } else {
+            self.next_nonce
+        };
+        self.next_nonce = self.next_nonce.saturating_add(1);
+        let index = u8::try_from(self.sessions.len()).map_err(|_| Reason::NoSuchSession)?;
+        self.sessions.push(Session {
+            kind,
+            opener,
+            nonce,
+            status: Status::Open,
+            permit_used: false,
+        });
+        Ok(index)
+    }
+
+    /// Recovery on a new phone (seed §2): the old credentials and JPKI copies stop working.
+    fn recover(&mut self, bugs: Bugs) {
+        if !bugs.has(Bug::KeepOldCredentials) {
+            for b in &mut self.bindings {
+                b.live = false;
+            }
+        }
+        if !bugs.has(Bug::KeepOldSeCertificate) {
+            self.se_valid[PhoneId::Old.index()] = false;
+        }
+    }
+
+    /// Does the server resolve this credential to the person? With `bind-to-cert-serial` it
+    /// looks the binding up by the person's current certificate serial.
+    pub fn resolves(&self, key: Key, bugs: Bugs) -> bool {
+        let current = self.current_cert();
+        self.bindings.iter().any(|b| {
+            b.key == key && b.live && (!bugs.has(Bug::BindToCertSerial) || b.cert == current)
+        })
+    }
+
+    /// Check a card certificate at `now`.
+    pub fn check_cert(&self, cert: u8, now: u64, rules: Rules) -> Result<(), Reason> {
+        let c = self
+            .certs
+            .get(usize::from(cert))
+            .ok_or(Reason::CertRevoked)?;
+        if c.revoked && !rules.bugs.has(Bug::SkipRevocationCheck) {
+            return Err(Reason::CertRevoked);
+        }
+        let expired = now >= c.issued_at.saturating_add(rules.cert_validity_secs);
+        if expired && !rules.bugs.has(Bug::SkipExpiryCheck) {
+            return Err(Reason::CertExpired);
+        }
+        Ok(())
+    }
+
+    /// WebAuthn assertion checks beyond challenge and origin: a bound credential and a counter
+    /// above the stored one. A stale counter flags the key (the state changes even though the
+    /// assertion is refused).
+    fn check_assertion(&mut self, key: Key, ctr: u8, bugs: Bugs) -> Result<(), Reason> {
+        if !self.resolves(key, bugs) {
+            return Err(Reason::UnknownCredential);
+        }
+        let stored = self.stored_ctr[key.index()];
+        if ctr <= stored && !bugs.has(Bug::IgnoreSignatureCounter) {
+            self.clone_flags |= key.bit();
+            return Err(Reason::StaleCounter);
+        }
+        self.stored_ctr[key.index()] = ctr;
+        Ok(())
+    }
+
+    /// Challenge and origin checks common to every response.
+    fn check_common(&self, session: &Session, term: &Term, bugs: Bugs) -> Result<(), Reason> {
+        if session.status != Status::Open {
+            return Err(Reason::NotOpen);
+        }
+        if term.nonce() != session.nonce && !bugs.has(Bug::SkipChallengeCheck) {
+            return Err(Reason::WrongChallenge);
+        }
+        if term.origin() == Some(Origin::Phish) && !bugs.has(Bug::SkipOriginCheck) {
+            return Err(Reason::WrongOrigin);
+        }
+        Ok(())
+    }
+
+    /// A response arrives for session `s` over the network.
+    pub fn receive(&mut self, s: u8, term: Term, now: u64, rules: Rules) -> Result<(), Reason> {
+        let bugs = rules.bugs;
+        let session = *self
+            .sessions
+            .get(usize::from(s))
+            .ok_or(Reason::NoSuchSession)?;
+        self.check_common(&session, &term, bugs)?;
+        let status = match (session.kind, term) {
+            (SessionKind::Login, Term::CardSig { cert, .. }) => {
+                self.check_cert(cert, now, rules)?;
+                self.card_authed_ever = true;
+                Status::Authenticated(Method::Card { cert })
+            }
+            (SessionKind::Login, Term::SeSig { phone, .. }) => {
+                if !self.se_valid[phone.index()] {
+                    return Err(Reason::SeCertRevoked);
+                }
+                Status::Authenticated(Method::Se { phone })
+            }
+            (SessionKind::Login | SessionKind::Kiosk { .. }, Term::Assertion { key, ctr, .. }) => {
+                self.check_assertion(key, ctr, bugs)?;
+                Status::Authenticated(Method::Fido { key })
+            }
+            (
+                SessionKind::Register { .. } | SessionKind::Recover { .. },
+                Term::Attestation { key, .. },
+            ) => {
+                let cert = self.current_cert();
+                self.bindings.retain(|b| b.key != key);
+                self.bindings.push(Binding {
+                    key,
+                    cert,
+                    live: true,
+                });
+                Status::Bound(key)
+            }
+            _ => return Err(Reason::WrongKind),
+        };
+        self.sessions[usize::from(s)].status = status;
+        Ok(())
+    }
+
+    /// A kiosk scanned the phone's QR and presents the assertion in it.
+    pub fn present_qr(&mut self, kiosk: KioskId, term: Term, rules: Rules) -> Result<u8, Reason> {
+        let bugs = rules.bugs;
+        let Term::Assertion { key, ctr, .. } = term else {
+            return Err(Reason::WrongKind);
+        };
+        let s = self
+            .sessions
+            .iter()
+            .position(|x| {
+                matches!(x.kind, SessionKind::PhoneQr { .. })
+                    && x.nonce == term.nonce()
+                    && x.status == Status::Open
+            })
+            .ok_or(Reason::NoSuchSession)?;
+        let session = self.sessions[s];
+        self.check_common(&session, &term, bugs)?;
+        if let SessionKind::PhoneQr { kiosk: bound } = session.kind
+            && bound != kiosk
+            && !bugs.has(Bug::SkipKioskBinding)
+        {
+            return Err(Reason::WrongKiosk);
+        }
+        self.check_assertion(key, ctr, bugs)?;
+        self.sessions[s].status = Status::AtKiosk { kiosk, key };
+        u8::try_from(s).map_err(|_| Reason::NoSuchSession)
+    }
+
+    /// The FIDO registration/recovery flows and SE enrolment need a session logged in by the
+    /// card; the JPKI copy is issued to the phone of the session's opener.
+    pub fn enrol_se(&mut self, s: u8, phone: PhoneId) -> Result<(), Reason> {
+        let session = self
+            .sessions
+            .get(usize::from(s))
+            .ok_or(Reason::NoSuchSession)?;
+        match session.status {
+            Status::Authenticated(Method::Card { .. }) => {
+                self.se_valid[phone.index()] = true;
+                Ok(())
+            }
+            _ => Err(Reason::NotPermitted),
+        }
+    }
+
+    /// Renewal at the municipal office: revoke the current certificate, issue the next.
+    pub fn renew(&mut self, now: u64) {
+        if let Some(c) = self.certs.last_mut() {
+            c.revoked = true;
+        }
+        self.certs.push(Cert {
+            issued_at: now,
+            revoked: false,
+        });
+    }
+
+    /// The owner reports the card lost: J-LIS revokes its certificate.
+    pub fn revoke_current(&mut self) {
+        if let Some(c) = self.certs.last_mut() {
+            c.revoked = true;
+        }
+    }
+
+    /// The identifier service `svc` gets for the person (whose current certificate is `cert`).
+    /// Values index a bitmask: the right one is per service; the bugs give one shared value or
+    /// one per certificate serial.
+    pub fn pseudonym(svc: Service, cert: u8, bugs: Bugs) -> u8 {
+        let svc = svc as u8;
+        if bugs.has(Bug::GlobalPseudonym) {
+            2
+        } else if bugs.has(Bug::PseudonymFromCertSerial) {
+            3 + svc * 2 + cert.min(1)
+        } else {
+            svc
+        }
+    }
+
+    /// Session `s`, logged in as the person, passes the person's identifier to `svc`.
+    pub fn issue_pseudonym(&mut self, s: u8, svc: Service, bugs: Bugs) -> Result<(), Reason> {
+        let session = self
+            .sessions
+            .get(usize::from(s))
+            .ok_or(Reason::NoSuchSession)?;
+        if !matches!(session.status, Status::Authenticated(_)) {
+            return Err(Reason::NotPermitted);
+        }
+        let value = Server::pseudonym(svc, self.current_cert(), bugs);
+        self.received[svc as usize] |= 1 << value;
+        Ok(())
+    }
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server::new()
+    }
+}

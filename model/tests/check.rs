@@ -1,0 +1,204 @@
+//! The model checked end to end: the default configuration passes, every bug switch is caught,
+//! and the state count is pinned and cross-checked.
+
+use model::bugs::Bug;
+use model::check::{self, Options, Verdict, bfs, shortest_counterexample};
+use model::policy;
+use model::properties::{CATALOGUE, Kind};
+use model::system::{AttackerVerb, Config, Scenario};
+use std::cell::Cell;
+
+fn config() -> Config {
+    Config::new().expect("the default configuration is valid")
+}
+
+fn bfs_options() -> Options {
+    Options {
+        threads: 1,
+        ..Options::default()
+    }
+}
+
+/// Unique states of the default configuration per scenario (stateright BFS, one thread).
+///
+/// How we convinced ourselves the numbers are right:
+/// - the scenarios' states are disjoint (the `scenario` field differs), so the total must be the
+///   sum of the per-scenario counts, and `default_state_count_is_pinned` checks it;
+/// - three independent searches agree on every count: stateright's BFS, stateright's DFS and
+///   our own BFS in `check::bfs` (a plain queue and hash set over `Model::next_state`);
+/// - disabling a capability moves the counts the expected way: an attacker without sessions of
+///   its own shrinks `enrol`, `renew` and `stolen-card` but leaves `kiosk` and `stolen-phone`
+///   (where it opens none) unchanged (`disabling_flows_changes_counts_as_expected`);
+/// - the thief's attempts reach exactly the automaton's limits (`the_automaton_bounds_the_thief`).
+const PER_SCENARIO: [(Scenario, usize); 5] = [
+    (Scenario::Enrol, 876),
+    (Scenario::Renew, 270),
+    (Scenario::Kiosk, 32),
+    (Scenario::StolenPhone, 34_329),
+    (Scenario::StolenCard, 68_414),
+];
+
+#[test]
+fn default_passes_every_property() {
+    let report = check::run(config(), &bfs_options());
+    for p in &report.properties {
+        let expected = match CATALOGUE.iter().find(|c| c.name == p.name).map(|c| c.kind) {
+            Some(Kind::Always) => Verdict::Holds,
+            _ => Verdict::Witnessed,
+        };
+        assert_eq!(p.verdict, expected, "{}", p.name);
+        assert!(p.trace.is_none());
+    }
+    assert!(report.ok());
+}
+
+#[test]
+fn default_state_count_is_pinned() {
+    let total: usize = PER_SCENARIO.iter().map(|(_, n)| n).sum();
+    let report = check::run(config(), &bfs_options());
+    assert_eq!(report.unique_states, total);
+    for (scenario, n) in PER_SCENARIO {
+        let c = config().only(&[scenario]);
+        let bfs_count = check::run(c.clone(), &bfs_options()).unique_states;
+        let dfs_count = check::run(
+            c.clone(),
+            &Options {
+                threads: 1,
+                dfs: true,
+                ..Options::default()
+            },
+        )
+        .unique_states;
+        let (own, _) = bfs(&c, |_| false);
+        assert_eq!((bfs_count, dfs_count, own), (n, n, n), "{scenario}");
+    }
+}
+
+#[test]
+fn disabling_flows_changes_counts_as_expected() {
+    let count = |c: &Config| bfs(c, |_| false).0;
+    let mut no_sessions = config();
+    no_sessions.attacker_sessions = 0;
+    for (scenario, n) in PER_SCENARIO {
+        let fewer = count(&no_sessions.clone().only(&[scenario]));
+        match scenario {
+            Scenario::Kiosk | Scenario::StolenPhone => assert_eq!(fewer, n, "{scenario}"),
+            _ => assert!(fewer < n, "{scenario}: {fewer} >= {n}"),
+        }
+    }
+}
+
+/// Every bug switch breaks the property it names (the shortest counterexample is not empty),
+/// and, run to completion, breaks exactly that property plus the documented collateral.
+#[test]
+fn every_bug_is_caught_exactly() {
+    for bug in Bug::ALL {
+        let c = config().with_bug(bug);
+        let early = check::run(
+            c.clone(),
+            &Options {
+                threads: 1,
+                stop_at: Some(bug.breaks()),
+                ..Options::default()
+            },
+        );
+        let target = early.property(bug.breaks()).expect("property exists");
+        assert_eq!(target.verdict, Verdict::Violated, "{bug}");
+        let trace = target.trace.as_ref().expect("a trace");
+        assert!(trace.len() > 1, "{bug}: {trace:?}");
+
+        let full = check::run(c, &bfs_options());
+        let mut expected: Vec<&str> = vec![bug.breaks()];
+        expected.extend(bug.also_breaks());
+        expected.sort_unstable();
+        let mut violated = full.violated();
+        violated.sort_unstable();
+        assert_eq!(violated, expected, "{bug}");
+        assert!(!full.ok());
+    }
+}
+
+/// Every `always` property has at least one bug switch.
+#[test]
+fn every_property_has_a_bug_switch() {
+    for p in CATALOGUE.iter().filter(|p| p.kind == Kind::Always) {
+        assert!(
+            Bug::ALL.iter().any(|b| b.breaks() == p.name),
+            "no bug switch breaks `{}`",
+            p.name
+        );
+    }
+    assert!(Bug::ALL.len() >= 10);
+}
+
+#[test]
+fn no_counterexample_in_the_default() {
+    for p in CATALOGUE.iter().filter(|p| p.kind == Kind::Always) {
+        assert!(
+            shortest_counterexample(&config(), p.name).is_none(),
+            "{}",
+            p.name
+        );
+    }
+}
+
+/// The lockout automaton, not the model's attempt cap, bounds the thief: at most 20 biometric
+/// presentations (Android class 3: 5 per round, 3 timed lockouts, AOSP), and the cap is never
+/// reached. With the failure limits switched off, the cap is what stops the search.
+#[test]
+fn the_automaton_bounds_the_thief() {
+    let max_attempts = |c: &Config| {
+        let max = Cell::new([0u8; 2]);
+        bfs(c, |s| {
+            let [a, b] = max.get();
+            let [x, y] = s.attacker.attempts;
+            max.set([a.max(x), b.max(y)]);
+            false
+        });
+        max.get()
+    };
+    let c = config().only(&[Scenario::StolenPhone]);
+    let [bio, pin] = max_attempts(&c);
+    assert_eq!(bio, 20);
+    // The same figure as `model budget` prints for the policy.
+    let budget = policy::budget(&c.phone_policy, 73 * policy::HOUR);
+    assert_eq!(budget.biometric_presentations, Some(u64::from(bio)));
+    assert!(pin < c.attempt_cap, "{pin}");
+    let broken = c.clone().with_bug(Bug::UnlimitedBiometricTries);
+    assert_eq!(max_attempts(&broken)[0], c.attempt_cap);
+
+    // The card: 3 PIN entries and 5 signing-password entries in all (after 3 / 5 wrong ones
+    // the card takes no more), as `model budget` says for `card-pin` and `jpki-signing`.
+    let card = config().only(&[Scenario::StolenCard]);
+    let [pin, signing] = max_attempts(&card);
+    let ever = 10 * 365 * 24 * policy::HOUR;
+    assert_eq!(
+        policy::budget(&card.card_policy, ever).pin_guesses,
+        Some(u64::from(pin))
+    );
+    assert_eq!(
+        policy::budget(&card.signing_policy, ever).pin_guesses,
+        Some(u64::from(signing))
+    );
+    assert_eq!([pin, signing], [3, 5]);
+}
+
+/// The shortest counterexample of the origin check is the phishing relay.
+#[test]
+fn phishing_trace_reads_well() {
+    let c = config().with_bug(Bug::SkipOriginCheck);
+    let trace = shortest_counterexample(&c, "origin binding").expect("a counterexample");
+    let phish = format!("{:?}", AttackerVerb::Phish { session: 2 });
+    assert!(
+        trace
+            .iter()
+            .any(|s| s.actor == "attacker" && s.action == phish),
+        "{trace:?}"
+    );
+    let last = trace.last().expect("not empty");
+    assert_eq!(last.actor, "network");
+    assert!(
+        last.message.contains("Phish") && last.message.ends_with("accepted"),
+        "{last:?}"
+    );
+}
