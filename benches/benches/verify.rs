@@ -6,7 +6,8 @@
 //! - `sha256/{32,200,1024}` (`sha2`) and `sha256/{ring,aws-lc-rs}/{32,200,1024}`;
 //! - `assertion/{es256,rs256}`: the whole relying-party check of `vectors::verify` with the
 //!   verifier's default backend, next to `assertion/{es256,rs256}/bare`, the signature check it
-//!   contains (same key object, already-decoded bytes);
+//!   contains (same key object, already-decoded bytes), and `assertion/{es256,rs256}/parse-only`,
+//!   the whole check stopped at its rpIdHash comparison (everything but hash and signature);
 //! - `sig/{es256,rs256}/<backend>`: the `vectors::sig` signature layer on each backend.
 //!
 //! `cargo bench -p benches` runs them (about 3 s a case); `cargo test` runs each once.
@@ -84,6 +85,12 @@ fn bench_assertion(c: &mut Criterion, fx: &fixtures::Fixtures) -> Result<(), Str
             b.iter(|| {
                 i = i.wrapping_add(1);
                 black_box(&cases[i % n]).bare()
+            })
+        });
+        group.bench_function(format!("{}/parse-only", alg.name()), |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                black_box(&cases[i % n]).parse_only()
             })
         });
     }

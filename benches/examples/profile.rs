@@ -5,8 +5,10 @@
 //! valgrind --tool=callgrind target/release/examples/profile verify/rs256/aws-lc-rs 2000
 //! ```
 //!
-//! The case ids are those of the criterion benches (`verify/<alg>/<backend>[/spki]`).
+//! The case ids are those of the criterion benches: `verify/<alg>/<backend>[/spki]`, and
+//! `assertion/<alg>` / `assertion/<alg>/bare` (the verifier's default backend).
 
+use benches::assertion;
 use benches::fixtures::{self, Alg};
 use benches::verify::{Backend, KeyForm, Verifier};
 use std::hint::black_box;
@@ -40,6 +42,32 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for alg in Alg::ALL {
+        let whole = format!("assertion/{}", alg.name());
+        let bare = format!("{whole}/bare");
+        if *id != whole && *id != bare {
+            continue;
+        }
+        let cases = match assertion::prepare(
+            &fx,
+            alg,
+            vectors::sig::Backend::default(),
+            fixtures::SAMPLES,
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut ok = 0u64;
+        for i in 0..n {
+            let c = black_box(&cases[(i % cases.len() as u64) as usize]);
+            ok += u64::from(if *id == whole { c.whole() } else { c.bare() });
+        }
+        println!("{id}: {ok}/{n} verified");
+        return ExitCode::SUCCESS;
+    }
     let Some(v) = find(id, &fx) else {
         eprintln!("unknown case {id}");
         return ExitCode::from(2);

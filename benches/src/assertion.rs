@@ -144,6 +144,10 @@ pub enum AssertionError {
 pub struct Prepared {
     /// The expectations, with the key pre-parsed for the backend.
     pub expected: vectors::verify::Expected,
+    /// The same expectations with one bit of `rp_id_hash` flipped: the verifier runs every step
+    /// up to the rpIdHash comparison and rejects there, before hashing clientDataJSON and checking
+    /// the signature, so its time is the parsing part of the whole check.
+    pub expected_wrong_rp: vectors::verify::Expected,
     /// The sample.
     pub sample: AssertionSample,
 }
@@ -161,6 +165,97 @@ impl Prepared {
             .key
             .verify(&self.sample.signed, &self.sample.signature)
             .is_ok()
+    }
+
+    /// The whole check stopped at the rpIdHash comparison (true if it stopped there).
+    pub fn parse_only(&self) -> bool {
+        vectors::verify::verify_assertion(&self.expected_wrong_rp, &self.sample.credential_json)
+            == Err(vectors::verify::Reject::RpIdHashMismatch)
+    }
+}
+
+/// The steps of the whole check measured one by one for the overhead breakdown. They mirror
+/// what WebAuthn L3 §7.2 asks of the verifier (and what `vectors::verify` does), written here
+/// on the same crates (`serde_json` with borrowed strings, `base64`, `sha2`) so that each step
+/// can be timed alone; they are an estimate of where the time goes, not the verifier's code.
+pub mod steps {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde::Deserialize;
+    use sha2::{Digest, Sha256};
+    use std::borrow::Cow;
+
+    /// `AuthenticationResponseJSON` (§5.1), the members a relying party reads.
+    #[derive(Deserialize)]
+    pub struct Credential<'a> {
+        /// `id`.
+        #[serde(borrow)]
+        pub id: Cow<'a, str>,
+        /// `rawId`.
+        #[serde(borrow, rename = "rawId")]
+        pub raw_id: Cow<'a, str>,
+        /// `type`.
+        #[serde(borrow, rename = "type")]
+        pub ty: Cow<'a, str>,
+        /// `response`.
+        #[serde(borrow)]
+        pub response: Response<'a>,
+    }
+
+    /// `AuthenticatorAssertionResponseJSON`.
+    #[derive(Deserialize)]
+    pub struct Response<'a> {
+        /// `clientDataJSON`, base64url.
+        #[serde(borrow, rename = "clientDataJSON")]
+        pub client_data_json: Cow<'a, str>,
+        /// `authenticatorData`, base64url.
+        #[serde(borrow, rename = "authenticatorData")]
+        pub authenticator_data: Cow<'a, str>,
+        /// `signature`, base64url.
+        #[serde(borrow)]
+        pub signature: Cow<'a, str>,
+    }
+
+    /// `CollectedClientData` (§5.8.1), the members a relying party checks.
+    #[derive(Deserialize)]
+    pub struct ClientData<'a> {
+        /// `type`.
+        #[serde(borrow, rename = "type")]
+        pub ty: Cow<'a, str>,
+        /// `challenge`.
+        #[serde(borrow)]
+        pub challenge: Cow<'a, str>,
+        /// `origin`.
+        #[serde(borrow)]
+        pub origin: Cow<'a, str>,
+        /// `crossOrigin`.
+        #[serde(default, rename = "crossOrigin")]
+        pub cross_origin: Option<bool>,
+    }
+
+    /// Step 1: parse the credential JSON (UTF-8 check included).
+    pub fn parse_credential(json: &[u8]) -> Option<Credential<'_>> {
+        serde_json::from_str(std::str::from_utf8(json).ok()?).ok()
+    }
+
+    /// Step 2: decode the three base64url fields.
+    pub fn decode_fields(c: &Credential<'_>) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+        let d = |s: &str| URL_SAFE_NO_PAD.decode(s).ok();
+        Some((
+            d(&c.response.client_data_json)?,
+            d(&c.response.authenticator_data)?,
+            d(&c.response.signature)?,
+        ))
+    }
+
+    /// Step 3: parse clientDataJSON (UTF-8 check included).
+    pub fn parse_client_data(bytes: &[u8]) -> Option<ClientData<'_>> {
+        serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
+    }
+
+    /// Step 4: SHA-256 of clientDataJSON (`sha2`).
+    pub fn hash_client_data(bytes: &[u8]) -> [u8; 32] {
+        Sha256::digest(bytes).into()
     }
 }
 
@@ -215,7 +310,22 @@ pub fn prepare(
             return Err(fail("a counter that did not increase was accepted".into()));
         }
         expected.stored_sign_count = 0;
-        out.push(Prepared { expected, sample });
+        let mut expected_wrong_rp =
+            vectors::verify::Expected::new(ORIGIN, RP_ID, &sample.challenge, key()?);
+        expected_wrong_rp.credential_id = expected.credential_id.clone();
+        expected_wrong_rp.require_user_verification = true;
+        expected_wrong_rp.rp_id_hash[0] ^= 1;
+        let p = Prepared {
+            expected,
+            expected_wrong_rp,
+            sample,
+        };
+        if !p.parse_only() {
+            return Err(fail(
+                "the wrong-rpIdHash copy was not rejected at rpIdHash".into(),
+            ));
+        }
+        out.push(p);
     }
     Ok(out)
 }
@@ -259,6 +369,30 @@ mod tests {
     }
 
     #[test]
+    fn the_steps_reproduce_the_sample() -> Result<(), Box<dyn std::error::Error>> {
+        let fx = generate(DEFAULT_SEED)?;
+        let s = &samples(&fx, Alg::Rs256, 1)?[0];
+        let c = steps::parse_credential(&s.credential_json).ok_or("credential JSON")?;
+        assert_eq!(c.ty, "public-key");
+        assert_eq!(c.id, c.raw_id);
+        let (cd, ad, sig) = steps::decode_fields(&c).ok_or("base64url")?;
+        assert_eq!(sig, s.signature);
+        let client = steps::parse_client_data(&cd).ok_or("clientDataJSON")?;
+        assert_eq!(client.challenge, b64(&s.challenge));
+        assert_eq!(client.origin, ORIGIN);
+        assert_eq!(client.cross_origin, Some(false));
+        let mut signed = ad;
+        signed.extend_from_slice(&steps::hash_client_data(&cd));
+        assert_eq!(signed, s.signed);
+        // Negative controls: broken JSON and broken base64url are refused.
+        assert!(steps::parse_credential(b"{\"id\":").is_none());
+        let bad = String::from_utf8(s.credential_json.clone())?.replace(&b64(&s.signature), "!!");
+        let c = steps::parse_credential(bad.as_bytes()).ok_or("credential JSON")?;
+        assert!(steps::decode_fields(&c).is_none());
+        Ok(())
+    }
+
+    #[test]
     fn the_vectors_verifier_accepts_the_samples_on_every_backend()
     -> Result<(), Box<dyn std::error::Error>> {
         let fx = generate(DEFAULT_SEED)?;
@@ -266,7 +400,7 @@ mod tests {
             for backend in vectors::sig::Backend::ALL {
                 // `prepare` runs the accept / reject self-check of every case.
                 let list = prepare(&fx, alg, backend, 2)?;
-                assert!(list.iter().all(|p| p.whole() && p.bare()));
+                assert!(list.iter().all(|p| p.whole() && p.bare() && p.parse_only()));
                 // Negative control: another sample's JSON answers another challenge.
                 let swapped = vectors::verify::verify_assertion(
                     &list[0].expected,

@@ -153,6 +153,10 @@ pub struct AssertionResult {
     pub whole: Rate,
     /// Bare signature checks per second, same backend, same pre-parsed key.
     pub bare: Rate,
+    /// The whole check stopped at the rpIdHash comparison (everything but hash and signature).
+    pub parse_only: Option<Rate>,
+    /// The steps of the check timed alone (name, rate), see `assertion::steps`.
+    pub steps: Vec<(&'static str, Rate)>,
 }
 
 impl AssertionResult {
@@ -486,6 +490,42 @@ impl Run {
             }
             Err(e) => writeln!(md, "Not measured: {e}.")?,
         }
+        if let Ok(list) = &self.assertion {
+            let us = |r: &Rate| 1e6 / r.median.max(1e-9);
+            for a in list {
+                writeln!(
+                    md,
+                    "\n### Where the time of assertion/{} goes (microseconds per call)\n",
+                    a.alg.name()
+                )?;
+                writeln!(
+                    md,
+                    "| Part | us | Share of bare signature |\n|---|---:|---:|"
+                )?;
+                let bare = us(&a.bare);
+                let row = |md: &mut String, name: &str, t: f64| {
+                    writeln!(md, "| {name} | {t:.3} | {:.2}% |", 100.0 * t / bare)
+                };
+                row(md, "whole check", us(&a.whole))?;
+                row(md, "bare signature check", bare)?;
+                row(md, "whole - bare", us(&a.whole) - bare)?;
+                if let Some(p) = &a.parse_only {
+                    row(
+                        md,
+                        "verifier up to the rpIdHash check (wrong rpIdHash: no hash, no signature)",
+                        us(p),
+                    )?;
+                }
+                let mut sum = 0.0;
+                for (name, r) in &a.steps {
+                    sum += us(r);
+                    row(md, &format!("step alone: {name}"), us(r))?;
+                }
+                if !a.steps.is_empty() {
+                    row(md, "sum of the steps alone", sum)?;
+                }
+            }
+        }
 
         writeln!(md, "\n## How to read this\n")?;
         writeln!(
@@ -629,6 +669,8 @@ mod tests {
                 backend: "aws-lc-rs".into(),
                 whole: rate(95.0),
                 bare: rate(100.0),
+                parse_only: Some(rate(2000.0)),
+                steps: vec![("JSON", rate(4000.0)), ("hash", rate(4000.0))],
             }]),
             elapsed: Duration::from_secs(60),
         }
@@ -700,6 +742,10 @@ mod tests {
         assert!(md.contains("default backend is the fastest measured | fastest: aws-lc-rs"));
         // Overhead 1.0526 > 1.05: not met.
         assert!(md.contains("1.0526x (aws-lc-rs) | no"));
+        // 1 / 95 s - 1 / 100 s = 526.316 us; 1 / 2000 s = 500 us = 5% of the 10000 us bare check.
+        assert!(md.contains("| whole - bare | 526.316 | 5.26% |"));
+        assert!(md.contains("(wrong rpIdHash: no hash, no signature) | 500.000 | 5.00% |"));
+        assert!(md.contains("| sum of the steps alone | 500.000 | 5.00% |"));
         // Scaling 1.8 < 1.9: not met.
         assert!(md.contains("1.800x (lower of ES256, RS256) | no"));
     }

@@ -2,7 +2,7 @@
 //! measures the whole assertion check on 1 and 2 threads, and writes `reports/bench.json` and
 //! `reports/bench.md` (issue 6; the JSON shape is documented in `benches::report`).
 
-use benches::assertion::{self, AssertionError, Prepared};
+use benches::assertion::{self, AssertionError, Prepared, steps};
 use benches::fixtures::{self, Alg};
 use benches::machine::{self, Machine};
 use benches::measure::{Rate, rate, rate_on_threads};
@@ -80,15 +80,28 @@ enum Kind {
     SigLayer(Alg, Backend),
     Bare(Alg),
     Whole(Alg),
+    ParseOnly(Alg),
+    Step(Alg, &'static str),
     Sha(&'static str, usize),
 }
 
-/// A case: its id, kind, share of the per-case budget, and the operation (call index -> result).
+/// A timed operation: call index -> result (kept through `black_box`).
+type Op<'a> = Box<dyn Fn(u64) -> bool + Sync + 'a>;
+
+/// A case: its id, kind, share of the per-case budget, and the operation.
 struct Case<'a> {
     id: String,
     kind: Kind,
     share: f64,
-    op: Box<dyn Fn(u64) -> bool + Sync + 'a>,
+    op: Op<'a>,
+}
+
+/// The decoded clientDataJSON of a prepared case (decoded once, outside the timed step).
+fn client_data(p: &Prepared) -> Vec<u8> {
+    steps::parse_credential(&p.sample.credential_json)
+        .and_then(|c| steps::decode_fields(&c))
+        .map(|(cd, _, _)| cd)
+        .unwrap_or_default()
 }
 
 fn cycle<T>(items: &[T], i: u64) -> &T {
@@ -127,6 +140,19 @@ fn run(args: &Args) -> Result<(), ReportError> {
             .map(|(_, _, p)| p.as_slice())
             .unwrap_or(&[])
     };
+    // Inputs of the step-by-step breakdown: the parsed credential and the decoded
+    // clientDataJSON of each case, prepared outside the timed steps.
+    let step_inputs: Vec<(Alg, Vec<steps::Credential<'_>>, Vec<Vec<u8>>)> = Alg::ALL
+        .iter()
+        .map(|&alg| {
+            let p = default_cases(alg);
+            let creds = p
+                .iter()
+                .filter_map(|c| steps::parse_credential(&c.sample.credential_json))
+                .collect();
+            (alg, creds, p.iter().map(client_data).collect())
+        })
+        .collect();
     let sha_inputs: Vec<Vec<u8>> = sha256::SIZES.iter().map(|&n| vec![0xa5u8; n]).collect();
 
     let mut cases: Vec<Case<'_>> = Vec::new();
@@ -167,6 +193,42 @@ fn run(args: &Args) -> Result<(), ReportError> {
             share: 1.0,
             op: Box::new(move |i| cycle(prepared, i).whole()),
         });
+        cases.push(Case {
+            id: format!("assertion/{}/parse-only", alg.name()),
+            kind: Kind::ParseOnly(alg),
+            share: 0.5,
+            op: Box::new(move |i| cycle(prepared, i).parse_only()),
+        });
+        let Some((_, creds, cds)) = step_inputs.iter().find(|(a, _, _)| *a == alg) else {
+            continue;
+        };
+        let json = |i| cycle(prepared, i).sample.credential_json.as_slice();
+        let steps: [(&'static str, Op<'_>); 4] = [
+            (
+                "parse credential JSON",
+                Box::new(move |i| steps::parse_credential(json(i)).is_some()),
+            ),
+            (
+                "base64url-decode 3 fields",
+                Box::new(move |i| steps::decode_fields(cycle(creds, i)).is_some()),
+            ),
+            (
+                "parse clientDataJSON",
+                Box::new(move |i| steps::parse_client_data(cycle::<Vec<u8>>(cds, i)).is_some()),
+            ),
+            (
+                "SHA-256 of clientDataJSON",
+                Box::new(move |i| steps::hash_client_data(cycle::<Vec<u8>>(cds, i))[0] != 0xff),
+            ),
+        ];
+        for (name, op) in steps {
+            cases.push(Case {
+                id: format!("step/{}/{name}", alg.name()),
+                kind: Kind::Step(alg, name),
+                share: 0.5,
+                op,
+            });
+        }
     }
     for (size, data) in sha256::SIZES.iter().zip(&sha_inputs) {
         for (name, f) in [
@@ -212,6 +274,8 @@ fn run(args: &Args) -> Result<(), ReportError> {
     };
     let mut bare = Vec::new();
     let mut whole = Vec::new();
+    let mut parse_only = Vec::new();
+    let mut step_rates: Vec<(Alg, &'static str, Rate)> = Vec::new();
     for (case, part) in cases.iter().zip(&parts) {
         let r = Rate::pool(part);
         eprintln!("{:<30} {:>12.0}/s", case.id, r.median);
@@ -229,6 +293,8 @@ fn run(args: &Args) -> Result<(), ReportError> {
             }),
             Kind::Bare(alg) => bare.push((alg, r)),
             Kind::Whole(alg) => whole.push((alg, r)),
+            Kind::ParseOnly(alg) => parse_only.push((alg, r)),
+            Kind::Step(alg, name) => step_rates.push((alg, name, r)),
             Kind::Sha(implementation, size) => run.sha256.push(ShaResult {
                 implementation,
                 size,
@@ -244,6 +310,15 @@ fn run(args: &Args) -> Result<(), ReportError> {
                 backend: default_backend.name(alg).to_string(),
                 whole,
                 bare: bare.clone(),
+                parse_only: parse_only
+                    .iter()
+                    .find(|(a, _)| *a == alg)
+                    .map(|(_, r)| r.clone()),
+                steps: step_rates
+                    .iter()
+                    .filter(|(a, _, _)| *a == alg)
+                    .map(|(_, n, r)| (*n, r.clone()))
+                    .collect(),
             });
         }
     }
