@@ -42,3 +42,72 @@ pub fn present(lockout: &mut Lockout, policy: &Policy, now: u64, outcome: Outcom
         Outcome::NoMatch => lockout.biometric_failed(policy, now),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{HOUR, builtin_named};
+    use crate::properties::BioSpec;
+
+    /// The sensor follows the automaton; the observer's restatement of CDD 7.3.10 agrees with it
+    /// on every reachable history of failures and waits (a cross-check of two independent
+    /// readings of the same rules).
+    #[test]
+    fn sensor_and_observer_agree() {
+        let p = builtin_named("android-class3").expect("built-in");
+        let b = p.biometric.clone().expect("biometric stage");
+        let times = [0, 29, 30, 60, 90, 4 * HOUR - 1, 4 * HOUR, 72 * HOUR];
+        // Walk failures and waits in every order over a few time steps (up to 20 failures).
+        let mut stack = vec![(Lockout::new(0), BioSpec::default(), 0usize, 0u32)];
+        let mut most = 0;
+        while let Some((lockout, spec, t, depth)) = stack.pop() {
+            let now = times[t];
+            let sensor = takes_presentation(&lockout, &p, now, Bugs::NONE);
+            most = most.max(lockout.bio_failures);
+            assert_eq!(
+                sensor,
+                spec.allows(&b, now),
+                "{lockout:?} {spec:?} at {now}"
+            );
+            if depth >= 40 {
+                continue;
+            }
+            if sensor {
+                let mut l = lockout;
+                present(&mut l, &p, now, Outcome::NoMatch);
+                let mut s = spec;
+                s.fails += 1;
+                s.last_fail_at = now;
+                stack.push((l, s, t, depth + 1));
+            }
+            if t + 1 < times.len() {
+                stack.push((lockout, spec, t + 1, depth + 1));
+            }
+        }
+        assert_eq!(most, 20);
+    }
+
+    #[test]
+    fn bugs_open_the_sensor() {
+        let p = builtin_named("android-class3").expect("built-in");
+        let mut l = Lockout::new(0);
+        for _ in 0..5 {
+            present(&mut l, &p, 0, Outcome::NoMatch);
+        }
+        assert!(!takes_presentation(&l, &p, 0, Bugs::NONE));
+        assert!(takes_presentation(
+            &l,
+            &p,
+            0,
+            Bugs::only(Bug::UnlimitedBiometricTries)
+        ));
+        let idle = Lockout::new(0);
+        assert!(!takes_presentation(&idle, &p, 5 * HOUR, Bugs::NONE));
+        assert!(takes_presentation(
+            &idle,
+            &p,
+            5 * HOUR,
+            Bugs::only(Bug::IgnoreBiometricTimeouts)
+        ));
+    }
+}

@@ -140,3 +140,43 @@ impl Card {
         self.cert += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::builtin_named;
+
+    fn card_pin() -> Policy {
+        builtin_named("card-pin").expect("built-in")
+    }
+
+    /// 3 wrong PINs block the card; a power cycle does not unblock it (unless the counters are
+    /// in RAM, the bug switch).
+    #[test]
+    fn power_cycle_keeps_the_counter() {
+        let p = card_pin();
+        for in_ram in [false, true] {
+            let mut card = Card::new(Holder::Attacker);
+            for _ in 0..3 {
+                assert_eq!(card.verify_user_pin(&p, 0, Entry::Wrong), PinResult::Wrong);
+            }
+            assert_eq!(
+                card.verify_user_pin(&p, 0, Entry::Right),
+                PinResult::Blocked
+            );
+            card.power_cycle(in_ram);
+            let after = card.verify_user_pin(&p, 0, Entry::Right);
+            assert_eq!(after == PinResult::Blocked, !in_ram);
+        }
+    }
+
+    #[test]
+    fn right_pin_signs_with_the_current_certificate() {
+        let mut card = Card::new(Holder::Owner);
+        card.renew();
+        assert_eq!(
+            card.user_auth(&card_pin(), 0, Entry::Right, 7),
+            PinResult::Signed(Term::CardSig { cert: 1, nonce: 7 })
+        );
+    }
+}

@@ -422,3 +422,169 @@ impl Default for Server {
         Server::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YEAR: u64 = 365 * 24 * 3600;
+
+    fn rules(bugs: Bugs) -> Rules {
+        Rules {
+            bugs,
+            cert_validity_secs: 5 * YEAR,
+            max_sessions: 8,
+        }
+    }
+
+    fn login(server: &mut Server, bugs: Bugs) -> (u8, Nonce) {
+        let s = server
+            .open(SessionKind::Login, Party::User, rules(bugs))
+            .expect("opens");
+        (s, server.sessions[usize::from(s)].nonce)
+    }
+
+    #[test]
+    fn card_login_checks_challenge_revocation_and_expiry() {
+        let mut server = Server::new();
+        let (s, n) = login(&mut server, Bugs::NONE);
+        let wrong = Term::CardSig {
+            cert: 0,
+            nonce: n + 1,
+        };
+        assert_eq!(
+            server.receive(s, wrong, 0, rules(Bugs::NONE)),
+            Err(Reason::WrongChallenge)
+        );
+        let sig = Term::CardSig { cert: 0, nonce: n };
+        assert_eq!(
+            server.receive(s, sig, 5 * YEAR, rules(Bugs::NONE)),
+            Err(Reason::CertExpired)
+        );
+        server.revoke_current();
+        assert_eq!(
+            server.receive(s, sig, 0, rules(Bugs::NONE)),
+            Err(Reason::CertRevoked)
+        );
+        let lax = Bugs::only(Bug::SkipRevocationCheck);
+        assert_eq!(server.receive(s, sig, 0, rules(lax)), Ok(()));
+    }
+
+    #[test]
+    fn stale_counter_is_refused_and_flagged() {
+        let mut server = Server::new();
+        server.bindings.push(Binding {
+            key: Key::Old,
+            cert: 0,
+            live: true,
+        });
+        let (s1, n1) = login(&mut server, Bugs::NONE);
+        let (s2, n2) = login(&mut server, Bugs::NONE);
+        let a = |nonce, ctr| Term::Assertion {
+            key: Key::Old,
+            nonce,
+            origin: Origin::Real,
+            ctr,
+        };
+        assert_eq!(server.receive(s1, a(n1, 1), 0, rules(Bugs::NONE)), Ok(()));
+        assert_eq!(
+            server.receive(s2, a(n2, 1), 0, rules(Bugs::NONE)),
+            Err(Reason::StaleCounter)
+        );
+        assert_eq!(server.clone_flags, Key::Old.bit());
+    }
+
+    #[test]
+    fn registration_needs_an_unspent_card_login_and_recovery_revokes() {
+        let mut server = Server::new();
+        server.se_valid[PhoneId::Old.index()] = true;
+        server.bindings.push(Binding {
+            key: Key::Old,
+            cert: 0,
+            live: true,
+        });
+        let (s, n) = login(&mut server, Bugs::NONE);
+        let reg = SessionKind::Register { parent: s };
+        assert_eq!(
+            server.open(reg, Party::User, rules(Bugs::NONE)),
+            Err(Reason::NotPermitted)
+        );
+        let sig = Term::CardSig { cert: 0, nonce: n };
+        assert_eq!(server.receive(s, sig, 0, rules(Bugs::NONE)), Ok(()));
+        // Another party cannot ride on the owner's session.
+        assert_eq!(
+            server.open(reg, Party::Attacker, rules(Bugs::NONE)),
+            Err(Reason::NotPermitted)
+        );
+        let rec = SessionKind::Recover { parent: s };
+        assert!(server.open(rec, Party::User, rules(Bugs::NONE)).is_ok());
+        assert!(!server.resolves(Key::Old, Bugs::NONE));
+        assert!(!server.se_valid[PhoneId::Old.index()]);
+        // The permit is spent.
+        assert_eq!(
+            server.open(reg, Party::User, rules(Bugs::NONE)),
+            Err(Reason::NotPermitted)
+        );
+    }
+
+    #[test]
+    fn renewal_keeps_bindings_unless_keyed_by_serial() {
+        let mut server = Server::new();
+        server.bindings.push(Binding {
+            key: Key::Old,
+            cert: 0,
+            live: true,
+        });
+        server.renew(10);
+        assert!(server.resolves(Key::Old, Bugs::NONE));
+        assert!(!server.resolves(Key::Old, Bugs::only(Bug::BindToCertSerial)));
+        assert!(server.check_cert(0, 10, rules(Bugs::NONE)).is_err());
+        assert!(server.check_cert(1, 10, rules(Bugs::NONE)).is_ok());
+    }
+
+    #[test]
+    fn phone_qr_logs_in_only_the_bound_kiosk() {
+        let mut server = Server::new();
+        server.bindings.push(Binding {
+            key: Key::Old,
+            cert: 0,
+            live: true,
+        });
+        let q = server
+            .open(
+                SessionKind::PhoneQr {
+                    kiosk: KioskId::Near,
+                },
+                Party::User,
+                rules(Bugs::NONE),
+            )
+            .expect("opens");
+        let t = Term::Assertion {
+            key: Key::Old,
+            nonce: server.sessions[usize::from(q)].nonce,
+            origin: Origin::Real,
+            ctr: 1,
+        };
+        assert_eq!(
+            server.present_qr(KioskId::Remote, t, rules(Bugs::NONE)),
+            Err(Reason::WrongKiosk)
+        );
+        assert_eq!(
+            server.present_qr(KioskId::Near, t, rules(Bugs::NONE)),
+            Ok(q)
+        );
+    }
+
+    #[test]
+    fn pseudonyms_differ_per_service() {
+        let none = Bugs::NONE;
+        assert_ne!(
+            Server::pseudonym(Service::A, 0, none),
+            Server::pseudonym(Service::B, 0, none)
+        );
+        assert_eq!(
+            Server::pseudonym(Service::A, 0, none),
+            Server::pseudonym(Service::A, 1, none)
+        );
+    }
+}

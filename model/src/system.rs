@@ -254,8 +254,10 @@ pub struct Config {
 pub enum ConfigError {
     #[error("unknown built-in policy `{0}`")]
     UnknownPolicy(String),
-    #[error("the clock must start at 0 and increase strictly: {0:?}")]
+    #[error("the clock must start at 0, increase strictly and have at most 16 points: {0:?}")]
     Clock(Vec<u64>),
+    #[error("max_sessions = {0} is outside 1..=32")]
+    Sessions(u8),
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
 }
@@ -297,6 +299,9 @@ impl Config {
         let c = &self.clock_secs;
         if c.first() != Some(&0) || c.windows(2).any(|w| w[0] >= w[1]) || c.len() > 16 {
             return Err(ConfigError::Clock(c.clone()));
+        }
+        if !(1..=32).contains(&self.max_sessions) {
+            return Err(ConfigError::Sessions(self.max_sessions));
         }
         for p in [&self.phone_policy, &self.card_policy, &self.signing_policy] {
             p.validate()?;
@@ -560,10 +565,9 @@ impl Config {
         let before = s.server.clone();
         // Ground truth for the observer: was the card certificate really valid?
         let cert_valid = match term {
-            Term::CardSig { cert, .. } => before
-                .certs
-                .get(usize::from(cert))
-                .is_some_and(|c| !c.revoked && now < c.issued_at + self.cert_validity_secs),
+            Term::CardSig { cert, .. } => before.certs.get(usize::from(cert)).is_some_and(|c| {
+                !c.revoked && now < c.issued_at.saturating_add(self.cert_validity_secs)
+            }),
             _ => true,
         };
         match s.server.receive(session, term, now, self.rules()) {
@@ -581,7 +585,9 @@ impl Config {
         let rules = self.rules();
         let attempts = s.attacker.attempts;
         let cap = |stage: usize, policy: Option<&Policy>| {
-            let limit = policy.map_or(u64::from(self.attempt_cap), |p| Config::limit(p) + 2);
+            let limit = policy.map_or(u64::from(self.attempt_cap), |p| {
+                Config::limit(p).saturating_add(2)
+            });
             u64::from(attempts[stage]) >= limit.min(u64::from(self.attempt_cap))
         };
         match verb {
