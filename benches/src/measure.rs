@@ -1,58 +1,97 @@
 //! A calibrated timing loop for the report (the criterion benches use criterion instead).
 //!
-//! The operation is run in batches sized to last about [`BATCH_TARGET`] each, after a warm-up that
-//! also estimates the cost of one call. The figure is the median over batches of (calls / batch
-//! time): on a machine shared with other work, a batch that was preempted is slow and lands in the
-//! tail, so the median is the rate the code reaches when it has the core, which is what a
-//! per-core throughput means. The mean over the whole run is kept next to it.
+//! The operation runs in batches sized to last about [`BATCH_TARGET`] each, after a warm-up that
+//! also estimates the cost of one call. Each batch is timed on two clocks:
+//!
+//! - the thread's CPU-time clock (`CLOCK_THREAD_CPUTIME_ID`, POSIX `clock_gettime`), which runs
+//!   only while the thread is on a CPU. Calls per CPU-second is the per-core throughput, and it is
+//!   what `openssl speed` reports too (it divides by user CPU time unless given `-elapsed`), so the
+//!   two are compared on the same footing even when other processes take turns on the cores;
+//! - the wall clock, for throughput that includes waiting for a CPU: the 2-thread scaling.
+//!
+//! A figure is the median over batches; the mean over the whole run is kept next to it.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 /// Wall time one batch aims at.
-pub const BATCH_TARGET: Duration = Duration::from_millis(20);
+pub const BATCH_TARGET: Duration = Duration::from_millis(10);
 
 /// Share of the budget spent warming up and calibrating.
 const WARMUP_SHARE: f64 = 0.15;
 
-/// The result of measuring one operation on one thread.
+/// CPU time the calling thread has used so far.
+pub fn thread_cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// The result of measuring one operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rate {
-    /// Median over batches of calls per second.
+    /// Median over batches of calls per CPU-second of the measuring thread (per-core rate).
     pub median: f64,
-    /// Calls per second over all measured batches together.
+    /// Median over batches of calls per wall-clock second.
+    pub wall_median: f64,
+    /// Calls per wall-clock second over all measured batches together.
     pub mean: f64,
     /// Calls measured (warm-up excluded).
     pub calls: u64,
     /// Number of batches.
     pub batches: usize,
-    /// Measured seconds (warm-up excluded).
+    /// Measured wall-clock seconds (warm-up excluded).
     pub seconds: f64,
-    /// Calls per second of each batch.
+    /// Measured CPU seconds of the measuring thread(s).
+    pub cpu_seconds: f64,
+    /// Calls per CPU-second of each batch.
     pub batch_rates: Vec<f64>,
+    /// Calls per wall-clock second of each batch.
+    pub wall_batch_rates: Vec<f64>,
 }
 
 impl Rate {
-    /// Pools the batches of several measurements of the same operation (for example rounds
-    /// interleaved with other cases, so that every case sees the same mix of background load).
-    pub fn pool(parts: &[Rate]) -> Rate {
-        let mut batch_rates: Vec<f64> = parts.iter().flat_map(|p| p.batch_rates.clone()).collect();
-        let calls = parts.iter().map(|p| p.calls).sum();
-        let seconds: f64 = parts.iter().map(|p| p.seconds).sum();
+    fn from_batches(
+        calls: u64,
+        seconds: f64,
+        cpu_seconds: f64,
+        batch_rates: Vec<f64>,
+        wall_batch_rates: Vec<f64>,
+    ) -> Rate {
         Rate {
-            median: median(&mut batch_rates),
+            median: median(&mut batch_rates.clone()),
+            wall_median: median(&mut wall_batch_rates.clone()),
             mean: calls as f64 / seconds.max(1e-12),
             calls,
             batches: batch_rates.len(),
             seconds,
+            cpu_seconds,
             batch_rates,
+            wall_batch_rates,
         }
+    }
+
+    /// Pools the batches of several measurements of the same operation (for example rounds
+    /// interleaved with other cases, so that every case sees the same mix of background load).
+    pub fn pool(parts: &[Rate]) -> Rate {
+        Rate::from_batches(
+            parts.iter().map(|p| p.calls).sum(),
+            parts.iter().map(|p| p.seconds).sum(),
+            parts.iter().map(|p| p.cpu_seconds).sum(),
+            parts.iter().flat_map(|p| p.batch_rates.clone()).collect(),
+            parts
+                .iter()
+                .flat_map(|p| p.wall_batch_rates.clone())
+                .collect(),
+        )
     }
 }
 
-/// Runs `op` on the calling thread for about `budget` and returns its rate. `op` gets the index of
-/// the call (to cycle through inputs); its result goes through `black_box` so that it is not
-/// optimised away.
+/// Runs `op` on the calling thread for about `budget` (wall clock) and returns its rate. `op` gets
+/// the index of the call (to cycle through inputs); its result goes through `black_box` so that
+/// it is not optimised away.
 pub fn rate<T, F: FnMut(u64) -> T>(budget: Duration, mut op: F) -> Rate {
     let mut i: u64 = 0;
     // Warm-up and calibration: at least one call, until the warm-up share of the budget is spent.
@@ -65,39 +104,47 @@ pub fn rate<T, F: FnMut(u64) -> T>(budget: Duration, mut op: F) -> Rate {
             break;
         }
     }
+    // Calibrate on the wall clock (an operation that waits, such as a sleep, uses little CPU
+    // time, and calibrating on that would make its batches far too long).
     let per_call = start.elapsed().as_secs_f64() / i.max(1) as f64;
     let batch = ((BATCH_TARGET.as_secs_f64() / per_call.max(1e-12)) as u64).max(1);
 
     let measured = budget.saturating_sub(start.elapsed());
-    let mut rates = Vec::new();
+    let mut cpu_rates = Vec::new();
+    let mut wall_rates = Vec::new();
     let mut calls = 0u64;
     let mut total = Duration::ZERO;
+    let mut total_cpu = Duration::ZERO;
     // Always at least 3 batches, so that a median exists even when one call is slow.
-    while total < measured || rates.len() < 3 {
+    while total < measured || wall_rates.len() < 3 {
         let t = Instant::now();
+        let c = thread_cpu_time();
         for _ in 0..batch {
             black_box(op(i));
             i = i.wrapping_add(1);
         }
+        let dc = thread_cpu_time().saturating_sub(c);
         let dt = t.elapsed();
         total += dt;
+        total_cpu += dc;
         calls += batch;
-        rates.push(batch as f64 / dt.as_secs_f64().max(1e-12));
+        wall_rates.push(batch as f64 / dt.as_secs_f64().max(1e-12));
+        // A CPU clock that did not advance (no such clock) falls back to the wall clock.
+        let d = if dc.is_zero() { dt } else { dc };
+        cpu_rates.push(batch as f64 / d.as_secs_f64().max(1e-12));
     }
-    let seconds = total.as_secs_f64();
-    let mut sorted = rates.clone();
-    Rate {
-        median: median(&mut sorted),
-        mean: calls as f64 / seconds.max(1e-12),
+    Rate::from_batches(
         calls,
-        batches: rates.len(),
-        seconds,
-        batch_rates: rates,
-    }
+        total.as_secs_f64(),
+        total_cpu.as_secs_f64(),
+        cpu_rates,
+        wall_rates,
+    )
 }
 
 /// Runs `op` on `threads` threads at once, each for about `budget`, and returns the sum of their
-/// rates (medians and means summed separately). With one thread this is [`rate`].
+/// rates (each median and the mean summed separately). With one thread this is [`rate`]. The
+/// throughput of the threads together is `wall_median`.
 pub fn rate_on_threads<T, F>(threads: usize, budget: Duration, op: F) -> Rate
 where
     F: Fn(u64) -> T + Sync,
@@ -111,11 +158,14 @@ where
     });
     Rate {
         median: rates.iter().map(|r| r.median).sum(),
+        wall_median: rates.iter().map(|r| r.wall_median).sum(),
         mean: rates.iter().map(|r| r.mean).sum(),
         calls: rates.iter().map(|r| r.calls).sum(),
         batches: rates.iter().map(|r| r.batches).sum(),
         seconds: rates.iter().map(|r| r.seconds).fold(0.0, f64::max),
+        cpu_seconds: rates.iter().map(|r| r.cpu_seconds).sum(),
         batch_rates: Vec::new(),
+        wall_batch_rates: Vec::new(),
     }
 }
 
@@ -146,40 +196,54 @@ mod tests {
 
     #[test]
     fn pooling_takes_the_median_of_all_batches() {
-        let part = |rates: &[f64], calls, seconds| Rate {
-            median: 0.0,
-            mean: 0.0,
-            calls,
-            batches: rates.len(),
-            seconds,
-            batch_rates: rates.to_vec(),
+        let part = |rates: &[f64], calls, seconds| {
+            Rate::from_batches(calls, seconds, seconds, rates.to_vec(), rates.to_vec())
         };
         let p = Rate::pool(&[part(&[10.0, 30.0], 40, 2.0), part(&[20.0], 20, 1.0)]);
         assert_eq!(p.median, 20.0);
+        assert_eq!(p.wall_median, 20.0);
         assert_eq!(p.mean, 20.0);
         assert_eq!((p.calls, p.batches), (60, 3));
     }
 
     #[test]
-    fn rate_of_a_sleep_is_about_its_inverse() {
-        // A 2 ms sleep runs at most 500 times a second; the OS may oversleep, never undersleep.
+    fn the_thread_cpu_clock_runs_with_work_not_with_sleep() {
+        let c = thread_cpu_time();
+        std::thread::sleep(Duration::from_millis(30));
+        let slept = thread_cpu_time().saturating_sub(c);
+        let c = thread_cpu_time();
+        let t = Instant::now();
+        let mut x = 0u64;
+        while t.elapsed() < Duration::from_millis(30) {
+            x = black_box(x.wrapping_add(1));
+        }
+        let worked = thread_cpu_time().saturating_sub(c);
+        assert!(slept < Duration::from_millis(10), "{slept:?}");
+        assert!(worked > Duration::from_millis(3), "{worked:?}");
+    }
+
+    #[test]
+    fn a_sleep_is_slow_on_the_wall_clock_and_free_on_the_cpu_clock() {
+        // A 2 ms sleep runs at most 500 times a wall-clock second; it uses almost no CPU time,
+        // so its rate per CPU-second is far higher.
         let r = rate(Duration::from_millis(150), |_| {
             std::thread::sleep(Duration::from_millis(2))
         });
-        assert!(r.median <= 500.0, "{r:?}");
-        assert!(r.median > 100.0, "{r:?}");
+        assert!(r.wall_median <= 500.0, "{r:?}");
+        assert!(r.wall_median > 100.0, "{r:?}");
+        assert!(r.median > 10.0 * r.wall_median, "{r:?}");
         assert!(r.batches >= 3);
     }
 
     #[test]
-    fn two_threads_of_sleep_double_the_rate() {
+    fn two_threads_of_sleep_double_the_wall_rate() {
         // Sleeping does not need a core, so two sleeping threads reach about twice one thread's
         // rate even on a loaded machine: a check that the per-thread rates are summed (an
         // average would give about 1). The band is wide because wake-up delays vary under load.
         let nap = || std::thread::sleep(Duration::from_millis(5));
         let one = rate_on_threads(1, Duration::from_millis(200), |_| nap());
         let two = rate_on_threads(2, Duration::from_millis(200), |_| nap());
-        let ratio = two.median / one.median;
+        let ratio = two.wall_median / one.wall_median;
         assert!((1.5..2.6).contains(&ratio), "{ratio} {one:?} {two:?}");
     }
 

@@ -136,9 +136,9 @@ pub struct ScalingResult {
 }
 
 impl ScalingResult {
-    /// Two-thread / one-thread median rate.
+    /// Two-thread / one-thread wall-clock throughput.
     pub fn ratio(&self) -> f64 {
-        self.two.median / self.one.median
+        self.two.wall_median / self.one.wall_median
     }
 }
 
@@ -463,8 +463,8 @@ impl Run {
                 "| assertion/{} ({}) | {:.0} | {:.0} | {:.3} |",
                 s.alg.name(),
                 s.backend.name(s.alg),
-                s.one.median,
-                s.two.median,
+                s.one.wall_median,
+                s.two.wall_median,
                 s.ratio()
             )?;
         }
@@ -530,9 +530,10 @@ impl Run {
         writeln!(md, "\n## How to read this\n")?;
         writeln!(
             md,
-            "- A rate is the median, over batches of about 20 ms, of calls per second on one \
-             thread after a warm-up; a batch that lost the CPU to another process falls in the \
-             tail, so the median is what the code reaches when it has the core."
+            "- A per-core rate is the median, over batches of about 10 ms after a warm-up, of \
+             calls per second of the measuring thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`): \
+             time spent waiting while another process had the CPU is not counted. `openssl \
+             speed` divides by its user CPU time too, so the two are on the same footing."
         )?;
         writeln!(
             md,
@@ -564,8 +565,9 @@ impl Run {
         )?;
         writeln!(
             md,
-            "- The 2-thread figure is the sum of two threads running at once; with other \
-             processes on a 2-core machine it drops below 2x for reasons outside the code."
+            "- The 1- and 2-thread figures are wall-clock throughput (the 2-thread one summed \
+             over both threads running at once); other processes on a 2-core machine lower the \
+             2-thread figure for reasons outside the code, so read it with the load average."
         )?;
         Ok(())
     }
@@ -608,11 +610,14 @@ mod tests {
     fn rate(median: f64) -> Rate {
         Rate {
             median,
+            wall_median: median,
             mean: median,
             calls: 100,
             batches: 1,
             seconds: 100.0 / median,
+            cpu_seconds: 100.0 / median,
             batch_rates: vec![median],
+            wall_batch_rates: vec![median],
         }
     }
 

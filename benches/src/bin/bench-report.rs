@@ -334,10 +334,10 @@ fn run(args: &Args) -> Result<(), ReportError> {
         let one = rate_on_threads(1, budget, op);
         let two = rate_on_threads(2, budget, op);
         eprintln!(
-            "threads assertion/{}: 1 -> {:.0}/s, 2 -> {:.0}/s",
+            "threads assertion/{}: 1 -> {:.0}/s, 2 -> {:.0}/s (wall clock)",
             alg.name(),
-            one.median,
-            two.median
+            one.wall_median,
+            two.wall_median
         );
         run.scaling.push(ScalingResult {
             alg,
