@@ -19,6 +19,7 @@ pub enum Bug {
     IgnoreSignatureCounter,
     SkipOriginCheck,
     CardCounterInRam,
+    CardUnblocksOverTime,
     UnlimitedSigningPassword,
     UnlimitedBiometricTries,
     IgnoreBiometricTimeouts,
@@ -37,7 +38,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 20] = [
+    pub const ALL: [Bug; 21] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::SkipRevocationCheck,
@@ -48,6 +49,7 @@ impl Bug {
         Bug::IgnoreSignatureCounter,
         Bug::SkipOriginCheck,
         Bug::CardCounterInRam,
+        Bug::CardUnblocksOverTime,
         Bug::UnlimitedSigningPassword,
         Bug::UnlimitedBiometricTries,
         Bug::IgnoreBiometricTimeouts,
@@ -139,6 +141,11 @@ impl Bug {
                 "card-counter-in-ram",
                 PIN_LOCKOUT,
                 "the card keeps its retry counters in RAM: a power cycle clears them",
+            ),
+            Bug::CardUnblocksOverTime => (
+                "card-unblocks-over-time",
+                PIN_LOCKOUT,
+                "a blocked card unblocks itself as time passes, without the in-person reset",
             ),
             Bug::UnlimitedSigningPassword => (
                 "unlimited-signing-password",

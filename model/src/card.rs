@@ -134,6 +134,15 @@ impl Card {
         }
     }
 
+    /// Time passes. A JPKI card has no timer: a blocked secret stays blocked until the in-person
+    /// reset. With `unblocks` (a bug, like a phone's timed lockout) the counters clear.
+    pub fn time_passes(&mut self, unblocks: bool) {
+        if unblocks {
+            self.user_pin.pin_failures = 0;
+            self.signing.pin_failures = 0;
+        }
+    }
+
     /// In-person renewal at the municipal office: a new user-auth certificate (J-LIS also
     /// revokes the old one; that is the server's side, see `server.rs`).
     pub fn renew(&mut self) {

@@ -81,6 +81,8 @@ pub enum Milestone {
     KioskQrLogin,
     PhoneQrLogin,
     LoginAfterRenewal,
+    OwnerPinFallback,
+    SeSignedAfterBiometric,
 }
 
 /// The biometric rules restated from CDD 7.3.10 for the observer: failures since the last
@@ -204,7 +206,8 @@ impl Ghost {
                 if phone == PhoneId::Old && self.old_se_retired {
                     self.violate(Violation::Recovery);
                 }
-                if session.opener == Party::User {
+                if session.opener == Party::User && self.reached(Milestone::SeSignedAfterBiometric)
+                {
                     self.reach(Milestone::JpkiPhoneLogin);
                 }
             }
@@ -422,7 +425,8 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::PIN_LOCKOUT,
         kind: Kind::Always,
         statement: "the card takes at most 3 wrong user-auth PINs and 5 wrong signing passwords \
-                    before a right one; power loss does not reset the counters",
+                    before a right one; neither power loss nor time resets the counters (only \
+                    the in-person reset, which a thief cannot get)",
         source: "JPKI rules (J-LIS)",
         condition: |_, s| ok(s, Violation::PinLockout),
     },
@@ -521,6 +525,13 @@ pub const CATALOGUE: &[PropertyRow] = &[
         statement: "a credential bound before a renewal is still accepted after it",
         source: "JPKI certificate life",
         condition: |_, s| s.ghost.reached(Milestone::LoginAfterRenewal),
+    },
+    PropertyRow {
+        name: "owner falls back to the lock-screen PIN",
+        kind: Kind::Sometimes,
+        statement: "past the idle or primary timeout the owner verifies with the lock-screen PIN",
+        source: "Android CDD 7.3.10 C-1-7 / C-3-4",
+        condition: |_, s| s.ghost.reached(Milestone::OwnerPinFallback),
     },
     PropertyRow {
         name: "cloned key flagged",

@@ -14,8 +14,9 @@
 //! - `stolen-card`: a thief guesses the card's PIN and signing password, power-cycles the card,
 //!   and uses it if a guess is right; the owner reports the loss; the certificate expires.
 //!
-//! Time is an abstract clock: `Tick` moves to the next entry of [`Config::clock_secs`], and the
-//! lockout automata, timers and certificate validity compare those seconds.
+//! Time is an abstract clock: `Tick` moves to the next entry of the scenario's clock
+//! ([`Config::clock_secs`] for the thefts, [`Config::owner_clock_secs`] for the owner's
+//! scenarios), and the lockout automata, timers and certificate validity compare those seconds.
 
 use crate::attacker::Attacker;
 use crate::authenticator::{Authenticator, UserVerified};
@@ -25,7 +26,7 @@ use crate::card::{Card, Entry, Holder, PinResult};
 use crate::crypto::{Origin, PhoneId, Term};
 use crate::kiosk::{self, Kiosk, KioskId};
 use crate::policy::{HOUR, Policy, builtin_named};
-use crate::properties::{CATALOGUE, Ghost, Kind};
+use crate::properties::{CATALOGUE, Ghost, Kind, Milestone};
 use crate::secure_element::SecureElement;
 use crate::server::{Binding, Party, Rules, Server, Service, SessionKind, Status};
 use serde::Serialize;
@@ -95,11 +96,6 @@ impl Scenario {
             Scenario::StolenPhone => &[],
             Scenario::StolenCard => &[ReportLoss],
         }
-    }
-
-    /// Does the clock move in this scenario?
-    fn ticks(self) -> bool {
-        matches!(self, Scenario::StolenPhone | Scenario::StolenCard)
     }
 
     /// Does the attacker open sessions of its own at the server?
@@ -237,8 +233,12 @@ pub struct Config {
     pub card_policy: Policy,
     /// The card's signing-password policy.
     pub signing_policy: Policy,
-    /// The abstract clock: tick `i` is `clock_secs[i]` seconds; strictly increasing.
+    /// The abstract clock of the theft scenarios: tick `i` is `clock_secs[i]` seconds; strictly
+    /// increasing from 0.
     pub clock_secs: Vec<u64>,
+    /// The clock of the owner's scenarios (`enrol`, `renew`, `kiosk`), where the 30 s lockouts
+    /// play no part: only the points past the idle, primary and certificate timers.
+    pub owner_clock_secs: Vec<u64>,
     /// Validity of a user-auth certificate.
     pub cert_validity_secs: u64,
     /// Sessions the attacker may open.
@@ -286,6 +286,7 @@ impl Config {
             card_policy: named("card-pin")?,
             signing_policy: named("jpki-signing")?,
             clock_secs: vec![0, 30, 60, 90, 5 * HOUR, 73 * HOUR, FIVE_YEARS + 24 * HOUR],
+            owner_clock_secs: vec![0, 5 * HOUR, 73 * HOUR, FIVE_YEARS + 24 * HOUR],
             cert_validity_secs: FIVE_YEARS,
             attacker_sessions: 1,
             max_sessions: 8,
@@ -296,9 +297,10 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let c = &self.clock_secs;
-        if c.first() != Some(&0) || c.windows(2).any(|w| w[0] >= w[1]) || c.len() > 16 {
-            return Err(ConfigError::Clock(c.clone()));
+        for c in [&self.clock_secs, &self.owner_clock_secs] {
+            if c.first() != Some(&0) || c.windows(2).any(|w| w[0] >= w[1]) || c.len() > 16 {
+                return Err(ConfigError::Clock(c.clone()));
+            }
         }
         if !(1..=32).contains(&self.max_sessions) {
             return Err(ConfigError::Sessions(self.max_sessions));
@@ -320,9 +322,17 @@ impl Config {
         self
     }
 
+    /// The clock of a scenario.
+    pub fn clock(&self, scenario: Scenario) -> &[u64] {
+        match scenario {
+            Scenario::StolenPhone | Scenario::StolenCard => &self.clock_secs,
+            _ => &self.owner_clock_secs,
+        }
+    }
+
     /// The time of a state in seconds.
     pub fn now_secs(&self, s: &State) -> u64 {
-        self.clock_secs
+        self.clock(s.scenario)
             .get(usize::from(s.now))
             .copied()
             .unwrap_or(u64::MAX)
@@ -432,9 +442,21 @@ impl State {
 
 impl Config {
     /// The owner verifies on a phone: biometric or lock-screen PIN per the phone's automaton.
-    fn owner_verify(&self, s: &mut State, id: PhoneId) -> Option<UserVerified> {
+    /// `Some((token, by_pin))`: verified, by the lock-screen PIN rather than the biometric.
+    fn owner_verify_how(&self, s: &mut State, id: PhoneId) -> Option<(UserVerified, bool)> {
         let now = self.now_secs(s);
-        s.phone(id).auth.owner_verify(&self.phone_policy, now)
+        let auth = &mut s.phones[id.index()].auth;
+        let by_pin =
+            !biometric::takes_presentation(&auth.lockout, &self.phone_policy, now, Bugs::NONE);
+        let uv = auth.owner_verify(&self.phone_policy, now)?;
+        if by_pin {
+            s.ghost.reach(Milestone::OwnerPinFallback);
+        }
+        Some((uv, by_pin))
+    }
+
+    fn owner_verify(&self, s: &mut State, id: PhoneId) -> Option<UserVerified> {
+        self.owner_verify_how(s, id).map(|(uv, _)| uv)
     }
 
     /// Run the owner's next step, if its precondition holds.
@@ -502,8 +524,12 @@ impl Config {
                     Step::FidoLogin(id) => id,
                     _ => PhoneId::Old,
                 };
-                let uv = self.owner_verify(s, id)?;
+                let (uv, by_pin) = self.owner_verify_how(s, id)?;
                 let t = match step {
+                    Step::SeLogin if !by_pin => {
+                        s.ghost.reach(Milestone::SeSignedAfterBiometric);
+                        s.phone(id).se.jpki_sign(uv, nonce)?
+                    }
                     Step::SeLogin => s.phone(id).se.jpki_sign(uv, nonce)?,
                     _ => s.phone(id).se.get_assertion(uv, nonce, Origin::Real)?,
                 };
@@ -884,7 +910,7 @@ impl Model for Config {
             }
         }
         self.attacker_actions(s, out);
-        if s.scenario.ticks() && usize::from(s.now) + 1 < self.clock_secs.len() {
+        if usize::from(s.now) + 1 < self.clock(s.scenario).len() {
             out.push(Action::Tick);
         }
     }
@@ -896,7 +922,10 @@ impl Model for Config {
             Action::Kiosk(k, verb) => self.kiosk_step(&mut s, k, verb)?,
             Action::Deliver { session, term } => self.deliver(&mut s, session, term)?,
             Action::Attacker(verb) => self.attacker_step(&mut s, verb)?,
-            Action::Tick => s.now += 1,
+            Action::Tick => {
+                s.now += 1;
+                s.card.time_passes(self.bugs.has(Bug::CardUnblocksOverTime));
+            }
         }
         Some(s)
     }

@@ -31,9 +31,9 @@ fn bfs_options() -> Options {
 ///   (where it opens none) unchanged (`disabling_flows_changes_counts_as_expected`);
 /// - the thief's attempts reach exactly the automaton's limits (`the_automaton_bounds_the_thief`).
 const PER_SCENARIO: [(Scenario, usize); 5] = [
-    (Scenario::Enrol, 876),
-    (Scenario::Renew, 270),
-    (Scenario::Kiosk, 32),
+    (Scenario::Enrol, 23_952),
+    (Scenario::Renew, 6_113),
+    (Scenario::Kiosk, 272),
     (Scenario::StolenPhone, 34_329),
     (Scenario::StolenCard, 68_414),
 ];
@@ -88,34 +88,74 @@ fn disabling_flows_changes_counts_as_expected() {
     }
 }
 
-/// Every bug switch breaks the property it names (the shortest counterexample is not empty),
-/// and, run to completion, breaks exactly that property plus the documented collateral.
-#[test]
-fn every_bug_is_caught_exactly() {
-    for bug in Bug::ALL {
-        let c = config().with_bug(bug);
-        let early = check::run(
-            c.clone(),
-            &Options {
-                threads: 1,
-                stop_at: Some(bug.breaks()),
-                ..Options::default()
-            },
-        );
-        let target = early.property(bug.breaks()).expect("property exists");
-        assert_eq!(target.verdict, Verdict::Violated, "{bug}");
-        let trace = target.trace.as_ref().expect("a trace");
-        assert!(trace.len() > 1, "{bug}: {trace:?}");
+/// A bug switch breaks the property it names (the shortest counterexample is not empty), and,
+/// run to completion, breaks exactly that property plus the documented collateral.
+fn caught_exactly(bug: Bug) {
+    let c = config().with_bug(bug);
+    let early = check::run(
+        c.clone(),
+        &Options {
+            threads: 1,
+            stop_at: Some(bug.breaks()),
+            ..Options::default()
+        },
+    );
+    let target = early.property(bug.breaks()).expect("property exists");
+    assert_eq!(target.verdict, Verdict::Violated, "{bug}");
+    let trace = target.trace.as_ref().expect("a trace");
+    assert!(trace.len() > 1, "{bug}: {trace:?}");
 
-        let full = check::run(c, &bfs_options());
-        let mut expected: Vec<&str> = vec![bug.breaks()];
-        expected.extend(bug.also_breaks());
-        expected.sort_unstable();
-        let mut violated = full.violated();
-        violated.sort_unstable();
-        assert_eq!(violated, expected, "{bug}");
-        assert!(!full.ok());
-    }
+    let full = check::run(c, &bfs_options());
+    let mut expected: Vec<&str> = vec![bug.breaks()];
+    expected.extend(bug.also_breaks());
+    expected.sort_unstable();
+    let mut violated = full.violated();
+    violated.sort_unstable();
+    assert_eq!(violated, expected, "{bug}");
+    assert!(!full.ok());
+}
+
+/// One test per switch, so that they run in parallel.
+macro_rules! bug_tests {
+    ($($name:ident => $bug:ident,)*) => {
+        $(#[test]
+        fn $name() {
+            caught_exactly(Bug::$bug);
+        })*
+
+        #[test]
+        fn every_bug_has_a_test() {
+            let tested = [$(Bug::$bug),*];
+            assert_eq!(tested.len(), Bug::ALL.len());
+            for b in Bug::ALL {
+                assert!(tested.contains(&b), "{b} has no test");
+            }
+        }
+    };
+}
+
+bug_tests! {
+    bug_bind_without_card_auth => BindWithoutCardAuth,
+    bug_card_auth_per_identity => CardAuthPerIdentity,
+    bug_skip_revocation_check => SkipRevocationCheck,
+    bug_skip_expiry_check => SkipExpiryCheck,
+    bug_bind_to_cert_serial => BindToCertSerial,
+    bug_skip_challenge_check => SkipChallengeCheck,
+    bug_reuse_challenge => ReuseChallenge,
+    bug_ignore_signature_counter => IgnoreSignatureCounter,
+    bug_skip_origin_check => SkipOriginCheck,
+    bug_card_counter_in_ram => CardCounterInRam,
+    bug_card_unblocks_over_time => CardUnblocksOverTime,
+    bug_unlimited_signing_password => UnlimitedSigningPassword,
+    bug_unlimited_biometric_tries => UnlimitedBiometricTries,
+    bug_ignore_biometric_timeouts => IgnoreBiometricTimeouts,
+    bug_no_pin_throttle => NoPinThrottle,
+    bug_skip_proximity_check => SkipProximityCheck,
+    bug_skip_kiosk_binding => SkipKioskBinding,
+    bug_keep_old_credentials => KeepOldCredentials,
+    bug_keep_old_se_certificate => KeepOldSeCertificate,
+    bug_global_pseudonym => GlobalPseudonym,
+    bug_pseudonym_from_cert_serial => PseudonymFromCertSerial,
 }
 
 /// Every `always` property has at least one bug switch.

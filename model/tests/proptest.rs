@@ -19,6 +19,7 @@ fn configs() -> impl Strategy<Value = Config> {
                 .only(&scenarios);
             c.attacker_sessions = sessions;
             c.clock_secs.truncate(clock_len);
+            c.owner_clock_secs.truncate(clock_len);
             c.max_sessions = max_sessions;
             c
         })
