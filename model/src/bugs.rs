@@ -11,6 +11,7 @@ use thiserror::Error;
 pub enum Bug {
     BindWithoutCardAuth,
     CardAuthPerIdentity,
+    ReuseCardPermit,
     SkipRevocationCheck,
     SkipExpiryCheck,
     BindToCertSerial,
@@ -38,9 +39,10 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 21] = [
+    pub const ALL: [Bug; 22] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
+        Bug::ReuseCardPermit,
         Bug::SkipRevocationCheck,
         Bug::SkipExpiryCheck,
         Bug::BindToCertSerial,
@@ -101,6 +103,11 @@ impl Bug {
                 "card-auth-per-identity",
                 BINDING,
                 "a card authentication marks the person, not the session, as card-authenticated",
+            ),
+            Bug::ReuseCardPermit => (
+                "reuse-card-permit",
+                BINDING,
+                "one card authentication may open any number of registrations",
             ),
             Bug::SkipRevocationCheck => (
                 "skip-revocation-check",

@@ -182,7 +182,7 @@ impl Server {
             if p.opener != opener || p.kind != SessionKind::Login {
                 return Err(Reason::NotPermitted);
             }
-            let ok = !p.permit_used
+            let ok = (!p.permit_used || bugs.has(Bug::ReuseCardPermit))
                 && match p.status {
                     Status::Authenticated(Method::Card { .. }) => true,
                     Status::Authenticated(_) if bugs.has(Bug::BindWithoutCardAuth) => true,

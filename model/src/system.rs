@@ -798,7 +798,16 @@ impl Config {
         if sc.attacker_sessions() && a.sessions_opened < self.attacker_sessions {
             push(AttackerVerb::OpenLogin);
         }
-        if sc.attacker_sessions() {
+        // Two registrations are enough to show a card authentication used twice.
+        let registrations = s
+            .server
+            .sessions
+            .iter()
+            .filter(|x| {
+                x.opener == Party::Attacker && matches!(x.kind, SessionKind::Register { .. })
+            })
+            .count();
+        if sc.attacker_sessions() && registrations < 2 {
             for p in s.authenticated_logins(Party::Attacker) {
                 push(AttackerVerb::RequestRegister { parent: p });
             }

@@ -137,6 +137,7 @@ macro_rules! bug_tests {
 bug_tests! {
     bug_bind_without_card_auth => BindWithoutCardAuth,
     bug_card_auth_per_identity => CardAuthPerIdentity,
+    bug_reuse_card_permit => ReuseCardPermit,
     bug_skip_revocation_check => SkipRevocationCheck,
     bug_skip_expiry_check => SkipExpiryCheck,
     bug_bind_to_cert_serial => BindToCertSerial,
