@@ -140,11 +140,21 @@ pub fn trace(config: &Config, path: &[(State, Option<Action>)]) -> Vec<TraceStep
             message: String::new(),
         });
     }
-    for (state, action) in path {
+    for (i, (state, action)) in path.iter().enumerate() {
         let Some(action) = action else { continue };
         let (actor, verb, mut message) = describe(action);
         if let Some(answer) = server_answer(config, state, action) {
             message = format!("{message} -> {answer}");
+        } else if let Some((next, _)) = path.get(i + 1) {
+            // What the step put on the network (the attacker reads it).
+            let sent: Vec<String> = next
+                .attacker
+                .knows
+                .iter()
+                .filter(|t| !state.attacker.knows.contains(t))
+                .map(|t| format!("sends {t}"))
+                .collect();
+            message = sent.join(", ");
         }
         out.push(TraceStep {
             actor,
