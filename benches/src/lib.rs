@@ -8,6 +8,7 @@
 //! - [`openssl`]: runs and parses `openssl speed`, the reference of the comparison.
 //! - [`machine`]: the description of the machine that goes into the report.
 //! - [`report`]: the report's JSON contract and its Markdown rendering.
+//! - [`system`]: the model check and the simulator as workloads.
 
 pub mod assertion;
 pub mod fixtures;
@@ -15,4 +16,5 @@ pub mod machine;
 pub mod measure;
 pub mod openssl;
 pub mod report;
+pub mod system;
 pub mod verify;

@@ -195,6 +195,10 @@ pub struct Run {
     pub openssl: Result<Speed, String>,
     /// The assertion cases, or why there are none.
     pub assertion: Result<Vec<AssertionResult>, String>,
+    /// The default model check on one checker thread, if run.
+    pub model_check: Option<crate::system::ModelCheck>,
+    /// Simulator trials per second on one thread and the number of rows, or why not measured.
+    pub sim_trials: Result<(f64, usize), String>,
     /// Wall time of the whole run.
     pub elapsed: Duration,
 }
@@ -527,6 +531,28 @@ impl Run {
             }
         }
 
+        writeln!(md, "\n## Model checker and simulator\n")?;
+        match &self.model_check {
+            Some(m) => writeln!(
+                md,
+                "- `model check` default configuration, 1 checker thread: {} unique states in \
+                 {:.2} s = {:.0} states/s; every property as expected: {}",
+                m.states,
+                m.seconds,
+                m.states_per_second(),
+                yes_no(m.ok)
+            )?,
+            None => writeln!(md, "- model check: not run")?,
+        }
+        match &self.sim_trials {
+            Ok((tps, rows)) => writeln!(
+                md,
+                "- simulator, default scenario ({rows} rows), per-trial experiment on 1 thread: \
+                 {tps:.0} trials/s"
+            )?,
+            Err(e) => writeln!(md, "- simulator: not measured ({e})")?,
+        }
+
         writeln!(md, "\n## How to read this\n")?;
         writeln!(
             md,
@@ -677,6 +703,12 @@ mod tests {
                 parse_only: Some(rate(2000.0)),
                 steps: vec![("JSON", rate(4000.0)), ("hash", rate(4000.0))],
             }]),
+            model_check: Some(crate::system::ModelCheck {
+                states: 1000,
+                seconds: 0.5,
+                ok: true,
+            }),
+            sim_trials: Err("not run".into()),
             elapsed: Duration::from_secs(60),
         }
     }
@@ -751,6 +783,8 @@ mod tests {
         assert!(md.contains("| whole - bare | 526.316 | 5.26% |"));
         assert!(md.contains("(wrong rpIdHash: no hash, no signature) | 500.000 | 5.00% |"));
         assert!(md.contains("| sum of the steps alone | 500.000 | 5.00% |"));
+        assert!(md.contains("1000 unique states in 0.50 s = 2000 states/s"));
+        assert!(md.contains("simulator: not measured (not run)"));
         // Scaling 1.8 < 1.9: not met.
         assert!(md.contains("1.800x (lower of ES256, RS256) | no"));
     }

@@ -270,6 +270,8 @@ fn run(args: &Args) -> Result<(), ReportError> {
         openssl_command: openssl::args(args.openssl_seconds).join(" "),
         openssl: Err("not run".into()),
         assertion: Ok(Vec::new()),
+        model_check: None,
+        sim_trials: Err("not run".into()),
         elapsed: Duration::ZERO,
     };
     let mut bare = Vec::new();
@@ -345,6 +347,22 @@ fn run(args: &Args) -> Result<(), ReportError> {
             one,
             two,
         });
+    }
+
+    eprintln!("model check (default configuration, 1 thread)...");
+    let m = benches::system::model_check(1);
+    eprintln!(
+        "model check: {} states in {:.2} s = {:.0} states/s",
+        m.states,
+        m.seconds,
+        m.states_per_second()
+    );
+    run.model_check = Some(m);
+    run.sim_trials = benches::system::SimWorkload::default_scenario()
+        .map(|w| (w.trials_per_second(budget, 1024), w.rows()))
+        .map_err(|e| e.to_string());
+    if let Ok((tps, rows)) = &run.sim_trials {
+        eprintln!("sim: {tps:.0} trials/s over {rows} rows");
     }
 
     run.openssl = if args.no_openssl {
