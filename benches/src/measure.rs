@@ -142,6 +142,114 @@ pub fn rate<T, F: FnMut(u64) -> T>(budget: Duration, mut op: F) -> Rate {
     )
 }
 
+/// Two operations measured in alternating batches, for a ratio that slow changes in background
+/// load cannot bias: each pair of adjacent batches gives one ratio of rates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paired {
+    /// The first operation.
+    pub a: Rate,
+    /// The second operation.
+    pub b: Rate,
+    /// Per pair of adjacent batches: rate of `a` / rate of `b` (per CPU-second).
+    pub ratios: Vec<f64>,
+}
+
+impl Paired {
+    /// Median over pairs of rate(a) / rate(b).
+    pub fn median_ratio(&self) -> f64 {
+        median(&mut self.ratios.clone())
+    }
+
+    /// Pools several paired measurements of the same two operations.
+    pub fn pool(parts: &[Paired]) -> Paired {
+        let a: Vec<Rate> = parts.iter().map(|p| p.a.clone()).collect();
+        let b: Vec<Rate> = parts.iter().map(|p| p.b.clone()).collect();
+        Paired {
+            a: Rate::pool(&a),
+            b: Rate::pool(&b),
+            ratios: parts.iter().flat_map(|p| p.ratios.clone()).collect(),
+        }
+    }
+}
+
+fn calibrate<T, F: FnMut(u64) -> T>(warm: Duration, op: &mut F, target: Duration) -> u64 {
+    let start = Instant::now();
+    let mut i = 0u64;
+    loop {
+        black_box(op(i));
+        i = i.wrapping_add(1);
+        if start.elapsed() >= warm {
+            break;
+        }
+    }
+    let per_call = start.elapsed().as_secs_f64() / i.max(1) as f64;
+    ((target.as_secs_f64() / per_call.max(1e-12)) as u64).max(1)
+}
+
+/// Measures `a` and `b` for about `budget` together, in alternating batches of about half
+/// [`BATCH_TARGET`] each.
+pub fn paired<T, U, A, B>(budget: Duration, mut a: A, mut b: B) -> Paired
+where
+    A: FnMut(u64) -> T,
+    B: FnMut(u64) -> U,
+{
+    let start = Instant::now();
+    let warm = budget.mul_f64(WARMUP_SHARE / 2.0);
+    let half = BATCH_TARGET / 2;
+    let batch_a = calibrate(warm, &mut a, half);
+    let batch_b = calibrate(warm, &mut b, half);
+    let measured = budget.saturating_sub(start.elapsed());
+    let (mut ra, mut rb, mut wa, mut wb, mut ratios) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut total_a, mut total_b) = (Duration::ZERO, Duration::ZERO);
+    let (mut cpu_a, mut cpu_b) = (Duration::ZERO, Duration::ZERO);
+    let mut i = 0u64;
+    let run = |op: &mut dyn FnMut(u64), n: u64, i: &mut u64| {
+        let t = Instant::now();
+        let c = thread_cpu_time();
+        for _ in 0..n {
+            op(*i);
+            *i = i.wrapping_add(1);
+        }
+        let dc = thread_cpu_time().saturating_sub(c);
+        let dt = t.elapsed();
+        (dt, if dc.is_zero() { dt } else { dc })
+    };
+    while total_a + total_b < measured || ratios.len() < 3 {
+        let (dt, dc) = run(&mut |i| drop(black_box(a(i))), batch_a, &mut i);
+        total_a += dt;
+        cpu_a += dc;
+        let rate_a = batch_a as f64 / dc.as_secs_f64().max(1e-12);
+        ra.push(rate_a);
+        wa.push(batch_a as f64 / dt.as_secs_f64().max(1e-12));
+        let (dt, dc) = run(&mut |i| drop(black_box(b(i))), batch_b, &mut i);
+        total_b += dt;
+        cpu_b += dc;
+        let rate_b = batch_b as f64 / dc.as_secs_f64().max(1e-12);
+        rb.push(rate_b);
+        wb.push(batch_b as f64 / dt.as_secs_f64().max(1e-12));
+        ratios.push(rate_a / rate_b.max(1e-12));
+    }
+    let n = ratios.len() as u64;
+    Paired {
+        a: Rate::from_batches(
+            batch_a * n,
+            total_a.as_secs_f64(),
+            cpu_a.as_secs_f64(),
+            ra,
+            wa,
+        ),
+        b: Rate::from_batches(
+            batch_b * n,
+            total_b.as_secs_f64(),
+            cpu_b.as_secs_f64(),
+            rb,
+            wb,
+        ),
+        ratios,
+    }
+}
+
 /// Runs `op` on `threads` threads at once, each for about `budget`, and returns the sum of their
 /// rates (each median and the mean summed separately). With one thread this is [`rate`]. The
 /// throughput of the threads together is `wall_median`.
@@ -186,6 +294,13 @@ pub fn median(xs: &mut [f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Mutex, MutexGuard};
+
+    /// The timing tests run one at a time, so that they do not compete with each other.
+    fn timing() -> MutexGuard<'static, ()> {
+        static LOCK: Mutex<()> = Mutex::new(());
+        LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    }
 
     #[test]
     fn median_odd_even_empty() {
@@ -208,6 +323,7 @@ mod tests {
 
     #[test]
     fn the_thread_cpu_clock_runs_with_work_not_with_sleep() {
+        let _t = timing();
         let c = thread_cpu_time();
         std::thread::sleep(Duration::from_millis(30));
         let slept = thread_cpu_time().saturating_sub(c);
@@ -226,6 +342,7 @@ mod tests {
     fn a_sleep_is_slow_on_the_wall_clock_and_free_on_the_cpu_clock() {
         // A 2 ms sleep runs at most 500 times a wall-clock second; it uses almost no CPU time,
         // so its rate per CPU-second is far higher.
+        let _t = timing();
         let r = rate(Duration::from_millis(150), |_| {
             std::thread::sleep(Duration::from_millis(2))
         });
@@ -239,12 +356,38 @@ mod tests {
     fn two_threads_of_sleep_double_the_wall_rate() {
         // Sleeping does not need a core, so two sleeping threads reach about twice one thread's
         // rate even on a loaded machine: a check that the per-thread rates are summed (an
-        // average would give about 1). The band is wide because wake-up delays vary under load.
-        let nap = || std::thread::sleep(Duration::from_millis(5));
-        let one = rate_on_threads(1, Duration::from_millis(200), |_| nap());
-        let two = rate_on_threads(2, Duration::from_millis(200), |_| nap());
+        // average would give about 1). The naps are long and the band wide because wake-up
+        // delays grow on a loaded machine.
+        let _t = timing();
+        let nap = || std::thread::sleep(Duration::from_millis(20));
+        let one = rate_on_threads(1, Duration::from_millis(250), |_| nap());
+        let two = rate_on_threads(2, Duration::from_millis(250), |_| nap());
         let ratio = two.wall_median / one.wall_median;
-        assert!((1.5..2.6).contains(&ratio), "{ratio} {one:?} {two:?}");
+        assert!((1.4..2.8).contains(&ratio), "{ratio} {one:?} {two:?}");
+    }
+
+    #[test]
+    fn paired_ratio_of_one_and_four_units_of_work_is_about_four() {
+        // `b` does the work of `a` four times, so rate(a) / rate(b) is about 4 (and an operation
+        // against itself about 1: the negative control for a ratio that is always 4). The bands
+        // are wide because other tests load the machine at the same time.
+        let _t = timing();
+        let work = |n: u64| {
+            let mut x = 0u64;
+            for k in 0..n * 5000 {
+                x = black_box(x.wrapping_mul(31).wrapping_add(k));
+            }
+            x
+        };
+        let p = paired(Duration::from_millis(200), |_| work(1), |_| work(4));
+        let r = p.median_ratio();
+        assert!((2.5..6.0).contains(&r), "{r}");
+        let same = paired(Duration::from_millis(200), |_| work(1), |_| work(1));
+        let r = same.median_ratio();
+        assert!((0.6..1.6).contains(&r), "{r}");
+        assert_eq!(p.ratios.len(), p.a.batches);
+        let pooled = Paired::pool(&[p.clone(), same]);
+        assert_eq!(pooled.ratios.len(), pooled.a.batches);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use benches::assertion::{self, AssertionError, Prepared, steps};
 use benches::fixtures::{self, Alg};
 use benches::machine::{self, Machine};
-use benches::measure::{Rate, rate, rate_on_threads};
+use benches::measure::{Paired, Rate, paired, rate, rate_on_threads};
 use benches::openssl;
 use benches::report::{
     self, AssertionResult, CaseResult, Run, ScalingResult, ShaResult, SigLayerResult,
@@ -78,8 +78,6 @@ fn main() -> ExitCode {
 enum Kind {
     Verify(Alg, Backend, KeyForm),
     SigLayer(Alg, Backend),
-    Bare(Alg),
-    Whole(Alg),
     ParseOnly(Alg),
     Step(Alg, &'static str),
     Sha(&'static str, usize),
@@ -182,18 +180,6 @@ fn run(args: &Args) -> Result<(), ReportError> {
             continue;
         }
         cases.push(Case {
-            id: format!("assertion/{}/bare", alg.name()),
-            kind: Kind::Bare(alg),
-            share: 1.0,
-            op: Box::new(move |i| cycle(prepared, i).bare()),
-        });
-        cases.push(Case {
-            id: format!("assertion/{}", alg.name()),
-            kind: Kind::Whole(alg),
-            share: 1.0,
-            op: Box::new(move |i| cycle(prepared, i).whole()),
-        });
-        cases.push(Case {
             id: format!("assertion/{}/parse-only", alg.name()),
             kind: Kind::ParseOnly(alg),
             share: 0.5,
@@ -248,11 +234,26 @@ fn run(args: &Args) -> Result<(), ReportError> {
     // Interleaved rounds: every case once per round.
     let rounds = args.rounds as usize;
     let mut parts: Vec<Vec<Rate>> = vec![Vec::new(); cases.len()];
+    // The bare and whole checks of each algorithm in alternating batches (2 budgets: one each).
+    let pair_algs: Vec<Alg> = Alg::ALL
+        .into_iter()
+        .filter(|&a| !default_cases(a).is_empty())
+        .collect();
+    let mut pair_parts: Vec<Vec<Paired>> = vec![Vec::new(); pair_algs.len()];
     for round in 0..rounds {
         eprintln!("round {}/{rounds}", round + 1);
         for (case, part) in cases.iter().zip(parts.iter_mut()) {
             let slice = budget.mul_f64(case.share / rounds as f64);
             part.push(rate(slice, &case.op));
+        }
+        for (&alg, part) in pair_algs.iter().zip(pair_parts.iter_mut()) {
+            let prepared = default_cases(alg);
+            let slice = budget.mul_f64(2.0 / rounds as f64);
+            part.push(paired(
+                slice,
+                |i| cycle(prepared, i).bare(),
+                |i| cycle(prepared, i).whole(),
+            ));
         }
     }
 
@@ -274,8 +275,6 @@ fn run(args: &Args) -> Result<(), ReportError> {
         sim_trials: Err("not run".into()),
         elapsed: Duration::ZERO,
     };
-    let mut bare = Vec::new();
-    let mut whole = Vec::new();
     let mut parse_only = Vec::new();
     let mut step_rates: Vec<(Alg, &'static str, Rate)> = Vec::new();
     for (case, part) in cases.iter().zip(&parts) {
@@ -293,8 +292,6 @@ fn run(args: &Args) -> Result<(), ReportError> {
                 backend,
                 rate: r,
             }),
-            Kind::Bare(alg) => bare.push((alg, r)),
-            Kind::Whole(alg) => whole.push((alg, r)),
             Kind::ParseOnly(alg) => parse_only.push((alg, r)),
             Kind::Step(alg, name) => step_rates.push((alg, name, r)),
             Kind::Sha(implementation, size) => run.sha256.push(ShaResult {
@@ -305,24 +302,31 @@ fn run(args: &Args) -> Result<(), ReportError> {
         }
     }
     let mut assertions = Vec::new();
-    for (alg, whole) in whole {
-        if let Some((_, bare)) = bare.iter().find(|(a, _)| *a == alg) {
-            assertions.push(AssertionResult {
-                alg,
-                backend: default_backend.name(alg).to_string(),
-                whole,
-                bare: bare.clone(),
-                parse_only: parse_only
-                    .iter()
-                    .find(|(a, _)| *a == alg)
-                    .map(|(_, r)| r.clone()),
-                steps: step_rates
-                    .iter()
-                    .filter(|(a, _, _)| *a == alg)
-                    .map(|(_, n, r)| (*n, r.clone()))
-                    .collect(),
-            });
-        }
+    for (&alg, part) in pair_algs.iter().zip(&pair_parts) {
+        let p = Paired::pool(part);
+        eprintln!(
+            "assertion/{0}/bare {1:>12.0}/s, assertion/{0} {2:>12.0}/s, paired overhead {3:.4}",
+            alg.name(),
+            p.a.median,
+            p.b.median,
+            p.median_ratio()
+        );
+        assertions.push(AssertionResult {
+            alg,
+            backend: default_backend.name(alg).to_string(),
+            whole: p.b.clone(),
+            bare: p.a.clone(),
+            paired_overhead: Some(p.median_ratio()),
+            parse_only: parse_only
+                .iter()
+                .find(|(a, _)| *a == alg)
+                .map(|(_, r)| r.clone()),
+            steps: step_rates
+                .iter()
+                .filter(|(a, _, _)| *a == alg)
+                .map(|(_, n, r)| (*n, r.clone()))
+                .collect(),
+        });
     }
     run.assertion = Ok(assertions);
 
