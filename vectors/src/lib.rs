@@ -6,8 +6,11 @@
 //! - [`case`]: the case-file format and its evaluation.
 //! - [`sequence`]: message sequences (registration, login, kiosk QR, recovery).
 //! - [`generate`]: deterministic generation of `data/*.json`.
+//! - [`conformance`]: a relying party with carried state, the concrete side of trace
+//!   conformance with the `model` crate (`tests/conformance.rs`).
 
 pub mod case;
+pub mod conformance;
 pub mod generate;
 pub mod sequence;
 pub mod sig;

@@ -1,0 +1,520 @@
+//! Trace conformance, the concrete side (issue 5, "Trace conformance"; DESIGN.md §5): a relying
+//! party that keeps, between responses, the state a real one keeps, and runs [`crate::verify`]
+//! on every response posted to it.
+//!
+//! The state ([`RpState`]) is what the server learns from the responses it accepted, never a
+//! verdict taken from elsewhere:
+//! - sessions, each with the challenge the server issued, the client (channel) that opened it,
+//!   whether it is finished and how it was authenticated;
+//! - consumed challenges: a challenge answers once (WebAuthn L3 §13.4.3);
+//! - registered credentials with their stored signature counter (§6.1.1) and whether account
+//!   recovery revoked them (seed §2);
+//! - the verification time of card authentications (RFC 5280 §6.1.3 (a)(2) validity).
+//!
+//! Registration and recovery sessions open only under a login session of the same client that
+//! a card authentication logged in, once per card authentication (seed §2-3; the binding
+//! property of DESIGN.md §3). Recovery revokes every registered credential.
+//!
+//! Responses are rendered by [`Renderer`] from one seeded world; challenge `i` of a trace is
+//! the `i`-th entry of a table drawn from the same stream. [`Checks`] switches one defence off
+//! at a time, to mirror a bug switch of the model (or, as a negative control, to break the
+//! agreement on purpose).
+//!
+//! `tests/conformance.rs` maps every step of the `model` crate's traces onto [`World::open`] and
+//! [`World::post`]; this module does not depend on `model`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::case::{self, CaseFile, ExpectedJson, Kind};
+use crate::generate::{GenError, NOW, ORIGIN, PHISH_ORIGIN, PHISH_RP_ID, Phone, RP_ID, Renderer};
+use crate::sig::Backend;
+use crate::verify::{self, CaseError, Registered, Reject, format_rfc3339, parse_rfc3339};
+use crate::webauthn::b64;
+
+/// A FIDO credential of the rendered world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cred {
+    /// The first phone's ES256 credential.
+    One,
+    /// The second phone's ES256 credential.
+    Two,
+}
+
+impl Cred {
+    /// Both credentials.
+    pub const ALL: [Cred; 2] = [Cred::One, Cred::Two];
+
+    fn phone(self) -> Phone {
+        match self {
+            Cred::One => Phone::One,
+            Cred::Two => Phone::Two,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A response a client posts, before rendering. `challenge` indexes the world's challenge table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Response {
+    /// The card's JPKI user-authentication signature over the challenge (card A).
+    Card {
+        /// The signed challenge.
+        challenge: usize,
+    },
+    /// A WebAuthn registration (`navigator.credentials.create`).
+    Create {
+        /// The credential created.
+        cred: Cred,
+        /// The signed challenge.
+        challenge: usize,
+    },
+    /// A WebAuthn assertion (`navigator.credentials.get`).
+    Get {
+        /// The credential used.
+        cred: Cred,
+        /// The signed challenge.
+        challenge: usize,
+        /// The authenticator's signature counter.
+        count: u32,
+        /// Made on the look-alike phishing origin (its origin and RP ID hash).
+        phished: bool,
+    },
+}
+
+impl Response {
+    /// The challenge the response signs.
+    pub fn challenge(&self) -> usize {
+        match *self {
+            Response::Card { challenge }
+            | Response::Create { challenge, .. }
+            | Response::Get { challenge, .. } => challenge,
+        }
+    }
+}
+
+/// What a session's endpoint runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionKind {
+    /// Login: a card authentication or an assertion.
+    Login,
+    /// FIDO registration under a card-authenticated login session.
+    Register {
+        /// The login session.
+        parent: usize,
+    },
+    /// Account recovery under a card-authenticated login session: revokes every credential,
+    /// then registers.
+    Recover {
+        /// The login session.
+        parent: usize,
+    },
+    /// A kiosk's login (either QR direction): an assertion.
+    Kiosk,
+}
+
+/// How a session was authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// By a card authentication.
+    Card,
+    /// By an assertion of this credential.
+    Fido(Cred),
+    /// By something this relying party does not render (the SE's JPKI copy).
+    Other,
+}
+
+/// One session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Session {
+    /// Its endpoint.
+    pub kind: SessionKind,
+    /// The client (channel) that opened it.
+    pub client: u8,
+    /// The challenge issued (index into the table).
+    pub challenge: usize,
+    /// A response was accepted: the session is finished.
+    pub done: bool,
+    /// How it was authenticated (logins).
+    pub auth: Option<Auth>,
+    /// Its card authentication has been spent on a registration or recovery.
+    pub permit_used: bool,
+}
+
+/// A registered credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CredState {
+    /// The stored signature counter.
+    pub count: u32,
+    /// Not revoked by a recovery.
+    pub live: bool,
+}
+
+/// The relying party's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RpState {
+    /// Sessions in the order they were opened.
+    pub sessions: Vec<Session>,
+    /// Consumed challenges.
+    pub used: Vec<usize>,
+    /// Registered credentials, by [`Cred`].
+    pub creds: [Option<CredState>; 2],
+    /// Seconds since [`NOW`]: card authentications are verified at `NOW + time_secs`.
+    pub time_secs: u64,
+}
+
+/// Which defences are on. [`Checks::ALL`] is the verifier as it is; each `false` removes one
+/// defence, as the model's bug switch of the same name does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Checks {
+    /// Compare the signed challenge with the session's, and refuse consumed ones.
+    pub challenge: bool,
+    /// Compare the origin and the RP ID hash with the relying party's.
+    pub origin: bool,
+    /// Require the signature counter to increase.
+    pub counter: bool,
+    /// Open registration and recovery only under a card-authenticated login.
+    pub fresh_card_auth: bool,
+}
+
+impl Checks {
+    /// Every defence on.
+    pub const ALL: Checks = Checks {
+        challenge: true,
+        origin: true,
+        counter: true,
+        fresh_card_auth: true,
+    };
+}
+
+/// Why the relying party refused: the verifier's reason, or its own session bookkeeping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The verifier rejected the response (or, for sequences' rules, the opening).
+    #[error("{0}")]
+    Verifier(Reject),
+    /// No such session.
+    #[error("no-such-session")]
+    NoSuchSession,
+    /// The session is already finished (reachable only with the challenge check off).
+    #[error("session-closed")]
+    SessionClosed,
+    /// The response is not of the ceremony the session runs (e.g. a registration posted to a
+    /// login).
+    #[error("wrong-ceremony")]
+    WrongCeremony,
+    /// An assertion by a credential that was never registered.
+    #[error("unknown-credential")]
+    UnknownCredential,
+    /// The parent of a registration is not a login session of the same client.
+    #[error("not-a-login-of-this-client")]
+    NotOwnLogin,
+}
+
+/// A failure of the harness itself (not a verdict).
+#[derive(Debug, thiserror::Error)]
+pub enum ConformanceError {
+    /// Rendering failed.
+    #[error(transparent)]
+    Gen(#[from] GenError),
+    /// A rendered case is unusable.
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    /// A challenge index outside the table.
+    #[error("challenge {0} is outside the table of {1}")]
+    Challenge(usize, usize),
+    /// A time that cannot be represented.
+    #[error("time NOW + {0} s cannot be represented")]
+    Time(u64),
+    /// A registration yielded another key than the credential's.
+    #[error("registration of {0:?} yielded an unexpected key")]
+    Key(Cred),
+}
+
+/// The effect of an accepted response.
+enum Effect {
+    Card,
+    Get(Cred, u32),
+    Create(Cred),
+}
+
+/// The rendered world: the renderer, the challenge table, the credentials' keys and a cache of
+/// rendered responses.
+pub struct World {
+    renderer: Renderer,
+    challenges: Vec<Vec<u8>>,
+    keys: [Registered; 2],
+    cache: HashMap<Response, CaseFile>,
+    backend: Backend,
+}
+
+impl World {
+    /// A world for `seed` with `challenges` challenges. Each credential's key is learnt by
+    /// verifying its registration over a setup challenge outside the table.
+    pub fn new(seed: u64, challenges: usize, backend: Backend) -> Result<World, ConformanceError> {
+        let mut renderer = Renderer::new(seed)?;
+        let table = (0..challenges).map(|_| renderer.challenge()).collect();
+        let mut register = |cred: Cred| -> Result<Registered, ConformanceError> {
+            let ch = renderer.challenge();
+            let c = renderer.create_case(cred.phone(), &ch)?;
+            let exp = case::prepare_create(&c.expected, backend)?;
+            verify::verify_registration(&exp, c.credential.get().as_bytes())
+                .map_err(|_| ConformanceError::Key(cred))
+        };
+        let keys = [register(Cred::One)?, register(Cred::Two)?];
+        Ok(World {
+            renderer,
+            challenges: table,
+            keys,
+            cache: HashMap::new(),
+            backend,
+        })
+    }
+
+    fn challenge(&self, i: usize) -> Result<&[u8], ConformanceError> {
+        self.challenges
+            .get(i)
+            .map(Vec::as_slice)
+            .ok_or(ConformanceError::Challenge(i, self.challenges.len()))
+    }
+
+    /// The concrete bytes of a response (cached).
+    pub fn render(&mut self, r: Response) -> Result<&CaseFile, ConformanceError> {
+        if !self.cache.contains_key(&r) {
+            let ch = self.challenge(r.challenge())?.to_vec();
+            let g = &self.renderer;
+            let c = match r {
+                Response::Card { .. } => g.card_case(&ch)?,
+                Response::Create { cred, .. } => g.create_case(cred.phone(), &ch)?,
+                Response::Get {
+                    cred,
+                    count,
+                    phished: false,
+                    ..
+                } => g.get_case(cred.phone(), &ch, count, 0)?,
+                Response::Get {
+                    cred,
+                    count,
+                    phished: true,
+                    ..
+                } => g.phished_get_case(cred.phone(), &ch, count, 0)?,
+            };
+            self.cache.insert(r, c);
+        }
+        self.cache
+            .get(&r)
+            .ok_or(ConformanceError::Challenge(r.challenge(), 0))
+    }
+
+    /// A credential registered before the trace starts (the model's initial bindings).
+    pub fn preregister(&self, rp: &mut RpState, cred: Cred) {
+        rp.creds[cred.index()] = Some(CredState {
+            count: self.keys[cred.index()].sign_count,
+            live: true,
+        });
+    }
+
+    /// Opens a session for `client` with challenge `challenge`. Registration and recovery need
+    /// a login session of the same client, logged in by a card authentication whose permit is
+    /// unspent (with `checks.fresh_card_auth` off: logged in by anything); opening spends it.
+    /// Recovery revokes every registered credential.
+    pub fn open(
+        &self,
+        rp: &mut RpState,
+        kind: SessionKind,
+        client: u8,
+        challenge: usize,
+        checks: Checks,
+    ) -> Result<usize, Refusal> {
+        if let SessionKind::Register { parent } | SessionKind::Recover { parent } = kind {
+            let p = rp.sessions.get(parent).ok_or(Refusal::NoSuchSession)?;
+            if p.kind != SessionKind::Login || p.client != client {
+                return Err(Refusal::NotOwnLogin);
+            }
+            let ok = !p.permit_used
+                && match p.auth {
+                    Some(Auth::Card) => true,
+                    Some(_) => !checks.fresh_card_auth,
+                    None => false,
+                };
+            if !ok {
+                return Err(Refusal::Verifier(Reject::NoFreshCardAuth));
+            }
+            rp.sessions[parent].permit_used = true;
+            if let SessionKind::Recover { .. } = kind {
+                for c in rp.creds.iter_mut().flatten() {
+                    c.live = false;
+                }
+            }
+        }
+        Ok(Self::push_session(rp, kind, client, challenge))
+    }
+
+    /// Adds a session without any check (to follow a trace past a step the harness skips).
+    pub fn push_session(
+        rp: &mut RpState,
+        kind: SessionKind,
+        client: u8,
+        challenge: usize,
+    ) -> usize {
+        rp.sessions.push(Session {
+            kind,
+            client,
+            challenge,
+            done: false,
+            auth: None,
+            permit_used: false,
+        });
+        rp.sessions.len() - 1
+    }
+
+    /// Records that a response the harness does not render was accepted by `session` (to follow
+    /// a trace past it).
+    pub fn assume_accepted(rp: &mut RpState, session: usize, auth: Auth) {
+        if let Some(s) = rp.sessions.get_mut(session) {
+            s.done = true;
+            s.auth = Some(auth);
+            rp.used.push(s.challenge);
+        }
+    }
+
+    fn card_time(secs: u64) -> Result<String, ConformanceError> {
+        let base = parse_rfc3339(NOW).ok_or(ConformanceError::Time(0))?;
+        let t = base
+            .unix_duration()
+            .checked_add(Duration::from_secs(secs))
+            .and_then(|d| der::DateTime::from_unix_duration(d).ok())
+            .ok_or(ConformanceError::Time(secs))?;
+        Ok(format_rfc3339(&t))
+    }
+
+    /// Posts `resp` to `session`: the verifier decides with the carried state; an accepted
+    /// response finishes the session, consumes its challenge, and stores what it proves (the
+    /// card authentication, the counter, the registered credential).
+    pub fn post(
+        &mut self,
+        rp: &mut RpState,
+        session: usize,
+        resp: Response,
+        checks: Checks,
+    ) -> Result<Result<(), Refusal>, ConformanceError> {
+        let Some(s) = rp.sessions.get(session).copied() else {
+            return Ok(Err(Refusal::NoSuchSession));
+        };
+        // Without the challenge check the server takes whatever challenge the client signed
+        // and keeps no record of consumed ones.
+        let (challenge, used) = if checks.challenge {
+            let used = rp
+                .used
+                .iter()
+                .map(|i| self.challenge(*i).map(b64))
+                .collect::<Result<Vec<_>, _>>()?;
+            (self.challenge(s.challenge)?.to_vec(), used)
+        } else {
+            (self.challenge(resp.challenge())?.to_vec(), Vec::new())
+        };
+        let keys = [self.keys[0].clone(), self.keys[1].clone()];
+        let backend = self.backend;
+        let now = Self::card_time(rp.time_secs)?;
+        let c = self.render(resp)?;
+        let cred_json = c.credential.get().as_bytes();
+        let effect = match (s.kind, resp) {
+            (SessionKind::Login, Response::Card { .. }) => {
+                let mut e = c.expected.clone();
+                e.challenge = b64(&challenge);
+                e.used_challenges = used;
+                e.now = Some(now);
+                let exp = case::prepare_card(&e, backend)?;
+                verify::verify_card(&exp, cred_json).map(|_| Effect::Card)
+            }
+            (SessionKind::Login | SessionKind::Kiosk, Response::Get { cred, phished, .. }) => {
+                let Some(state) = rp.creds[cred.index()] else {
+                    return Ok(Err(Refusal::UnknownCredential));
+                };
+                if !state.live {
+                    return Ok(Err(Refusal::Verifier(Reject::CredentialRevoked)));
+                }
+                let key = &keys[cred.index()];
+                // Without the origin check the server takes the origin and RP ID the client
+                // reports.
+                let (origin, rp_id) = if phished && !checks.origin {
+                    (PHISH_ORIGIN, PHISH_RP_ID)
+                } else {
+                    (ORIGIN, RP_ID)
+                };
+                let e = ExpectedJson {
+                    origin: Some(origin.to_owned()),
+                    rp_id: Some(rp_id.to_owned()),
+                    challenge: b64(&challenge),
+                    public_key: Some(b64(&key.spki)),
+                    public_key_algorithm: Some(key.alg.cose()),
+                    stored_sign_count: Some(if checks.counter { state.count } else { 0 }),
+                    require_user_verification: true,
+                    used_challenges: used,
+                    ..ExpectedJson::default()
+                };
+                match case::prepare_get(&e, backend)? {
+                    Ok(exp) => verify::verify_assertion(&exp, cred_json)
+                        .map(|a| Effect::Get(cred, a.sign_count)),
+                    Err(r) => Err(r),
+                }
+            }
+            (
+                SessionKind::Register { .. } | SessionKind::Recover { .. },
+                Response::Create { cred, .. },
+            ) => {
+                let e = ExpectedJson {
+                    origin: Some(ORIGIN.to_owned()),
+                    rp_id: Some(RP_ID.to_owned()),
+                    challenge: b64(&challenge),
+                    require_user_verification: true,
+                    used_challenges: used,
+                    ..ExpectedJson::default()
+                };
+                debug_assert_eq!(c.kind, Kind::WebauthnCreate);
+                let exp = case::prepare_create(&e, backend)?;
+                match verify::verify_registration(&exp, cred_json) {
+                    Ok(reg) if reg.spki != keys[cred.index()].spki => {
+                        return Err(ConformanceError::Key(cred));
+                    }
+                    Ok(_) => Ok(Effect::Create(cred)),
+                    Err(r) => Err(r),
+                }
+            }
+            _ => return Ok(Err(Refusal::WrongCeremony)),
+        };
+        let effect = match effect {
+            Ok(e) => e,
+            Err(r) => return Ok(Err(Refusal::Verifier(r))),
+        };
+        if s.done {
+            return Ok(Err(Refusal::SessionClosed));
+        }
+        let auth = match effect {
+            Effect::Card => Some(Auth::Card),
+            Effect::Get(cred, count) => {
+                rp.creds[cred.index()] = Some(CredState { count, live: true });
+                Some(Auth::Fido(cred))
+            }
+            Effect::Create(cred) => {
+                // A credential ID already on record is bound again (WebAuthn L3 §7.1 lets a
+                // relying party refuse or overwrite; this one overwrites, as the model's server
+                // does) and its stored counter never decreases.
+                let before = rp.creds[cred.index()].map_or(0, |c| c.count);
+                rp.creds[cred.index()] = Some(CredState {
+                    count: before.max(keys[cred.index()].sign_count),
+                    live: true,
+                });
+                None
+            }
+        };
+        let st = &mut rp.sessions[session];
+        st.done = true;
+        st.auth = auth;
+        rp.used.push(s.challenge);
+        Ok(Ok(()))
+    }
+}
