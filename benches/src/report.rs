@@ -533,6 +533,32 @@ impl Run {
                 if !a.steps.is_empty() {
                     row(md, "sum of the steps alone", sum)?;
                 }
+                if a.overhead() > MAX_ASSERTION_OVERHEAD {
+                    let budget = (MAX_ASSERTION_OVERHEAD - 1.0) * bare;
+                    let extra = (a.overhead() - 1.0) * bare;
+                    write!(
+                        md,
+                        "\nOver the target: the whole check costs {extra:.3} us more than the \
+                         bare signature check, against a budget of {budget:.3} us ({:.0}% of \
+                         {bare:.3} us).",
+                        (MAX_ASSERTION_OVERHEAD - 1.0) * 100.0
+                    )?;
+                    if let Some(p) = &a.parse_only {
+                        write!(
+                            md,
+                            " {:.3} us of it is the verifier's work before the hash and the \
+                             signature.",
+                            us(p)
+                        )?;
+                    }
+                    let mut steps: Vec<(&str, f64)> =
+                        a.steps.iter().map(|(n, r)| (*n, us(r))).collect();
+                    steps.sort_by(|x, y| y.1.total_cmp(&x.1));
+                    if let Some((name, t)) = steps.first() {
+                        write!(md, " The costliest step alone is \"{name}\" ({t:.3} us).")?;
+                    }
+                    writeln!(md)?;
+                }
             }
         }
 
@@ -791,6 +817,11 @@ mod tests {
         assert!(md.contains("| whole - bare | 526.316 | 5.26% |"));
         assert!(md.contains("(wrong rpIdHash: no hash, no signature) | 500.000 | 5.00% |"));
         assert!(md.contains("| sum of the steps alone | 500.000 | 5.00% |"));
+        // 1.0526 > 1.05: the note names the excess (0.0526 x 10000 us) and the budget (500 us).
+        assert!(md.contains(
+            "costs 526.316 us more than the bare signature check, against a budget of 500.000 us"
+        ));
+        assert!(md.contains("The costliest step alone is \"JSON\" (250.000 us)."));
         assert!(md.contains("1000 unique states in 0.50 s = 2000 states/s"));
         assert!(md.contains("simulator: not measured (not run)"));
         // Scaling 1.8 < 1.9: not met.
