@@ -9,14 +9,20 @@
 //! - consumed challenges: a challenge answers once (WebAuthn L3 §13.4.3);
 //! - registered credentials with their stored signature counter (§6.1.1) and whether account
 //!   recovery revoked them (seed §2);
-//! - the verification time of card authentications (RFC 5280 §6.1.3 (a)(2) validity).
+//! - the verification time of JPKI authentications (RFC 5280 §6.1.3 (a)(2) validity), and the
+//!   certificates J-LIS issued and revoked (renewal, loss reports, recovery), which the relying
+//!   party sees only through the certificate in a response and the CRL it is given.
 //!
 //! Registration and recovery sessions open only under a login session of the same client that
 //! a card authentication logged in, once per card authentication (seed §2-3; the binding
 //! property of DESIGN.md §3). Recovery revokes every registered credential.
 //!
-//! Responses are rendered by [`Renderer`] from one seeded world; challenge `i` of a trace is
-//! the `i`-th entry of a table drawn from the same stream. [`Checks`] switches one defence off
+//! WebAuthn responses are rendered by [`Renderer`] from one seeded world; challenge `i` of a
+//! trace is the `i`-th entry of a table drawn from the same stream. JPKI responses come from a
+//! CA of this module's own ([`Jlis`], a second ChaCha20 stream, so the Renderer's bytes do not
+//! change): card certificates per generation (renewal issues the next one, valid for the
+//! configured validity from its issue time, notAfter one second before it ends), the phone SE's
+//! JPKI copy, and a CRL of the revoked ones for every verification. [`Checks`] switches one defence off
 //! at a time, to mirror a bug switch of the model (or, as a negative control, to break the
 //! agreement on purpose).
 //!
@@ -24,10 +30,23 @@
 //! [`World::post`]; this module does not depend on `model`.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::time::Duration;
 
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use serde_json::json;
+use x509_cert::builder::{Builder, CrlBuilder};
+use x509_cert::certificate::Certificate;
+use x509_cert::crl::RevokedCert;
+use x509_cert::ext::pkix::CrlNumber;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+
 use crate::case::{self, CaseFile, ExpectedJson, Kind};
-use crate::generate::{GenError, NOW, ORIGIN, PHISH_ORIGIN, PHISH_RP_ID, Phone, RP_ID, Renderer};
+use crate::generate::{
+    self, GenError, NOW, ORIGIN, PHISH_ORIGIN, PHISH_RP_ID, Phone, RP_ID, Renderer, RsaSigner,
+};
 use crate::sig::Backend;
 use crate::verify::{self, CaseError, Registered, Reject, format_rfc3339, parse_rfc3339};
 use crate::webauthn::b64;
@@ -60,8 +79,16 @@ impl Cred {
 /// A response a client posts, before rendering. `challenge` indexes the world's challenge table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Response {
-    /// The card's JPKI user-authentication signature over the challenge (card A).
+    /// The card's JPKI user-authentication signature over the challenge, with the certificate
+    /// of generation `generation` (0 at the start; renewal issues the next).
     Card {
+        /// The certificate generation.
+        generation: u8,
+        /// The signed challenge.
+        challenge: usize,
+    },
+    /// The phone secure element's JPKI copy signs the challenge (seed §1).
+    Se {
         /// The signed challenge.
         challenge: usize,
     },
@@ -89,7 +116,8 @@ impl Response {
     /// The challenge the response signs.
     pub fn challenge(&self) -> usize {
         match *self {
-            Response::Card { challenge }
+            Response::Card { challenge, .. }
+            | Response::Se { challenge }
             | Response::Create { challenge, .. }
             | Response::Get { challenge, .. } => challenge,
         }
@@ -123,8 +151,8 @@ pub enum Auth {
     Card,
     /// By an assertion of this credential.
     Fido(Cred),
-    /// By something this relying party does not render (the SE's JPKI copy).
-    Other,
+    /// By the phone SE's JPKI copy (not a card: it cannot open a registration).
+    Se,
 }
 
 /// One session.
@@ -153,8 +181,26 @@ pub struct CredState {
     pub live: bool,
 }
 
+/// A JPKI certificate J-LIS issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertRef {
+    /// The card's user-authentication certificate of this generation.
+    Card(u8),
+    /// The phone secure element's JPKI copy.
+    Se,
+}
+
+impl CertRef {
+    fn serial(self) -> u32 {
+        match self {
+            CertRef::Card(g) => 0x4000 + u32::from(g),
+            CertRef::Se => 0x5001,
+        }
+    }
+}
+
 /// The relying party's state.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RpState {
     /// Sessions in the order they were opened.
     pub sessions: Vec<Session>,
@@ -164,6 +210,33 @@ pub struct RpState {
     pub creds: [Option<CredState>; 2],
     /// Seconds since [`NOW`]: card authentications are verified at `NOW + time_secs`.
     pub time_secs: u64,
+    /// Issue time (seconds since [`NOW`]) of each card certificate generation.
+    pub card_issued: Vec<u64>,
+    /// Certificates J-LIS revoked (sorted): what the CRL lists.
+    pub revoked: Vec<CertRef>,
+}
+
+impl Default for RpState {
+    /// No session, no credential, time 0, card generation 0 issued at 0, nothing revoked.
+    fn default() -> Self {
+        RpState {
+            sessions: Vec::new(),
+            used: Vec::new(),
+            creds: [None; 2],
+            time_secs: 0,
+            card_issued: vec![0],
+            revoked: Vec::new(),
+        }
+    }
+}
+
+impl RpState {
+    /// J-LIS revokes a certificate (renewal, loss report, recovery).
+    pub fn revoke(&mut self, c: CertRef) {
+        if let Err(i) = self.revoked.binary_search(&c) {
+            self.revoked.insert(i, c);
+        }
+    }
 }
 
 /// Which defences are on. [`Checks::ALL`] is the verifier as it is; each `false` removes one
@@ -229,22 +302,176 @@ pub enum ConformanceError {
     /// A time that cannot be represented.
     #[error("time NOW + {0} s cannot be represented")]
     Time(u64),
+    /// A JPKI response has no WebAuthn rendering.
+    #[error("JPKI responses are not rendered by the Renderer")]
+    NotWebauthn,
     /// A registration yielded another key than the credential's.
     #[error("registration of {0:?} yielded an unexpected key")]
     Key(Cred),
 }
 
+/// Mixed into the seed for J-LIS's stream ("JLIS").
+pub const JLIS_STREAM: u64 = 0x4a4c_4953;
+
 /// The effect of an accepted response.
 enum Effect {
     Card,
+    Se,
     Get(Cred, u32),
     Create(Cred),
 }
 
-/// The rendered world: the renderer, the challenge table, the credentials' keys and a cache of
-/// rendered responses.
+/// Far enough for every clock point, and still a UTCTime (RFC 5280 §4.1.2.5: before 2050).
+const FAR: &str = "2049-12-31T23:59:59Z";
+
+/// The J-LIS side of the world: a CA of its own, the card's key and the SE copy's key;
+/// certificates and CRLs issued on demand (and cached).
+pub struct Jlis {
+    ca_key: rsa::PrivateKey,
+    ca: Certificate,
+    ca_der: Vec<u8>,
+    card_key: rsa::PrivateKey,
+    se_key: rsa::PrivateKey,
+    validity_secs: u64,
+    certs: HashMap<(CertRef, u64), Vec<u8>>,
+    crls: HashMap<(Vec<CertRef>, u64), Vec<u8>>,
+    signed: HashMap<(CertRef, u64, Vec<u8>), Vec<u8>>,
+}
+
+impl Jlis {
+    /// A CA and two RSA-2048 user keys from the ChaCha20 stream of `seed` (JPKI: RSA-2048,
+    /// SHA-256). Card certificates are valid `validity_secs` from their issue time.
+    pub fn new(seed: u64, validity_secs: u64) -> Result<Jlis, ConformanceError> {
+        use der::Encode;
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let ca_key = generate::rsa_key(&mut rng)?;
+        let card_key = generate::rsa_key(&mut rng)?;
+        let se_key = generate::rsa_key(&mut rng)?;
+        let name = Name::from_str("CN=mynafido conformance J-LIS CA,O=mynafido test,C=JP")
+            .map_err(GenError::from)?;
+        let ca = generate::cert(
+            &ca_key,
+            &name,
+            &name,
+            1,
+            ("2024-01-01T00:00:00Z", FAR),
+            &generate::rsa_spki(&ca_key)?,
+            true,
+        )?;
+        let ca_der = ca.to_der().map_err(GenError::from)?;
+        Ok(Jlis {
+            ca_key,
+            ca,
+            ca_der,
+            card_key,
+            se_key,
+            validity_secs,
+            certs: HashMap::new(),
+            crls: HashMap::new(),
+            signed: HashMap::new(),
+        })
+    }
+
+    /// The DER certificate `c` issued at `issued` (seconds since [`NOW`]): a card generation
+    /// runs to one second before `issued + validity_secs` (RFC 5280 §4.1.2.5: notAfter is
+    /// inclusive); the SE copy does not expire within the clock.
+    fn cert(&mut self, c: CertRef, issued: u64) -> Result<Vec<u8>, ConformanceError> {
+        use der::Encode;
+        if let Some(d) = self.certs.get(&(c, issued)) {
+            return Ok(d.clone());
+        }
+        let (subject, key, to) = match c {
+            CertRef::Card(g) => (
+                format!("CN=card user auth generation {g},O=mynafido test,C=JP"),
+                &self.card_key,
+                World::card_time(
+                    issued
+                        .checked_add(self.validity_secs)
+                        .and_then(|t| t.checked_sub(1))
+                        .ok_or(ConformanceError::Time(issued))?,
+                )?,
+            ),
+            CertRef::Se => (
+                "CN=phone SE JPKI copy,O=mynafido test,C=JP".to_owned(),
+                &self.se_key,
+                FAR.to_owned(),
+            ),
+        };
+        let subject = Name::from_str(&subject).map_err(GenError::from)?;
+        let issuer = self.ca.tbs_certificate().subject().clone();
+        let cert = generate::cert(
+            &self.ca_key,
+            &issuer,
+            &subject,
+            c.serial(),
+            (&World::card_time(issued)?, &to),
+            &generate::rsa_spki(key)?,
+            false,
+        )?;
+        let der = cert.to_der().map_err(GenError::from)?;
+        self.certs.insert((c, issued), der.clone());
+        Ok(der)
+    }
+
+    /// A CRL listing `revoked`, issued at `at` and current for a day (RFC 5280 §5).
+    fn crl(&mut self, revoked: &[CertRef], at: u64) -> Result<Vec<u8>, ConformanceError> {
+        use der::Encode;
+        let key = (revoked.to_vec(), at);
+        if let Some(d) = self.crls.get(&key) {
+            return Ok(d.clone());
+        }
+        let this = generate::time(&World::card_time(at)?)?;
+        let next = generate::time(&World::card_time(at.saturating_add(24 * 3600))?)?;
+        let entries = revoked
+            .iter()
+            .map(|c| RevokedCert {
+                serial_number: SerialNumber::from(c.serial()),
+                revocation_date: this,
+                crl_entry_extensions: None,
+            })
+            .collect::<Vec<_>>();
+        let number = der::asn1::Uint::new(&[1]).map_err(GenError::from)?;
+        let list = CrlBuilder::new_with_this_update(&self.ca, CrlNumber(number), this)
+            .map_err(GenError::from)?
+            .with_next_update(Some(next))
+            .with_certificates(entries.into_iter())
+            .build::<_, rsa::pkcs1v15::Signature>(&RsaSigner::new(self.ca_key.clone()))
+            .map_err(GenError::from)?;
+        let der = list.to_der().map_err(GenError::from)?;
+        self.crls.insert(key, der.clone());
+        Ok(der)
+    }
+
+    /// The `jpki.auth` credential JSON: certificate `c` and its key's signature over `challenge`.
+    fn sign(
+        &mut self,
+        c: CertRef,
+        issued: u64,
+        challenge: &[u8],
+    ) -> Result<Vec<u8>, ConformanceError> {
+        let k = (c, issued, challenge.to_vec());
+        if let Some(j) = self.signed.get(&k) {
+            return Ok(j.clone());
+        }
+        let cert = self.cert(c, issued)?;
+        let key = match c {
+            CertRef::Card(_) => &self.card_key,
+            CertRef::Se => &self.se_key,
+        };
+        let sig = generate::rsa_sign(key, challenge);
+        let j = json!({"certificate": b64(&cert), "signature": b64(&sig)})
+            .to_string()
+            .into_bytes();
+        self.signed.insert(k, j.clone());
+        Ok(j)
+    }
+}
+
+/// The rendered world: the renderer, J-LIS, the challenge table, the credentials' keys and a
+/// cache of rendered responses.
 pub struct World {
     renderer: Renderer,
+    jlis: Jlis,
     challenges: Vec<Vec<u8>>,
     keys: [Registered; 2],
     cache: HashMap<Response, CaseFile>,
@@ -252,9 +479,15 @@ pub struct World {
 }
 
 impl World {
-    /// A world for `seed` with `challenges` challenges. Each credential's key is learnt by
-    /// verifying its registration over a setup challenge outside the table.
-    pub fn new(seed: u64, challenges: usize, backend: Backend) -> Result<World, ConformanceError> {
+    /// A world for `seed` with `challenges` challenges and card certificates valid
+    /// `validity_secs`. Each credential's key is learnt by verifying its registration over a
+    /// setup challenge outside the table. J-LIS draws from the stream of `seed ^ JLIS_STREAM`.
+    pub fn new(
+        seed: u64,
+        challenges: usize,
+        backend: Backend,
+        validity_secs: u64,
+    ) -> Result<World, ConformanceError> {
         let mut renderer = Renderer::new(seed)?;
         let table = (0..challenges).map(|_| renderer.challenge()).collect();
         let mut register = |cred: Cred| -> Result<Registered, ConformanceError> {
@@ -267,6 +500,7 @@ impl World {
         let keys = [register(Cred::One)?, register(Cred::Two)?];
         Ok(World {
             renderer,
+            jlis: Jlis::new(seed ^ JLIS_STREAM, validity_secs)?,
             challenges: table,
             keys,
             cache: HashMap::new(),
@@ -287,7 +521,9 @@ impl World {
             let ch = self.challenge(r.challenge())?.to_vec();
             let g = &self.renderer;
             let c = match r {
-                Response::Card { .. } => g.card_case(&ch)?,
+                Response::Card { .. } | Response::Se { .. } => {
+                    return Err(ConformanceError::NotWebauthn);
+                }
                 Response::Create { cred, .. } => g.create_case(cred.phone(), &ch)?,
                 Response::Get {
                     cred,
@@ -348,6 +584,8 @@ impl World {
                 for c in rp.creds.iter_mut().flatten() {
                     c.live = false;
                 }
+                // Seed §2: the old phone's JPKI copy stops working too.
+                rp.revoke(CertRef::Se);
             }
         }
         Ok(Self::push_session(rp, kind, client, challenge))
@@ -419,17 +657,43 @@ impl World {
         let keys = [self.keys[0].clone(), self.keys[1].clone()];
         let backend = self.backend;
         let now = Self::card_time(rp.time_secs)?;
+        if let (SessionKind::Login, Response::Card { .. } | Response::Se { .. }) = (s.kind, resp) {
+            let signed = self.challenge(resp.challenge())?.to_vec();
+            let cert = match resp {
+                Response::Card { generation, .. } => CertRef::Card(generation),
+                _ => CertRef::Se,
+            };
+            let issued = match cert {
+                CertRef::Card(g) => rp.card_issued.get(usize::from(g)).copied().unwrap_or(0),
+                CertRef::Se => 0,
+            };
+            let cred_json = self.jlis.sign(cert, issued, &signed)?;
+            let e = ExpectedJson {
+                challenge: b64(&challenge),
+                ca_cert: Some(b64(&self.jlis.ca_der)),
+                crl: Some(b64(&self.jlis.crl(&rp.revoked, rp.time_secs)?)),
+                now: Some(now),
+                used_challenges: used,
+                ..ExpectedJson::default()
+            };
+            let exp = case::prepare_card(&e, backend)?;
+            let se_serial = SerialNumber::from(CertRef::Se.serial());
+            let effect = verify::verify_card(&exp, &cred_json).map(|a| {
+                if a.serial == se_serial.as_bytes() {
+                    Effect::Se
+                } else {
+                    Effect::Card
+                }
+            });
+            return Ok(Self::finish(rp, session, s, effect, &keys));
+        }
+        if let Response::Card { .. } | Response::Se { .. } = resp {
+            // A JPKI signature posted to a registration or kiosk session.
+            return Ok(Err(Refusal::WrongCeremony));
+        }
         let c = self.render(resp)?;
         let cred_json = c.credential.get().as_bytes();
         let effect = match (s.kind, resp) {
-            (SessionKind::Login, Response::Card { .. }) => {
-                let mut e = c.expected.clone();
-                e.challenge = b64(&challenge);
-                e.used_challenges = used;
-                e.now = Some(now);
-                let exp = case::prepare_card(&e, backend)?;
-                verify::verify_card(&exp, cred_json).map(|_| Effect::Card)
-            }
             (SessionKind::Login | SessionKind::Kiosk, Response::Get { cred, phished, .. }) => {
                 let Some(state) = rp.creds[cred.index()] else {
                     return Ok(Err(Refusal::UnknownCredential));
@@ -486,15 +750,27 @@ impl World {
             }
             _ => return Ok(Err(Refusal::WrongCeremony)),
         };
+        Ok(Self::finish(rp, session, s, effect, &keys))
+    }
+
+    /// Applies an accepted response's effect (or returns the refusal).
+    fn finish(
+        rp: &mut RpState,
+        session: usize,
+        s: Session,
+        effect: Result<Effect, Reject>,
+        keys: &[Registered; 2],
+    ) -> Result<(), Refusal> {
         let effect = match effect {
             Ok(e) => e,
-            Err(r) => return Ok(Err(Refusal::Verifier(r))),
+            Err(r) => return Err(Refusal::Verifier(r)),
         };
         if s.done {
-            return Ok(Err(Refusal::SessionClosed));
+            return Err(Refusal::SessionClosed);
         }
         let auth = match effect {
             Effect::Card => Some(Auth::Card),
+            Effect::Se => Some(Auth::Se),
             Effect::Get(cred, count) => {
                 rp.creds[cred.index()] = Some(CredState { count, live: true });
                 Some(Auth::Fido(cred))
@@ -511,10 +787,11 @@ impl World {
                 None
             }
         };
-        let st = &mut rp.sessions[session];
-        st.done = true;
-        st.auth = auth;
+        if let Some(st) = rp.sessions.get_mut(session) {
+            st.done = true;
+            st.auth = auth;
+        }
         rp.used.push(s.challenge);
-        Ok(Ok(()))
+        Ok(())
     }
 }

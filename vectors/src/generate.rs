@@ -81,7 +81,7 @@ pub struct OutFile {
     pub text: String,
 }
 
-fn time(s: &str) -> Result<Time, GenError> {
+pub(crate) fn time(s: &str) -> Result<Time, GenError> {
     let dt = crate::verify::parse_rfc3339(s).ok_or(der::Error::from(der::ErrorKind::DateTime))?;
     Ok(Time::UtcTime(der::asn1::UtcTime::from_date_time(dt)?))
 }
@@ -126,19 +126,19 @@ impl BuilderProfile for Profile {
     }
 }
 
-type RsaSigner = rsa::pkcs1v15::SigningKey<Sha256>;
+pub(crate) type RsaSigner = rsa::pkcs1v15::SigningKey<Sha256>;
 
-fn rsa_key(rng: &mut ChaCha20Rng) -> Result<rsa::PrivateKey, GenError> {
+pub(crate) fn rsa_key(rng: &mut ChaCha20Rng) -> Result<rsa::PrivateKey, GenError> {
     // rsa 0.10 takes any rand_core 0.10 `TryCryptoRng`; prime generation (crypto-primes) draws
     // only from that rng, so a seeded ChaCha20 stream gives the same key every time.
     Ok(rsa::PrivateKey::new(rng, RSA_BITS)?)
 }
 
-fn rsa_spki(key: &rsa::PrivateKey) -> Result<Vec<u8>, GenError> {
+pub(crate) fn rsa_spki(key: &rsa::PrivateKey) -> Result<Vec<u8>, GenError> {
     Ok(key.to_public_key().to_public_key_der()?.into_vec())
 }
 
-fn rsa_sign(key: &rsa::PrivateKey, msg: &[u8]) -> Vec<u8> {
+pub(crate) fn rsa_sign(key: &rsa::PrivateKey, msg: &[u8]) -> Vec<u8> {
     RsaSigner::new(key.clone()).sign(msg).to_vec()
 }
 
@@ -157,7 +157,7 @@ fn random<const N: usize>(rng: &mut ChaCha20Rng) -> [u8; N] {
     b
 }
 
-fn cert(
+pub(crate) fn cert(
     issuer_key: &rsa::PrivateKey,
     issuer: &Name,
     subject: &Name,

@@ -15,26 +15,27 @@
 //! are decided here from the enabled actions, not from the edges. The two verdicts must agree.
 //!
 //! The mapping of model terms onto bytes ([`response_of`]): challenge `n` is entry `n` of the
-//! world's challenge table; `CardSig` is card A's PKCS#1 v1.5 signature; `Attestation` of the
-//! old / new phone's key is the ES256 registration of phone one / two (the attacker's own key
-//! uses phone two, outside the scenario that uses both phones); `Assertion` is the ES256
-//! assertion with the model's counter, on the phishing origin (`mynaporta1.example`, its RP ID
-//! hash) when the model says `Phish`. A clone signs with the same key, so its assertion is the
-//! same bytes as the phone's with that counter. Model time `t` seconds is `NOW + t` for the
-//! card's validity check; every clock point of the configuration falls on the same side of card
-//! A's notAfter (2030-03-31T23:59:59Z) as of the model's expiry (`issued_at + 5 years`):
-//! [`clock_points_agree_with_card_validity`] checks it.
+//! world's challenge table; `CardSig { cert: g }` is the card's PKCS#1 v1.5 signature with the
+//! certificate of generation `g`, which the conformance CA issued at the model's issue time and
+//! valid for the model's certificate validity; `SeSig` of the old phone is the SE copy's
+//! signature with its own certificate; the CRL lists what the model's J-LIS revoked (renewal,
+//! loss report) and, after a recovery, the SE copy. `Attestation` of the old / new phone's key
+//! is the ES256 registration of phone one / two (the attacker's own key uses phone two, outside
+//! the scenario that uses both phones); `Assertion` is the ES256 assertion with the model's
+//! counter, on the phishing origin (`mynaporta1.example`, its RP ID hash) when the model says
+//! `Phish`. A clone signs with the same key, so its assertion is the same bytes as the phone's
+//! with that counter. Model time `t` seconds is `NOW + t`.
+//! [`clock_points_agree_with_card_validity`] checks the expiry boundary on every clock point.
 //!
 //! Skipped, with a count, because there are no bytes for them here:
-//! - the secure element's JPKI copy (`SeSig`): the Renderer issues no SE certificate;
-//! - card authentications with a renewed or revoked certificate: the Renderer's CA key is
-//!   private, so no second card certificate or CRL naming card A can be issued;
+//! - the new phone's SE copy (never issued in the model's scenarios);
 //! - the attacker's own key in the scenario that already uses both rendered phones;
 //! - a kiosk presenting a QR bound to another kiosk: the kiosk binding is which kiosk's channel
 //!   posts, session bookkeeping rather than bytes;
 //! - biometric matching, lock-screen PIN and card PIN counters, kiosk proximity (the phone's
-//!   BLE check), the clock and its lockout timers, pseudonyms, SE enrolment, renewal and loss
-//!   reports: client-side or bookkeeping steps with no response for a verifier.
+//!   BLE check), the clock and its lockout timers, pseudonyms, SE enrolment: client-side or
+//!   bookkeeping steps with no response for a verifier (the clock still sets the verification
+//!   time; renewals and loss reports still reach the CRL: they are mirrored, not compared).
 //!
 //! A skipped delivery's effect on the concrete state is taken from the model (the session is
 //! finished if the model accepted), so that the trace can be followed past it.
@@ -42,12 +43,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use model::bugs::Bug;
-use model::crypto::{Key, Origin, Term};
+use model::crypto::{Key, Origin, PhoneId, Term};
 use model::server::{Party, SessionKind as MKind, Status};
 use model::system::{Action, AttackerVerb, Config, KioskVerb, Scenario, State, Step};
 use stateright::Model;
 use vectors::conformance::{
-    Auth, Checks, ConformanceError, Cred, Refusal, Response, RpState, SessionKind, World,
+    Auth, CertRef, Checks, ConformanceError, Cred, Refusal, Response, RpState, SessionKind, World,
 };
 use vectors::sig::Backend;
 
@@ -63,7 +64,8 @@ enum StepKind {
     Replay,
     /// An assertion made on the phishing origin.
     Phishing,
-    /// A card authentication answering the target session's open challenge.
+    /// A JPKI authentication (the card, or the phone SE's JPKI copy) answering the target
+    /// session's open challenge.
     CardAuth,
 }
 
@@ -144,9 +146,7 @@ impl Stats {
     }
 }
 
-const SKIP_SE: &str = "delivery: SE JPKI copy (no SE certificate is rendered)";
-const SKIP_RENEWED: &str = "delivery: renewed card certificate (one card certificate is rendered)";
-const SKIP_REVOKED: &str = "delivery: revoked card certificate (no CRL naming card A)";
+const SKIP_SE_NEW: &str = "delivery: the new phone's SE copy (not rendered; never issued)";
 const SKIP_ATTACKER_KEY: &str = "delivery: attacker's key where both phones are rendered";
 const SKIP_PHISH_REG: &str = "delivery: registration on the phishing origin (not rendered)";
 const SKIP_KIOSK_BINDING: &str = "kiosk: QR bound to another kiosk (channel bookkeeping)";
@@ -162,18 +162,17 @@ fn response_of(s: &State, term: Term, map: Mapping) -> Result<Response, &'static
         Key::Attacker => Ok(Cred::Two),
     };
     match term {
-        Term::CardSig { cert, nonce } => {
-            if cert != 0 {
-                Err(SKIP_RENEWED)
-            } else if s.server.certs.first().is_none_or(|c| c.revoked) {
-                Err(SKIP_REVOKED)
-            } else {
-                Ok(Response::Card {
-                    challenge: usize::from(nonce),
-                })
-            }
-        }
-        Term::SeSig { .. } => Err(SKIP_SE),
+        Term::CardSig { cert, nonce } => Ok(Response::Card {
+            generation: cert,
+            challenge: usize::from(nonce),
+        }),
+        Term::SeSig {
+            phone: PhoneId::Old,
+            nonce,
+        } => Ok(Response::Se {
+            challenge: usize::from(nonce),
+        }),
+        Term::SeSig { .. } => Err(SKIP_SE_NEW),
         Term::Attestation {
             origin: Origin::Phish,
             ..
@@ -202,7 +201,7 @@ fn auth_of(term: Term) -> Auth {
         Term::CardSig { .. } => Auth::Card,
         Term::Assertion { key: Key::Old, .. } => Auth::Fido(Cred::One),
         Term::Assertion { .. } => Auth::Fido(Cred::Two),
-        _ => Auth::Other,
+        _ => Auth::Se,
     }
 }
 
@@ -260,9 +259,10 @@ fn no_bytes(a: &Action) -> &'static str {
         Action::User(Step::StartLogin)
         | Action::Attacker(AttackerVerb::OpenLogin)
         | Action::Kiosk(_, KioskVerb::ShowQr) => "mirrored: a session opens (challenge issued)",
-        Action::User(Step::EnrolSe | Step::Pseudonym(_) | Step::Renew | Step::ReportLoss) => {
-            "no bytes: SE enrolment, pseudonyms, renewal, loss report"
+        Action::User(Step::Renew | Step::ReportLoss) => {
+            "mirrored: J-LIS renews or revokes a card certificate"
         }
+        Action::User(Step::EnrolSe | Step::Pseudonym(_)) => "no bytes: SE enrolment, pseudonyms",
         _ => "client side: signs a response (rendered when delivered)",
     }
 }
@@ -468,6 +468,17 @@ impl Walker<'_> {
                 );
             }
             out.time_secs = self.config.now_secs(n);
+            // J-LIS's issuance and revocation of card certificates (renewal, loss report) are
+            // events of the CA, mirrored; the relying party learns them only from the
+            // certificate in a response and the CRL it verifies against.
+            for (g, c) in (0u8..).zip(&n.server.certs) {
+                if out.card_issued.len() <= usize::from(g) {
+                    out.card_issued.push(c.issued_at);
+                }
+                if c.revoked {
+                    out.revoke(CertRef::Card(g));
+                }
+            }
         }
         Ok(out)
     }
@@ -530,7 +541,8 @@ fn walk(
 }
 
 fn world() -> World {
-    match World::new(1, 32, Backend::default()) {
+    let validity = Config::default().cert_validity_secs;
+    match World::new(1, 32, Backend::default(), validity) {
         Ok(w) => w,
         Err(e) => panic!("cannot build the rendered world: {e}"),
     }
@@ -718,8 +730,9 @@ fn control_each_bug_run_needs_its_check_off() {
 }
 
 /// Model time `t` maps to `NOW + t` for the card: on every clock point of the default
-/// configuration, the rendered card certificate is expired exactly when the model's
-/// certificate 0 (issued at 0, valid `cert_validity_secs`) is.
+/// configuration, the rendered card certificate of generation 0 is expired exactly when the
+/// model's certificate 0 (issued at 0, valid `cert_validity_secs`) is. Independent of the
+/// construction: the verifier reads notAfter from the DER certificate.
 #[test]
 fn clock_points_agree_with_card_validity() {
     let mut world = world();
@@ -730,7 +743,11 @@ fn clock_points_agree_with_card_validity() {
             ..RpState::default()
         };
         let i = World::push_session(&mut rp, SessionKind::Login, 0, 0);
-        let concrete = match world.post(&mut rp, i, Response::Card { challenge: 0 }, Checks::ALL) {
+        let card = Response::Card {
+            generation: 0,
+            challenge: 0,
+        };
+        let concrete = match world.post(&mut rp, i, card, Checks::ALL) {
             Ok(v) => v,
             Err(e) => panic!("{e}"),
         };
