@@ -795,3 +795,197 @@ impl World {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIVE_YEARS: u64 = 5 * 365 * 24 * 3600;
+
+    fn world() -> World {
+        match World::new(7, 16, Backend::default(), FIVE_YEARS) {
+            Ok(w) => w,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn post(
+        w: &mut World,
+        rp: &mut RpState,
+        s: usize,
+        r: Response,
+        c: Checks,
+    ) -> Result<(), Refusal> {
+        match w.post(rp, s, r, c) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    const ALL: Checks = Checks::ALL;
+
+    /// Registration needs a card login, once; logins keep counters and consume challenges;
+    /// recovery revokes credentials and the SE copy. Each refusal has an accepted control.
+    #[test]
+    fn carried_state_follows_the_flows() {
+        let mut w = world();
+        let mut rp = RpState::default();
+        let fido = |cred, challenge, count, phished| Response::Get {
+            cred,
+            challenge,
+            count,
+            phished,
+        };
+        // Registration before and after the card authentication of the parent login.
+        let l0 = World::push_session(&mut rp, SessionKind::Login, 0, 0);
+        let reg = SessionKind::Register { parent: l0 };
+        assert_eq!(
+            w.open(&mut rp.clone(), reg, 0, 1, ALL),
+            Err(Refusal::Verifier(Reject::NoFreshCardAuth))
+        );
+        let card = Response::Card {
+            generation: 0,
+            challenge: 0,
+        };
+        assert_eq!(post(&mut w, &mut rp, l0, card, ALL), Ok(()));
+        assert_eq!(
+            w.open(&mut rp.clone(), reg, 1, 1, ALL),
+            Err(Refusal::NotOwnLogin)
+        );
+        let r0 = w.open(&mut rp, reg, 0, 1, ALL).unwrap_or(usize::MAX);
+        assert_eq!(
+            w.open(&mut rp.clone(), reg, 0, 2, ALL),
+            Err(Refusal::Verifier(Reject::NoFreshCardAuth))
+        );
+        let create = Response::Create {
+            cred: Cred::One,
+            challenge: 1,
+        };
+        assert_eq!(post(&mut w, &mut rp, r0, create, ALL), Ok(()));
+        // Logins: counter 1 accepted; the same bytes again, a stale counter, a phishing origin.
+        let l1 = World::push_session(&mut rp, SessionKind::Login, 0, 2);
+        let l2 = World::push_session(&mut rp, SessionKind::Login, 0, 3);
+        assert_eq!(
+            post(&mut w, &mut rp, l1, fido(Cred::One, 2, 1, false), ALL),
+            Ok(())
+        );
+        let replay = post(
+            &mut w,
+            &mut rp.clone(),
+            l2,
+            fido(Cred::One, 2, 1, false),
+            ALL,
+        );
+        assert_eq!(replay, Err(Refusal::Verifier(Reject::ChallengeMismatch)));
+        let again = post(
+            &mut w,
+            &mut rp.clone(),
+            l1,
+            fido(Cred::One, 2, 1, false),
+            ALL,
+        );
+        assert_eq!(again, Err(Refusal::Verifier(Reject::ChallengeReused)));
+        let stale = post(
+            &mut w,
+            &mut rp.clone(),
+            l2,
+            fido(Cred::One, 3, 1, false),
+            ALL,
+        );
+        assert_eq!(stale, Err(Refusal::Verifier(Reject::CounterNotIncreased)));
+        let phish = post(
+            &mut w,
+            &mut rp.clone(),
+            l2,
+            fido(Cred::One, 3, 2, true),
+            ALL,
+        );
+        assert_eq!(phish, Err(Refusal::Verifier(Reject::WrongOrigin)));
+        // With the matching check off, each is accepted.
+        let lax = |f: fn(&mut Checks)| {
+            let mut c = ALL;
+            f(&mut c);
+            c
+        };
+        let no_challenge = lax(|c| c.challenge = false);
+        let no_counter = lax(|c| c.counter = false);
+        let no_origin = lax(|c| c.origin = false);
+        // (A redirected assertion over l1's challenge with a fresh counter.)
+        let r = fido(Cred::One, 2, 2, false);
+        let strict = post(&mut w, &mut rp.clone(), l2, r, ALL);
+        assert_eq!(strict, Err(Refusal::Verifier(Reject::ChallengeMismatch)));
+        assert_eq!(post(&mut w, &mut rp.clone(), l2, r, no_challenge), Ok(()));
+        let r = fido(Cred::One, 3, 1, false);
+        assert_eq!(post(&mut w, &mut rp.clone(), l2, r, no_counter), Ok(()));
+        let r = fido(Cred::One, 3, 2, true);
+        assert_eq!(post(&mut w, &mut rp.clone(), l2, r, no_origin), Ok(()));
+        let unknown = post(
+            &mut w,
+            &mut rp.clone(),
+            l2,
+            fido(Cred::Two, 3, 1, false),
+            ALL,
+        );
+        assert_eq!(unknown, Err(Refusal::UnknownCredential));
+        assert_eq!(
+            post(&mut w, &mut rp.clone(), r0, card, ALL),
+            Err(Refusal::WrongCeremony)
+        );
+        // Recovery under a fresh card login revokes credential one and the SE copy.
+        let l3 = World::push_session(&mut rp, SessionKind::Login, 0, 4);
+        let se = Response::Se { challenge: 4 };
+        assert_eq!(post(&mut w, &mut rp.clone(), l3, se, ALL), Ok(()));
+        let card = Response::Card {
+            generation: 0,
+            challenge: 4,
+        };
+        assert_eq!(post(&mut w, &mut rp, l3, card, ALL), Ok(()));
+        let rec = SessionKind::Recover { parent: l3 };
+        assert!(w.open(&mut rp, rec, 0, 5, ALL).is_ok());
+        let l4 = World::push_session(&mut rp, SessionKind::Login, 0, 6);
+        let old = post(
+            &mut w,
+            &mut rp.clone(),
+            l4,
+            fido(Cred::One, 6, 2, false),
+            ALL,
+        );
+        assert_eq!(old, Err(Refusal::Verifier(Reject::CredentialRevoked)));
+        let se = post(
+            &mut w,
+            &mut rp.clone(),
+            l4,
+            Response::Se { challenge: 6 },
+            ALL,
+        );
+        assert_eq!(se, Err(Refusal::Verifier(Reject::CertRevoked)));
+    }
+
+    /// Renewal: the old generation is revoked, the new one is valid from its issue time for the
+    /// validity; expiry is at `issued + validity` exactly.
+    #[test]
+    fn card_generations_follow_renewal_and_expiry() {
+        let mut w = world();
+        let mut rp = RpState::default();
+        let card = |generation, challenge| Response::Card {
+            generation,
+            challenge,
+        };
+        let at = |w: &mut World, rp: &RpState, t: u64, r: Response| {
+            let mut rp = rp.clone();
+            rp.time_secs = t;
+            let l = World::push_session(&mut rp, SessionKind::Login, 0, r.challenge());
+            post(w, &mut rp, l, r, ALL)
+        };
+        let expired = Err(Refusal::Verifier(Reject::CertExpired));
+        assert_eq!(at(&mut w, &rp, FIVE_YEARS - 1, card(0, 0)), Ok(()));
+        assert_eq!(at(&mut w, &rp, FIVE_YEARS, card(0, 1)), expired);
+        rp.card_issued.push(3600);
+        rp.revoke(CertRef::Card(0));
+        let revoked = Err(Refusal::Verifier(Reject::CertRevoked));
+        assert_eq!(at(&mut w, &rp, 3600, card(0, 2)), revoked);
+        assert_eq!(at(&mut w, &rp, 3600, card(1, 3)), Ok(()));
+        assert_eq!(at(&mut w, &rp, FIVE_YEARS + 3599, card(1, 4)), Ok(()));
+        assert_eq!(at(&mut w, &rp, FIVE_YEARS + 3600, card(1, 5)), expired);
+    }
+}
