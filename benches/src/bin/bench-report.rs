@@ -337,20 +337,24 @@ fn run(args: &Args) -> Result<(), ReportError> {
             continue;
         }
         let op = |i: u64| cycle(prepared, i).whole();
-        let one = rate_on_threads(1, budget, op);
-        let two = rate_on_threads(2, budget, op);
-        eprintln!(
-            "threads assertion/{}: 1 -> {:.0}/s, 2 -> {:.0}/s (wall clock)",
-            alg.name(),
-            one.wall_median,
-            two.wall_median
-        );
-        run.scaling.push(ScalingResult {
+        let slice = budget.mul_f64(1.0 / rounds as f64);
+        let scaling = ScalingResult {
             alg,
             backend: default_backend,
-            one,
-            two,
-        });
+            rounds: (0..rounds)
+                .map(|_| (rate_on_threads(1, slice, op), rate_on_threads(2, slice, op)))
+                .collect(),
+        };
+        eprintln!(
+            "threads assertion/{}: 1 -> {:.0}/s, 2 -> {:.0}/s (wall clock), ratio {:.3}, \
+             CPU share of the 2 threads {:.1}%",
+            alg.name(),
+            scaling.one(),
+            scaling.two(),
+            scaling.ratio(),
+            100.0 * scaling.cpu_share_two()
+        );
+        run.scaling.push(scaling);
     }
 
     eprintln!("model check (default configuration, 1 thread)...");
