@@ -60,17 +60,25 @@ impl Attacker {
         self.answered |= 1u32 << (s % 32);
     }
 
-    /// Every term the attacker can send: what it knows, and attestations of its own key for the
-    /// registration sessions it opened.
+    /// Every term the attacker can send: what it knows, and attestations of its own keys for
+    /// the registration sessions it opened: a new credential per registration (WebAuthn L3
+    /// §6.1), `Key::Attacker` for its first registration session and `Key::Attacker2` for any
+    /// later one (the model allows it two).
     pub fn sendable(&self, server: &Server) -> Vec<Term> {
         let mut out = self.knows.clone();
+        let mut registrations = 0;
         for s in &server.sessions {
-            if s.opener == Party::Attacker
-                && s.status == Status::Open
-                && matches!(s.kind, SessionKind::Register { .. })
-            {
+            if s.opener != Party::Attacker || !matches!(s.kind, SessionKind::Register { .. }) {
+                continue;
+            }
+            registrations += 1;
+            if s.status == Status::Open {
                 out.push(Term::Attestation {
-                    key: Key::Attacker,
+                    key: if registrations == 1 {
+                        Key::Attacker
+                    } else {
+                        Key::Attacker2
+                    },
                     nonce: s.nonce,
                     origin: Origin::Real,
                 });

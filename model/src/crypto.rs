@@ -39,16 +39,21 @@ impl PhoneId {
     }
 }
 
-/// A FIDO credential key: one per phone secure element, and the attacker's own authenticator.
+/// A FIDO credential key: one per phone secure element, and two of the attacker's own
+/// authenticator. An authenticator makes a new credential for every registration (WebAuthn L3
+/// §6.1), and the server refuses a credential it already knows (§7.1), so the attacker's two
+/// registrations (the most the model allows, `system.rs`) use one key each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Key {
     Old,
     New,
     Attacker,
+    /// The attacker's second credential: its second registration session attests this one.
+    Attacker2,
 }
 
 impl Key {
-    pub const ALL: [Key; 3] = [Key::Old, Key::New, Key::Attacker];
+    pub const ALL: [Key; 4] = [Key::Old, Key::New, Key::Attacker, Key::Attacker2];
 
     pub fn index(self) -> usize {
         self as usize

@@ -142,7 +142,7 @@ pub struct Ghost {
     /// Login sessions whose card authentication has justified a binding.
     pub permits_spent: u32,
     /// Highest accepted signature counter per key.
-    pub max_ctr: [u8; 3],
+    pub max_ctr: [u8; 4],
     /// Keys bound to the person and not retired by a recovery.
     pub live: u8,
     /// Keys retired by a recovery.

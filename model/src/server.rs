@@ -7,6 +7,10 @@
 //!   (seed §1), or by a FIDO assertion (step 5).
 //! - Registration (steps 2-3): a session logged in by a fresh card authentication may open one
 //!   registration; its attestation binds the credential to the person (not to the certificate).
+//!   A credential already on record (live or revoked by a recovery) is refused, not bound again
+//!   (WebAuthn L3 §7.1, registration step "Verify that the credentialId is not yet registered":
+//!   the relying party SHOULD fail the ceremony), so neither its stored signature counter nor a
+//!   revocation is overwritten.
 //! - Recovery (seed §2): like registration, and it first revokes every credential and JPKI copy
 //!   of the old phone.
 //! - Assertions: WebAuthn L3 §7.2 checks: the challenge of this session, the origin, a bound
@@ -114,6 +118,8 @@ pub enum Reason {
     StaleCounter,
     WrongKiosk,
     NotPermitted,
+    /// A registration of a credential already on record (WebAuthn L3 §7.1).
+    KnownCredential,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -124,7 +130,7 @@ pub struct Server {
     /// The JPKI copy in each phone's SE is issued and not revoked.
     pub se_valid: [bool; 2],
     pub bindings: Vec<Binding>,
-    pub stored_ctr: [u8; 3],
+    pub stored_ctr: [u8; 4],
     /// Keys flagged as possibly cloned (bitmask over [`Key::bit`]).
     pub clone_flags: u8,
     /// Some session was ever authenticated by the card (consulted only by `card-auth-per-identity`).
@@ -153,7 +159,7 @@ impl Server {
             }],
             se_valid: [false; 2],
             bindings: Vec::new(),
-            stored_ctr: [0; 3],
+            stored_ctr: [0; 4],
             clone_flags: 0,
             card_authed_ever: false,
             received: [0; 2],
@@ -311,8 +317,12 @@ impl Server {
                 SessionKind::Register { .. } | SessionKind::Recover { .. },
                 Term::Attestation { key, .. },
             ) => {
+                // WebAuthn L3 §7.1: a credential registered before (for anyone, live or
+                // revoked) fails the ceremony.
+                if self.bindings.iter().any(|b| b.key == key) {
+                    return Err(Reason::KnownCredential);
+                }
                 let cert = self.current_cert();
-                self.bindings.retain(|b| b.key != key);
                 self.bindings.push(Binding {
                     key,
                     cert,
@@ -525,6 +535,55 @@ mod tests {
             server.open(reg, Party::User, rules(Bugs::NONE)),
             Err(Reason::NotPermitted)
         );
+    }
+
+    /// WebAuthn L3 §7.1: a credential already on record is refused at registration, whether its
+    /// binding is live or was revoked by a recovery; the stored counter and the revocation stay.
+    /// A credential not on record is bound (the check is not a blanket refusal).
+    #[test]
+    fn registration_of_a_known_credential_is_refused() {
+        let mut server = Server::new();
+        server.bindings.push(Binding {
+            key: Key::Old,
+            cert: 0,
+            live: true,
+        });
+        server.stored_ctr[Key::Old.index()] = 3;
+        let register = |server: &mut Server, key: Key| {
+            let (s, n) = login(server, Bugs::NONE);
+            let sig = Term::CardSig { cert: 0, nonce: n };
+            assert_eq!(server.receive(s, sig, 0, rules(Bugs::NONE)), Ok(()));
+            let r = server
+                .open(
+                    SessionKind::Register { parent: s },
+                    Party::User,
+                    rules(Bugs::NONE),
+                )
+                .expect("opens");
+            let nonce = server.sessions[usize::from(r)].nonce;
+            let att = Term::Attestation {
+                key,
+                nonce,
+                origin: Origin::Real,
+            };
+            server.receive(r, att, 0, rules(Bugs::NONE))
+        };
+        assert_eq!(
+            register(&mut server, Key::Old),
+            Err(Reason::KnownCredential)
+        );
+        assert_eq!(server.stored_ctr[Key::Old.index()], 3);
+        assert_eq!(server.bindings.len(), 1);
+        // A recovery revokes it; registering it again does not revive it.
+        server.bindings[0].live = false;
+        assert_eq!(
+            register(&mut server, Key::Old),
+            Err(Reason::KnownCredential)
+        );
+        assert!(!server.resolves(Key::Old, Bugs::NONE));
+        // A new credential is bound.
+        assert_eq!(register(&mut server, Key::New), Ok(()));
+        assert!(server.resolves(Key::New, Bugs::NONE));
     }
 
     #[test]

@@ -3,9 +3,12 @@
 
 use model::bugs::Bug;
 use model::check::{self, Options, Verdict, bfs, shortest_counterexample};
+use model::crypto::Term;
 use model::policy;
 use model::properties::{CATALOGUE, Kind};
-use model::system::{AttackerVerb, Config, Scenario};
+use model::server::Reason;
+use model::system::{Action, AttackerVerb, Config, Scenario, State};
+use stateright::Model;
 use std::cell::Cell;
 
 fn config() -> Config {
@@ -30,6 +33,14 @@ fn bfs_options() -> Options {
 ///   its own shrinks `enrol`, `renew` and `stolen-card` but leaves `kiosk` and `stolen-phone`
 ///   (where it opens none) unchanged (`disabling_flows_changes_counts_as_expected`);
 /// - the thief's attempts reach exactly the automaton's limits (`the_automaton_bounds_the_thief`).
+///
+/// Refusing a known credential at registration (WebAuthn L3 §7.1, `Reason::KnownCredential`)
+/// left every count where it was, and the three searches above still agree on each. That is
+/// expected: in the default no registration of a credential already on record is ever
+/// delivered (the owner registers each phone's key once, the attacker attests a new key per
+/// registration and answers only its own sessions' challenges), so no accepted step became a
+/// refusal; `known_credential_is_refused_only_past_a_removed_defence` checks it over every state,
+/// and shows the refusal reached once the challenge check is off.
 const PER_SCENARIO: [(Scenario, usize); 5] = [
     (Scenario::Enrol, 23_952),
     (Scenario::Renew, 6_113),
@@ -245,4 +256,41 @@ fn phishing_trace_reads_well() {
         last.message.contains("Phish") && last.message.ends_with("accepted"),
         "{last:?}"
     );
+}
+
+/// Does some enabled delivery in `s` meet the §7.1 refusal (a registration of a credential the
+/// server already has on record)? Decided on a copy of the server, as `next_state` does.
+fn meets_known_credential(c: &Config, s: &State) -> bool {
+    let mut actions = Vec::new();
+    c.actions(s, &mut actions);
+    actions.into_iter().any(|a| match a {
+        Action::Deliver {
+            session,
+            term: term @ Term::Attestation { .. },
+        } => {
+            let mut server = s.server.clone();
+            server.receive(session, term, c.now_secs(s), c.rules_for_trace())
+                == Err(Reason::KnownCredential)
+        }
+        _ => false,
+    })
+}
+
+/// The default never delivers a registration of a known credential (so the §7.1 refusal moved
+/// no state count), and without the challenge check the attacker does: it logs its own session
+/// in with the owner's card signature, opens a registration and replays the owner's attestation
+/// of the bound phone key, which the server refuses (before the fix it bound the key again).
+#[test]
+fn known_credential_is_refused_only_past_a_removed_defence() {
+    let c = config();
+    let (states, path) = bfs(&c, |s| meets_known_credential(&c, s));
+    assert!(path.is_none());
+    assert_eq!(states, PER_SCENARIO.iter().map(|(_, n)| n).sum::<usize>());
+
+    let broken = config()
+        .with_bug(Bug::SkipChallengeCheck)
+        .only(&[Scenario::Enrol]);
+    let (_, path) = bfs(&broken, |s| meets_known_credential(&broken, s));
+    let path = path.expect("a replayed attestation of a known credential");
+    assert!(path.len() > 1);
 }

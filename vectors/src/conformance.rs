@@ -15,7 +15,10 @@
 //!
 //! Registration and recovery sessions open only under a login session of the same client that
 //! a card authentication logged in, once per card authentication (seed §2-3; the binding
-//! property of DESIGN.md §3). Recovery revokes every registered credential.
+//! property of DESIGN.md §3). Recovery revokes every registered credential. A registration
+//! whose credential ID is already on record, live or revoked, is refused (WebAuthn L3 §7.1:
+//! "If the credentialId is already known then the Relying Party SHOULD fail this registration
+//! ceremony"), so a stored counter or a revocation is never overwritten.
 //!
 //! WebAuthn responses are rendered by [`Renderer`] from one seeded world; challenge `i` of a
 //! trace is the `i`-th entry of a table drawn from the same stream. JPKI responses come from a
@@ -251,6 +254,9 @@ pub struct Checks {
     pub counter: bool,
     /// Open registration and recovery only under a card-authenticated login.
     pub fresh_card_auth: bool,
+    /// Refuse a registration of a credential ID already on record (WebAuthn L3 §7.1). Off, a
+    /// known credential is bound again (a negative control: the model has no such switch).
+    pub fresh_credential: bool,
 }
 
 impl Checks {
@@ -260,6 +266,7 @@ impl Checks {
         origin: true,
         counter: true,
         fresh_card_auth: true,
+        fresh_credential: true,
     };
 }
 
@@ -285,6 +292,9 @@ pub enum Refusal {
     /// The parent of a registration is not a login session of the same client.
     #[error("not-a-login-of-this-client")]
     NotOwnLogin,
+    /// A registration of a credential ID already on record, live or revoked (WebAuthn L3 §7.1).
+    #[error("known-credential")]
+    KnownCredential,
 }
 
 /// A failure of the harness itself (not a verdict).
@@ -744,7 +754,18 @@ impl World {
                     Ok(reg) if reg.spki != keys[cred.index()].spki => {
                         return Err(ConformanceError::Key(cred));
                     }
-                    Ok(_) => Ok(Effect::Create(cred)),
+                    Ok(reg) => {
+                        // WebAuthn L3 §7.1: the credential ID must not be registered yet (for
+                        // anyone; a revoked one is still on record).
+                        let known = keys
+                            .iter()
+                            .zip(&rp.creds)
+                            .any(|(k, c)| c.is_some() && k.credential_id == reg.credential_id);
+                        if known && checks.fresh_credential {
+                            return Ok(Err(Refusal::KnownCredential));
+                        }
+                        Ok(Effect::Create(cred))
+                    }
                     Err(r) => Err(r),
                 }
             }
@@ -776,9 +797,9 @@ impl World {
                 Some(Auth::Fido(cred))
             }
             Effect::Create(cred) => {
-                // A credential ID already on record is bound again (WebAuthn L3 §7.1 lets a
-                // relying party refuse or overwrite; this one overwrites, as the model's server
-                // does) and its stored counter never decreases.
+                // `post` refused a credential ID already on record (WebAuthn L3 §7.1), so this
+                // one is new: it starts at the counter of its attestation. (With
+                // `fresh_credential` off it is bound again; its counter never decreases.)
                 let before = rp.creds[cred.index()].map_or(0, |c| c.count);
                 rp.creds[cred.index()] = Some(CredState {
                     count: before.max(keys[cred.index()].sign_count),
@@ -941,7 +962,7 @@ mod tests {
         };
         assert_eq!(post(&mut w, &mut rp, l3, card, ALL), Ok(()));
         let rec = SessionKind::Recover { parent: l3 };
-        assert!(w.open(&mut rp, rec, 0, 5, ALL).is_ok());
+        let rs = w.open(&mut rp, rec, 0, 5, ALL).unwrap_or(usize::MAX);
         let l4 = World::push_session(&mut rp, SessionKind::Login, 0, 6);
         let old = post(
             &mut w,
@@ -959,6 +980,37 @@ mod tests {
             ALL,
         );
         assert_eq!(se, Err(Refusal::Verifier(Reject::CertRevoked)));
+        // WebAuthn L3 §7.1: a revoked credential is still on record, so registering it again in
+        // the recovery session is refused (it would revive it); the new phone's one is bound.
+        let create = |cred, challenge| Response::Create { cred, challenge };
+        assert_eq!(
+            post(&mut w, &mut rp.clone(), rs, create(Cred::One, 5), ALL),
+            Err(Refusal::KnownCredential)
+        );
+        assert_eq!(post(&mut w, &mut rp, rs, create(Cred::Two, 5), ALL), Ok(()));
+        // A live one is refused too, under a fresh card login; its counter stays.
+        let l5 = World::push_session(&mut rp, SessionKind::Login, 0, 7);
+        let card = Response::Card {
+            generation: 0,
+            challenge: 7,
+        };
+        assert_eq!(post(&mut w, &mut rp, l5, card, ALL), Ok(()));
+        let r5 = w.open(&mut rp, reg_of(l5), 0, 8, ALL).unwrap_or(usize::MAX);
+        let l6 = World::push_session(&mut rp, SessionKind::Login, 0, 9);
+        assert_eq!(
+            post(&mut w, &mut rp, l6, fido(Cred::Two, 9, 1, false), ALL),
+            Ok(())
+        );
+        let before = rp.creds;
+        assert_eq!(
+            post(&mut w, &mut rp, r5, create(Cred::Two, 8), ALL),
+            Err(Refusal::KnownCredential)
+        );
+        assert_eq!(rp.creds, before);
+    }
+
+    fn reg_of(parent: usize) -> SessionKind {
+        SessionKind::Register { parent }
     }
 
     /// Renewal: the old generation is revoked, the new one is valid from its issue time for the

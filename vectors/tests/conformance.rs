@@ -29,7 +29,9 @@
 //!
 //! Skipped, with a count, because there are no bytes for them here:
 //! - the new phone's SE copy (never issued in the model's scenarios);
-//! - the attacker's own key in the scenario that already uses both rendered phones;
+//! - the attacker's own key in the scenario that already uses both rendered phones, and its
+//!   second key (a second registration, reached only with `reuse-card-permit`, which no run
+//!   here switches on);
 //! - a kiosk presenting a QR bound to another kiosk: the kiosk binding is which kiosk's channel
 //!   posts, session bookkeeping rather than bytes;
 //! - biometric matching, lock-screen PIN and card PIN counters, kiosk proximity (the phone's
@@ -148,6 +150,7 @@ impl Stats {
 
 const SKIP_SE_NEW: &str = "delivery: the new phone's SE copy (not rendered; never issued)";
 const SKIP_ATTACKER_KEY: &str = "delivery: attacker's key where both phones are rendered";
+const SKIP_ATTACKER_KEY2: &str = "delivery: attacker's second key (not rendered)";
 const SKIP_PHISH_REG: &str = "delivery: registration on the phishing origin (not rendered)";
 const SKIP_KIOSK_BINDING: &str = "kiosk: QR bound to another kiosk (channel bookkeeping)";
 const SKIP_QR_NO_SESSION: &str = "kiosk: QR of no phone-QR session (lookup, no bytes)";
@@ -160,6 +163,7 @@ fn response_of(s: &State, term: Term, map: Mapping) -> Result<Response, &'static
         Key::New => Ok(Cred::Two),
         Key::Attacker if s.scenario == Scenario::Renew => Err(SKIP_ATTACKER_KEY),
         Key::Attacker => Ok(Cred::Two),
+        Key::Attacker2 => Err(SKIP_ATTACKER_KEY2),
     };
     match term {
         Term::CardSig { cert, nonce } => Ok(Response::Card {
@@ -491,6 +495,8 @@ fn initial(world: &World, s: &State) -> RpState {
         match b.key {
             Key::Old => world.preregister(&mut rp, Cred::One),
             Key::New | Key::Attacker => world.preregister(&mut rp, Cred::Two),
+            // Never bound in an initial state; not rendered (see `response_of`).
+            Key::Attacker2 => {}
         }
     }
     rp
@@ -727,6 +733,41 @@ fn control_each_bug_run_needs_its_check_off() {
         println!("  -> {n} disagreements on {kind:?}");
         assert!(n > 0, "{name}: no disagreement on {kind:?}");
     }
+}
+
+/// Negative control for the relying party's known-credential check (WebAuthn L3 §7.1): against
+/// the `skip-challenge-check` run, where the attacker replays the owner's attestation of a bound
+/// key into a registration session of its own, a relying party that binds a known credential
+/// again accepts what the model's server refuses. Every disagreement is such a registration.
+#[test]
+fn control_known_credential_rebound_is_detected() {
+    let mut world = world();
+    let runs = conforming_runs();
+    let Some((_, config, checks, limit)) = runs.iter().find(|r| r.0 == "skip-challenge-check")
+    else {
+        panic!("no run skip-challenge-check");
+    };
+    let lax = Checks {
+        fresh_credential: false,
+        ..*checks
+    };
+    let stats = run(
+        "control: known credential rebound",
+        config,
+        Mapping::with(lax),
+        &mut world,
+        *limit,
+    );
+    println!("  -> {} disagreements", stats.mismatches);
+    assert!(stats.mismatches > 0);
+    assert!(
+        stats
+            .mismatched
+            .keys()
+            .all(|k| matches!(k, StepKind::Registration | StepKind::Replay)),
+        "{:?}",
+        stats.mismatched
+    );
 }
 
 /// Model time `t` maps to `NOW + t` for the card: on every clock point of the default
