@@ -277,9 +277,11 @@ fn meets_known_credential(c: &Config, s: &State) -> bool {
 }
 
 /// The default never delivers a registration of a known credential (so the §7.1 refusal moved
-/// no state count), and without the challenge check the attacker does: it logs its own session
-/// in with the owner's card signature, opens a registration and replays the owner's attestation
-/// of the bound phone key, which the server refuses (before the fix it bound the key again).
+/// no state count), and without the challenge check the attacker does. The shortest such trace
+/// (9 steps): the attacker logs its own session in with the owner's card signature, opens a
+/// registration, and its attestation for that session is delivered to the owner's
+/// registration session, which binds the attacker's key; the same attestation delivered to the
+/// attacker's own session is then a known credential, refused (before the fix, bound again).
 #[test]
 fn known_credential_is_refused_only_past_a_removed_defence() {
     let c = config();
