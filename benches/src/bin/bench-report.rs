@@ -5,7 +5,7 @@
 use benches::assertion::{self, AssertionError, Prepared, steps};
 use benches::fixtures::{self, Alg};
 use benches::machine::{self, Machine};
-use benches::measure::{Paired, Rate, paired, rate, rate_on_threads};
+use benches::measure::{Paired, Rate, median, paired, rate, rate_on_threads};
 use benches::openssl;
 use benches::report::{
     self, AssertionResult, CaseResult, Run, ScalingResult, ShaResult, SigLayerResult,
@@ -33,6 +33,10 @@ struct Args {
     /// The -seconds argument of `openssl speed`.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=60))]
     openssl_seconds: u32,
+    /// How many times to run `openssl speed`, spread over the measuring rounds (the report
+    /// takes the median), so that it sees the same drift of the machine as the Rust cases.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    openssl_runs: u32,
     /// Do not run openssl (its fields become null).
     #[arg(long)]
     no_openssl: bool,
@@ -240,7 +244,36 @@ fn run(args: &Args) -> Result<(), ReportError> {
         .filter(|&a| !default_cases(a).is_empty())
         .collect();
     let mut pair_parts: Vec<Vec<Paired>> = vec![Vec::new(); pair_algs.len()];
+    // `openssl speed` before rounds 0, rounds/runs, 2 rounds/runs, ...
+    let openssl_runs = args.openssl_runs as usize;
+    let openssl_at: Vec<usize> = (0..openssl_runs)
+        .map(|k| k * rounds / openssl_runs)
+        .collect();
+    let mut openssl_results: Vec<Result<openssl::Speed, String>> = Vec::new();
     for round in 0..rounds {
+        for _ in openssl_at.iter().filter(|&&r| r == round) {
+            if args.no_openssl {
+                continue;
+            }
+            eprintln!(
+                "openssl {} ...",
+                openssl::args(args.openssl_seconds).join(" ")
+            );
+            let r = openssl::run(args.openssl_seconds).map_err(|e| e.to_string());
+            match &r {
+                Ok(s) => eprintln!(
+                    "openssl: ecdsa p256 verify {:.0}/s, rsa2048 verify {:.0}/s",
+                    s.ecdsa_p256_verify, s.rsa2048_verify
+                ),
+                Err(e) => eprintln!("openssl: {e}"),
+            }
+            let missing = r.is_err();
+            openssl_results.push(r);
+            if missing {
+                // Not installed or failing: once is enough.
+                break;
+            }
+        }
         eprintln!("round {}/{rounds}", round + 1);
         for (case, part) in cases.iter().zip(parts.iter_mut()) {
             let slice = budget.mul_f64(case.share / rounds as f64);
@@ -270,6 +303,7 @@ fn run(args: &Args) -> Result<(), ReportError> {
         scaling: Vec::new(),
         openssl_command: openssl::args(args.openssl_seconds).join(" "),
         openssl: Err("not run".into()),
+        openssl_runs: Vec::new(),
         assertion: Ok(Vec::new()),
         model_check: None,
         sim_trials: Err("not run".into()),
@@ -373,19 +407,32 @@ fn run(args: &Args) -> Result<(), ReportError> {
         eprintln!("sim: {tps:.0} trials/s over {rows} rows");
     }
 
+    let speeds: Vec<openssl::Speed> = openssl_results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().cloned())
+        .collect();
     run.openssl = if args.no_openssl {
         Err("not run (--no-openssl)".into())
+    } else if speeds.is_empty() {
+        Err(openssl_results
+            .into_iter()
+            .find_map(Result::err)
+            .unwrap_or_else(|| "not run".into()))
     } else {
-        eprintln!("openssl {} ...", run.openssl_command);
-        openssl::run(args.openssl_seconds).map_err(|e| e.to_string())
+        Ok(openssl::Speed {
+            version: speeds[0].version.clone(),
+            ecdsa_p256_verify: median(
+                &mut speeds
+                    .iter()
+                    .map(|s| s.ecdsa_p256_verify)
+                    .collect::<Vec<_>>(),
+            ),
+            rsa2048_verify: median(
+                &mut speeds.iter().map(|s| s.rsa2048_verify).collect::<Vec<_>>(),
+            ),
+        })
     };
-    match &run.openssl {
-        Ok(s) => eprintln!(
-            "openssl: ecdsa p256 verify {:.0}/s, rsa2048 verify {:.0}/s",
-            s.ecdsa_p256_verify, s.rsa2048_verify
-        ),
-        Err(e) => eprintln!("openssl: {e}"),
-    }
+    run.openssl_runs = speeds;
 
     run.load_after = machine::load_average();
     run.elapsed = start.elapsed();
