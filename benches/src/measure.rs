@@ -93,21 +93,9 @@ impl Rate {
 /// the index of the call (to cycle through inputs); its result goes through `black_box` so that
 /// it is not optimised away.
 pub fn rate<T, F: FnMut(u64) -> T>(budget: Duration, mut op: F) -> Rate {
-    let mut i: u64 = 0;
     // Warm-up and calibration: at least one call, until the warm-up share of the budget is spent.
-    let warm = budget.mul_f64(WARMUP_SHARE);
     let start = Instant::now();
-    loop {
-        black_box(op(i));
-        i = i.wrapping_add(1);
-        if start.elapsed() >= warm {
-            break;
-        }
-    }
-    // Calibrate on the wall clock (an operation that waits, such as a sleep, uses little CPU
-    // time, and calibrating on that would make its batches far too long).
-    let per_call = start.elapsed().as_secs_f64() / i.max(1) as f64;
-    let batch = ((BATCH_TARGET.as_secs_f64() / per_call.max(1e-12)) as u64).max(1);
+    let (batch, mut i) = calibrate(budget.mul_f64(WARMUP_SHARE), &mut op, BATCH_TARGET);
 
     let measured = budget.saturating_sub(start.elapsed());
     let mut cpu_rates = Vec::new();
@@ -172,7 +160,10 @@ impl Paired {
     }
 }
 
-fn calibrate<T, F: FnMut(u64) -> T>(warm: Duration, op: &mut F, target: Duration) -> u64 {
+/// Calls `op` for `warm` (at least once) and returns the batch size that takes about `target`,
+/// and the number of calls made. Calibrates on the wall clock: an operation that waits, such as a
+/// sleep, uses little CPU time, and calibrating on that would make its batches far too long.
+fn calibrate<T, F: FnMut(u64) -> T>(warm: Duration, op: &mut F, target: Duration) -> (u64, u64) {
     let start = Instant::now();
     let mut i = 0u64;
     loop {
@@ -183,7 +174,10 @@ fn calibrate<T, F: FnMut(u64) -> T>(warm: Duration, op: &mut F, target: Duration
         }
     }
     let per_call = start.elapsed().as_secs_f64() / i.max(1) as f64;
-    ((target.as_secs_f64() / per_call.max(1e-12)) as u64).max(1)
+    (
+        ((target.as_secs_f64() / per_call.max(1e-12)) as u64).max(1),
+        i,
+    )
 }
 
 /// Measures `a` and `b` for about `budget` together, in alternating batches of about half
@@ -196,8 +190,8 @@ where
     let start = Instant::now();
     let warm = budget.mul_f64(WARMUP_SHARE / 2.0);
     let half = BATCH_TARGET / 2;
-    let batch_a = calibrate(warm, &mut a, half);
-    let batch_b = calibrate(warm, &mut b, half);
+    let (batch_a, _) = calibrate(warm, &mut a, half);
+    let (batch_b, _) = calibrate(warm, &mut b, half);
     let measured = budget.saturating_sub(start.elapsed());
     let (mut ra, mut rb, mut wa, mut wb, mut ratios) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
