@@ -460,6 +460,20 @@ impl Config {
     }
 
     /// Run the owner's next step, if its precondition holds.
+    /// Whoever holds the card enters the right PIN and the card signs `nonce`; the observer
+    /// records the PIN entry. `None` if the card refuses (blocked, or no such challenge).
+    fn card_sign_right_pin(&self, s: &mut State, now: u64, nonce: u8) -> Option<Term> {
+        let PinResult::Signed(t) = s
+            .card
+            .user_auth(&self.card_policy, now, Entry::Right, nonce)
+        else {
+            return None;
+        };
+        s.ghost
+            .on_card_pin(Entry::Right, Config::limit(&self.card_policy));
+        Some(t)
+    }
+
     fn user_step(&self, s: &mut State, step: Step) -> Option<()> {
         if let Some(a) = s.user.awaiting
             && s.session_open(a)
@@ -480,14 +494,7 @@ impl Config {
                     return None;
                 }
                 let nonce = s.nonce(l)?;
-                let PinResult::Signed(t) =
-                    s.card
-                        .user_auth(&self.card_policy, now, Entry::Right, nonce)
-                else {
-                    return None;
-                };
-                s.ghost
-                    .on_card_pin(Entry::Right, Config::limit(&self.card_policy));
+                let t = self.card_sign_right_pin(s, now, nonce)?;
                 s.attacker.learn(t);
                 s.user.awaiting = Some(l);
             }
@@ -747,14 +754,7 @@ impl Config {
             }
             AttackerVerb::CardSign { session } => {
                 let nonce = s.nonce(session)?;
-                let PinResult::Signed(t) =
-                    s.card
-                        .user_auth(&self.card_policy, now, Entry::Right, nonce)
-                else {
-                    return None;
-                };
-                s.ghost
-                    .on_card_pin(Entry::Right, Config::limit(&self.card_policy));
+                let t = self.card_sign_right_pin(s, now, nonce)?;
                 s.attacker.mark_answered(session);
                 s.attacker.learn(t);
             }
