@@ -450,23 +450,21 @@ fn get_expected(w: &World, cred: usize, c: &Ceremony, stored: u32) -> ExpectedJs
 }
 
 /// Sets `response.<field>` (or a top-level member when `field` has no dot) of a credential JSON.
-fn set(v: &mut Value, path: &[&str], new: Value) {
+/// Sets (`Some`) or removes (`None`) the member at `path` of a JSON object tree.
+fn edit(v: &mut Value, path: &[&str], new: Option<Value>) {
     let mut cur = v;
     for p in &path[..path.len().saturating_sub(1)] {
         cur = &mut cur[*p];
     }
     if let (Some(last), Value::Object(map)) = (path.last(), cur) {
-        map.insert((*last).to_owned(), new);
-    }
-}
-
-fn remove(v: &mut Value, path: &[&str]) {
-    let mut cur = v;
-    for p in &path[..path.len().saturating_sub(1)] {
-        cur = &mut cur[*p];
-    }
-    if let (Some(last), Value::Object(map)) = (path.last(), cur) {
-        map.remove(*last);
+        match new {
+            Some(new) => {
+                map.insert((*last).to_owned(), new);
+            }
+            None => {
+                map.remove(*last);
+            }
+        }
     }
 }
 
@@ -771,7 +769,7 @@ fn jpki_cases(w: &mut World, p: &Pki) -> Result<(), GenError> {
     w.push("jpki-malformed-certificate", &c)?;
     let ch = w.challenge();
     let mut cred = card_json(&p.cert_a, &a(&ch));
-    set(&mut cred, &["signature"], json!("not base64url!"));
+    edit(&mut cred, &["signature"], Some(json!("not base64url!")));
     let c = case(
         k,
         "signature is not base64url",
@@ -1033,10 +1031,7 @@ fn create_cases(w: &mut World) -> Result<(), GenError> {
         c.flags |= FLAG_AT;
         let e = webauthn_expected(&c);
         let mut json = w.create_json(ES, &c);
-        match value {
-            Some(v) => set(&mut json, path, v),
-            None => remove(&mut json, path),
-        }
+        edit(&mut json, path, value);
         w.push(name, &case(k, desc, e, &json, Some(reason))?)?;
     }
     Ok(())
@@ -1325,10 +1320,7 @@ fn get_cases(w: &mut World) -> Result<(), GenError> {
         c.count = 1;
         let e = get_expected(w, ES, &c, 0);
         let mut json = w.get_json(ES, &c);
-        match value {
-            Some(v) => set(&mut json, path, v),
-            None => remove(&mut json, path),
-        }
+        edit(&mut json, path, value);
         w.push(name, &case(k, desc, e, &json, Some(reason))?)?;
     }
     Ok(())
