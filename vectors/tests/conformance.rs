@@ -339,6 +339,31 @@ impl Walker<'_> {
         }
     }
 
+    /// Posts the rendered response `resp` to the concrete relying party for server session `i`
+    /// (the model's term is `term`), records the two verdicts, and returns the concrete state after.
+    fn decide(
+        &mut self,
+        s: &State,
+        rp: &RpState,
+        a: Action,
+        (i, term, resp): (usize, Term, Response),
+        model: Result<(), String>,
+    ) -> Result<RpState, ConformanceError> {
+        let (concrete, after) = self.post(rp, i, resp)?;
+        let kind = classify(s, i, term);
+        self.record(
+            s,
+            rp,
+            a,
+            Decision {
+                kind,
+                model,
+                concrete,
+            },
+        );
+        Ok(after)
+    }
+
     /// Decides `a` at `s` on both sides (if it asks the server for a decision) and returns the
     /// concrete state after it.
     fn step(
@@ -363,20 +388,8 @@ impl Walker<'_> {
                         }
                     }
                     Ok(resp) => {
-                        let (concrete, after) = self.post(rp, i, resp)?;
-                        let kind = classify(s, i, term);
                         let model = model.map_err(|r| format!("{r:?}"));
-                        self.record(
-                            s,
-                            rp,
-                            a,
-                            Decision {
-                                kind,
-                                model,
-                                concrete,
-                            },
-                        );
-                        out = after;
+                        out = self.decide(s, rp, a, (i, term, resp), model)?;
                     }
                 }
             }
@@ -393,20 +406,8 @@ impl Walker<'_> {
                         Err(why) => self.stats.skip(why),
                         Ok(resp) => {
                             let model = s.server.clone().present_qr(k, term, rules);
-                            let (concrete, after) = self.post(rp, i, resp)?;
-                            let kind = classify(s, i, term);
                             let model = model.map(|_| ()).map_err(|r| format!("{r:?}"));
-                            self.record(
-                                s,
-                                rp,
-                                a,
-                                Decision {
-                                    kind,
-                                    model,
-                                    concrete,
-                                },
-                            );
-                            out = after;
+                            out = self.decide(s, rp, a, (i, term, resp), model)?;
                         }
                     },
                     (Some(_), _) => self.stats.skip(SKIP_KIOSK_BINDING),
