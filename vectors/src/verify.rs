@@ -76,9 +76,13 @@ pub enum Reject {
     /// `type` of the credential is not "public-key" (§5.1).
     #[error("wrong-credential-type")]
     WrongCredentialType,
-    /// `id` and `rawId` differ, or the attested credential ID differs from them.
+    /// `id` and `rawId` differ, the attested credential ID differs from them, the credential is
+    /// not the allowed one, or (sequences) the ID names another credential record than the key.
     #[error("credential-id-mismatch")]
     CredentialIdMismatch,
+    /// `response.userHandle` is not the user handle of the credential record (§7.2 step 6).
+    #[error("user-handle-mismatch")]
+    UserHandleMismatch,
     /// `C.type` is not "webauthn.create" / "webauthn.get".
     #[error("wrong-client-data-type")]
     WrongClientDataType,
@@ -198,6 +202,8 @@ pub struct Expected {
     pub require_user_verification: bool,
     /// The credential ID the relying party allows (`allowCredentials`), if it restricts it.
     pub credential_id: Option<Vec<u8>>,
+    /// The credential record's user handle, if the relying party checks `response.userHandle`.
+    pub user_handle: Option<Vec<u8>>,
 }
 
 impl Expected {
@@ -212,6 +218,7 @@ impl Expected {
             stored_sign_count: 0,
             require_user_verification: false,
             credential_id: None,
+            user_handle: None,
         }
     }
 }
@@ -245,6 +252,9 @@ struct AssertionResponseJson<'a> {
     authenticator_data: Cow<'a, str>,
     #[serde(borrow)]
     signature: Cow<'a, str>,
+    /// `null` (no user handle) reads as `None`, like an absent member.
+    #[serde(default, borrow, rename = "userHandle")]
+    user_handle: Option<Cow<'a, str>>,
 }
 
 /// `CollectedClientData`, §5.8.1.
@@ -258,8 +268,64 @@ struct ClientData<'a> {
     origin: Cow<'a, str>,
     #[serde(default, rename = "crossOrigin")]
     cross_origin: Option<bool>,
-    #[serde(default, borrow, rename = "topOrigin")]
-    top_origin: Option<Cow<'a, str>>,
+    /// Whether the member is present at all: `"topOrigin": null` is present (§7.2 step 13: "if
+    /// C.topOrigin is present"), so it cannot hide behind `Option`'s reading of `null`.
+    #[serde(default, rename = "topOrigin", deserialize_with = "present")]
+    top_origin: bool,
+}
+
+/// Deserializes any value to `true`: called only for a member that is present.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d)?;
+    Ok(true)
+}
+
+/// The UTF-8 byte order mark. WebAuthn L3 §7.1 step 5 / §7.2 step 10 decode clientDataJSON with
+/// "UTF-8 decode" (WHATWG Encoding §4.6), which removes a leading BOM.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Longest user handle, WebAuthn L3 §5.4.3 ("a maximum size of 64 bytes").
+pub const MAX_USER_HANDLE_LEN: usize = 64;
+
+/// Decodes a credential's `rawId` (strict base64url: RFC 4648 §5, unpadded, canonical trailing
+/// bits, §3.5) into `buf` and checks that `id` spells the same bytes (§5.1: `id` is the
+/// base64url encoding of `rawId`). A relying party looks the credential up by these decoded
+/// bytes (§7.2 step 5), so they, never a spelling of them, are the credential's identity. An
+/// empty ID and one longer than 1023 bytes (§7.1 step 23) are refused as malformed: no
+/// authenticator issues them, so no credential record can have them.
+pub fn decode_credential_id<'b>(
+    id: &str,
+    raw_id: &str,
+    buf: &'b mut [u8; MAX_CREDENTIAL_ID_LEN],
+) -> Result<&'b [u8], Reject> {
+    let n = match base64::Engine::decode_slice(&B64, raw_id.as_bytes(), &mut buf[..]) {
+        Ok(n) => n,
+        Err(_) => return Err(Reject::Malformed(Field::Credential)),
+    };
+    if n == 0 {
+        return Err(Reject::Malformed(Field::Credential));
+    }
+    // Both strings are canonical spellings once `rawId` decoded strictly, so equal strings
+    // mean equal bytes and a non-canonical `id` differs.
+    if id != raw_id {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    Ok(&buf[..n])
+}
+
+/// The decoded credential ID of a credential JSON (`webauthn.get` or `webauthn.create`), as a
+/// relying party keys its credential records: see [`decode_credential_id`].
+pub fn credential_id_of(credential_json: &[u8]) -> Result<Vec<u8>, Reject> {
+    #[derive(Deserialize)]
+    struct Ids<'a> {
+        #[serde(borrow)]
+        id: Cow<'a, str>,
+        #[serde(borrow, rename = "rawId")]
+        raw_id: Cow<'a, str>,
+    }
+    let ids: Ids<'_> = parse_json(credential_json, Field::Credential)?;
+    let mut buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+    decode_credential_id(&ids.id, &ids.raw_id, &mut buf).map(<[u8]>::to_vec)
 }
 
 /// Parses JSON after one whole-buffer UTF-8 check (faster than `serde_json::from_slice`, which
@@ -281,7 +347,11 @@ fn check_client_data(
     used: &[String],
     origin: &str,
 ) -> Result<(), Reject> {
-    // §7.2 "Let C ... be the result of running an implementation-specific JSON parser on JSONtext."
+    // §7.2 "Let JSONtext be the result of running UTF-8 decode on the value of cData" (the
+    // decode drops a leading BOM); "Let C ... be the result of running an implementation-specific
+    // JSON parser on JSONtext." Members are read by name; a member given twice is refused by
+    // the parser (serde's derive reports a duplicate field).
+    let json = json.strip_prefix(UTF8_BOM).unwrap_or(json);
     let c: ClientData<'_> = parse_json(json, Field::ClientDataJson)?;
     // "Verify that the value of C.type is webauthn.get" (§7.1: "webauthn.create").
     if c.ty != want_type {
@@ -302,7 +372,7 @@ fn check_client_data(
     }
     // "If C.topOrigin is present: verify that the Relying Party expects this credential to be
     // used within an iframe that is not same-origin with its ancestors." This RP never is.
-    if c.cross_origin == Some(true) || c.top_origin.is_some() {
+    if c.cross_origin == Some(true) || c.top_origin {
         return Err(Reject::CrossOrigin);
     }
     Ok(())
@@ -340,26 +410,31 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     if cred.ty != "public-key" {
         return Err(Reject::WrongCredentialType);
     }
-    if cred.id != cred.raw_id {
-        return Err(Reject::CredentialIdMismatch);
-    }
+    // §7.2 step 5: the credential is identified by its decoded rawId.
+    let mut id_buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+    let id = decode_credential_id(&cred.id, &cred.raw_id, &mut id_buf)?;
     // "If options.allowCredentials is not empty, verify that credential.id identifies one of
     // the public key credentials listed in options.allowCredentials."
-    if let Some(allowed) = &exp.credential_id {
-        // Decoded on the stack: credential IDs are at most 1023 bytes (§7.1); a longer one
-        // cannot be the allowed one.
-        let mut buf = [0u8; MAX_CREDENTIAL_ID_LEN];
-        let id = match base64::Engine::decode_slice(&B64, cred.raw_id.as_bytes(), &mut buf) {
-            Ok(n) => &buf[..n],
-            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
-                return Err(Reject::CredentialIdMismatch);
-            }
-            Err(base64::DecodeSliceError::DecodeError(_)) => {
-                return Err(Reject::Malformed(Field::Credential));
-            }
-        };
-        if id != allowed.as_slice() {
-            return Err(Reject::CredentialIdMismatch);
+    if let Some(allowed) = &exp.credential_id
+        && id != allowed.as_slice()
+    {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    // Step 6: "If response.userHandle is present, verify that it equals user.id of the
+    // credential record" (when this relying party has it); in any case it must be a user handle.
+    if let Some(handle) = &cred.response.user_handle {
+        let mut buf = [0u8; MAX_USER_HANDLE_LEN];
+        let n = base64::Engine::decode_slice(&B64, handle.as_bytes(), &mut buf)
+            .map_err(|_| Reject::Malformed(Field::Credential))?;
+        if n == 0 {
+            return Err(Reject::Malformed(Field::Credential));
+        }
+        if exp
+            .user_handle
+            .as_ref()
+            .is_some_and(|u| u.as_slice() != &buf[..n])
+        {
+            return Err(Reject::UserHandleMismatch);
         }
     }
     // "Let cData, authData and sig denote the value of response's clientDataJSON,
@@ -385,6 +460,17 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     )?;
     let head =
         webauthn::parse_auth_data(&signed).ok_or(Reject::Malformed(Field::AuthenticatorData))?;
+    // §6.1 layout. An assertion carries no attested credential data (§6.3.3
+    // authenticatorGetAssertion returns none; policy: AT set is malformed), and extension outputs
+    // follow if and only if ED is set; nothing after them. The common case (no flags, 37 bytes)
+    // costs one comparison.
+    if head.flags & (FLAG_AT | FLAG_ED) == 0 {
+        if !head.rest.is_empty() {
+            return Err(Reject::Malformed(Field::AuthenticatorData));
+        }
+    } else if head.flags & FLAG_AT != 0 || webauthn::parse_body(&head).is_none() {
+        return Err(Reject::Malformed(Field::AuthenticatorData));
+    }
     check_flags(&head, &exp.rp_id_hash, exp.require_user_verification)?;
     let sign_count = head.sign_count;
     let user_verified = head.flags & FLAG_UV != 0;
@@ -484,10 +570,8 @@ pub fn verify_registration(
     if cred.ty != "public-key" {
         return Err(Reject::WrongCredentialType);
     }
-    if cred.id != cred.raw_id {
-        return Err(Reject::CredentialIdMismatch);
-    }
-    let raw_id = decode(&cred.raw_id, Field::Credential)?;
+    let mut id_buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+    let raw_id = decode_credential_id(&cred.id, &cred.raw_id, &mut id_buf)?.to_vec();
     let c_data = decode(&cred.response.client_data_json, Field::ClientDataJson)?;
     let att_bytes = decode(&cred.response.attestation_object, Field::AttestationObject)?;
     check_client_data(
@@ -502,9 +586,10 @@ pub fn verify_registration(
     // "Perform CBOR decoding on the attestationObject field ... to obtain the attestation
     // statement format fmt, the authenticator data authData, and the attestation statement
     // attStmt."
+    // Strict: a map with a key twice ("fmt", "attStmt", "authData") is not valid CBOR (RFC 8949
+    // §5.6); a first-wins or last-wins reading would let two parsers see two statements.
     let mut rd: &[u8] = &att_bytes;
-    let att: Value = ciborium::de::from_reader(&mut rd)
-        .map_err(|_| Reject::Malformed(Field::AttestationObject))?;
+    let att = webauthn::cbor_strict(&mut rd).ok_or(Reject::Malformed(Field::AttestationObject))?;
     if !rd.is_empty() {
         return Err(Reject::Malformed(Field::AttestationObject));
     }
@@ -524,12 +609,17 @@ pub fn verify_registration(
     if head.flags & FLAG_AT == 0 {
         return Err(Reject::AttestedCredentialMissing);
     }
-    let attested =
-        webauthn::parse_attested(head.rest).ok_or(Reject::Malformed(Field::AuthenticatorData))?;
-    // No extensions are requested, so nothing may follow the key (and ED must be clear).
-    if !attested.trailing.is_empty() || head.flags & FLAG_ED != 0 {
-        return Err(Reject::Malformed(Field::AuthenticatorData));
+    // §6.1 layout: the attested credential data, then the extensions map if and only if ED is
+    // set, then nothing. A COSE key with a label twice fails here too (strict CBOR).
+    let attested = webauthn::parse_body(&head)
+        .and_then(|b| b.attested)
+        .ok_or(Reject::Malformed(Field::AuthenticatorData))?;
+    // A COSE key with a label twice is not valid CBOR (RFC 8949 §5.6): which `alg` would count?
+    if webauthn::has_duplicate_keys(&attested.public_key) {
+        return Err(Reject::Malformed(Field::CredentialPublicKey));
     }
+    // Extension outputs this relying party did not request (e.g. credProtect, which platforms
+    // add on their own) are ignored: §7.1 step 21 leaves unsolicited extensions to RP policy.
     // "Verify that the credentialId is ≤ 1023 bytes."
     if attested.credential_id.len() > MAX_CREDENTIAL_ID_LEN {
         return Err(Reject::Malformed(Field::AuthenticatorData));
@@ -833,11 +923,68 @@ mod tests {
     }
 
     #[test]
+    fn credential_ids_decode_strictly_to_their_full_length() {
+        let mut buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+        // The longest ID (1023 bytes, §7.1) fits the buffer; 1024 bytes do not.
+        let long = webauthn::b64(&[7u8; MAX_CREDENTIAL_ID_LEN]);
+        assert_eq!(
+            decode_credential_id(&long, &long, &mut buf).map(<[u8]>::len),
+            Ok(1023)
+        );
+        let longer = webauthn::b64(&[7u8; MAX_CREDENTIAL_ID_LEN + 1]);
+        assert_eq!(
+            decode_credential_id(&longer, &longer, &mut buf),
+            Err(Reject::Malformed(Field::Credential))
+        );
+        // "AQ" is the canonical spelling of [1]; "AR" has an unused bit set (RFC 4648 §3.5).
+        assert_eq!(decode_credential_id("AQ", "AQ", &mut buf), Ok(&[1u8][..]));
+        for bad in ["AR", "AQ==", "", "A", "A+"] {
+            assert_eq!(
+                decode_credential_id(bad, bad, &mut buf),
+                Err(Reject::Malformed(Field::Credential)),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            decode_credential_id("AR", "AQ", &mut buf),
+            Err(Reject::CredentialIdMismatch)
+        );
+    }
+
+    #[test]
+    fn duplicate_cbor_keys_are_found_at_any_depth() {
+        use ciborium::Value as C;
+        let t = |s: &str| C::Text(s.into());
+        let i = |n: i64| C::Integer(n.into());
+        let ok = C::Map(vec![
+            (t("a"), i(1)),
+            (t("b"), C::Map(vec![(i(1), i(2)), (i(2), i(2))])),
+        ]);
+        assert!(!webauthn::has_duplicate_keys(&ok), "control: distinct keys");
+        let top = C::Map(vec![(t("a"), i(1)), (t("a"), i(2))]);
+        assert!(webauthn::has_duplicate_keys(&top));
+        let deep = C::Array(vec![C::Map(vec![(
+            t("k"),
+            C::Map(vec![(i(3), i(1)), (i(3), i(1))]),
+        )])]);
+        assert!(webauthn::has_duplicate_keys(&deep));
+        // A non-minimal encoding of the key 3 (0x18 0x03) is the same key.
+        let mut bytes: &[u8] = &[0xa2, 0x03, 0x01, 0x18, 0x03, 0x02];
+        assert_eq!(webauthn::cbor_strict(&mut bytes), None);
+        let mut bytes: &[u8] = &[0xa2, 0x03, 0x01, 0x18, 0x04, 0x02];
+        assert!(
+            webauthn::cbor_strict(&mut bytes).is_some(),
+            "control: keys 3 and 4"
+        );
+    }
+
+    #[test]
     fn reject_tokens_are_distinct() {
         let all = [
             Reject::Malformed(Field::Credential),
             Reject::WrongCredentialType,
             Reject::CredentialIdMismatch,
+            Reject::UserHandleMismatch,
             Reject::WrongClientDataType,
             Reject::ChallengeMismatch,
             Reject::ChallengeReused,
