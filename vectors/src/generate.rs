@@ -82,6 +82,7 @@ pub struct OutFile {
 }
 
 mod audit;
+mod audit_pki;
 
 pub(crate) fn time(s: &str) -> Result<Time, GenError> {
     let dt = crate::verify::parse_rfc3339(s).ok_or(der::Error::from(der::ErrorKind::DateTime))?;
@@ -495,6 +496,8 @@ fn edit(v: &mut Value, path: &[&str], new: Option<Value>) {
 
 /// The JPKI side: CA, certificates, CRL.
 struct Pki {
+    ca_key: rsa::PrivateKey,
+    ca_name: Name,
     ca_der: Vec<u8>,
     crl_der: Vec<u8>,
     rogue_crl_der: Vec<u8>,
@@ -600,9 +603,12 @@ fn pki(rng: &mut ChaCha20Rng) -> Result<Pki, GenError> {
         let list = builder.build::<_, rsa::pkcs1v15::Signature>(&RsaSigner::new(key.clone()))?;
         Ok(list.to_der()?)
     };
+    let crl_der = crl(&ca_key)?;
     Ok(Pki {
+        ca_key,
+        ca_name,
         ca_der: ca.to_der()?,
-        crl_der: crl(&ca_key)?,
+        crl_der,
         rogue_crl_der: crl(&rogue_key)?,
         card_a,
         card_b,

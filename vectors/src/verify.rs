@@ -146,6 +146,26 @@ pub enum Reject {
     /// `now` is after the card certificate's notAfter.
     #[error("cert-expired")]
     CertExpired,
+    /// The card certificate's keyUsage lacks digitalSignature (or is absent), or its
+    /// extendedKeyUsage names neither clientAuth nor anyExtendedKeyUsage (RFC 5280 §4.2.1.3,
+    /// §4.2.1.12).
+    #[error("key-usage-not-permitted")]
+    KeyUsageNotPermitted,
+    /// The card certificate has a critical extension this relying party does not process
+    /// (RFC 5280 §4.2).
+    #[error("unknown-critical-extension")]
+    UnknownCriticalExtension,
+    /// The configured CA is not valid at the verification time (its own notBefore/notAfter).
+    #[error("ca-not-valid")]
+    CaNotValid,
+    /// The configured CA certificate may not issue certificates: basicConstraints absent or cA
+    /// false, keyUsage without keyCertSign, or a critical extension not processed here.
+    #[error("ca-not-a-ca")]
+    CaNotACa,
+    /// The configured CA's key is not RSA of 2048 to 4096 bits (the JPKI CA's kind), so no card
+    /// certificate signature can be checked against it.
+    #[error("ca-key-unsupported")]
+    CaKeyUnsupported,
     /// The card certificate's serial number is on the CA's revocation list.
     #[error("cert-revoked")]
     CertRevoked,
@@ -155,6 +175,11 @@ pub enum Reject {
     /// The revocation list's nextUpdate is before `now`: status unknown, fail closed.
     #[error("revocation-list-stale")]
     RevocationListStale,
+    /// The revocation list cannot tell this card's status: a delta CRL, no nextUpdate, an
+    /// issuingDistributionPoint that does not cover the card, or an unknown critical CRL or
+    /// entry extension (RFC 5280 §5.2, §5.3, §6.3.3). Fail closed.
+    #[error("revocation-list-unusable")]
+    RevocationListUnusable,
     /// (Sequences) the credential was revoked by an account recovery.
     #[error("credential-revoked")]
     CredentialRevoked,
@@ -696,12 +721,17 @@ pub struct ExpectedCard {
     pub challenge: Vec<u8>,
     /// The trusted CA's subject name.
     pub ca_subject: x509_cert::name::Name,
-    /// The CA's key (RS256, for certificate and CRL signatures).
-    pub ca_key: PublicKey,
+    /// The CA's key (RS256, for certificate and CRL signatures); `None` if it is not RSA of
+    /// 2048 to 4096 bits ([`Reject::CaKeyUnsupported`] then).
+    pub ca_key: Option<PublicKey>,
+    /// Why the configured CA cannot vouch for any card, if it cannot (checked first).
+    pub ca_problem: Option<Reject>,
     /// Serial numbers (DER contents) revoked by the CA; `None` if no CRL was supplied.
     pub revoked: Option<Vec<Vec<u8>>>,
     /// Why the CRL cannot be used, if it cannot.
     pub crl_problem: Option<Reject>,
+    /// The CRL's issuingDistributionPoint, matched against each card's cRLDistributionPoints.
+    pub crl_scope: Option<x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint>,
     /// The verification time.
     pub now: der::DateTime,
     /// Challenges already consumed.
@@ -717,8 +747,88 @@ pub struct CardAuth {
     pub serial: Vec<u8>,
 }
 
+/// Why the configured CA cannot be a trust anchor for card certificates (RFC 5280 §6.1.1 takes
+/// a trust anchor's name and key; this relying party also holds the CA certificate to its own
+/// validity, basicConstraints and keyUsage, so that a misconfigured anchor fails closed).
+fn ca_problem(ca: &Certificate, now: der::DateTime) -> Option<Reject> {
+    let tbs = ca.tbs_certificate();
+    let validity = tbs.validity();
+    if now < validity.not_before.to_date_time() || now > validity.not_after.to_date_time() {
+        return Some(Reject::CaNotValid);
+    }
+    let exts = match crate::pki::cert_extensions(tbs.extensions()) {
+        Ok(e) => e,
+        Err(_) => return Some(Reject::CaNotACa),
+    };
+    if !exts.basic_constraints.is_some_and(|b| b.ca) {
+        return Some(Reject::CaNotACa);
+    }
+    if exts
+        .key_usage
+        .is_some_and(|k| !k.0.contains(x509_cert::ext::pkix::KeyUsages::KeyCertSign))
+    {
+        return Some(Reject::CaNotACa);
+    }
+    None
+}
+
+/// Why a CRL signed by the CA cannot tell a card's status (before matching the card).
+fn crl_problem(
+    list: &CertificateList<x509_cert::certificate::Rfc5280>,
+    ca: &Certificate,
+    ca_key: Option<&PublicKey>,
+    now: der::DateTime,
+) -> Result<Option<x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint>, Reject> {
+    let tbs_list = &list.tbs_cert_list;
+    let tbs = tbs_list
+        .to_der()
+        .map_err(|_| Reject::RevocationListUntrusted)?;
+    let sig = list.signature.as_bytes().unwrap_or_default();
+    // RFC 5280 §6.3.3 (f)/(g): the CRL issuer is the CA and its signature verifies; (f) also
+    // asks that the CA may sign CRLs: cRLSign when keyUsage is present.
+    // RFC 5280 §5.1.1.2: signatureAlgorithm equals tbsCertList.signature.
+    let ca_tbs = ca.tbs_certificate();
+    let may_sign_crls = match crate::pki::cert_extensions(ca_tbs.extensions()) {
+        Ok(e) => e
+            .key_usage
+            .is_none_or(|k| k.0.contains(x509_cert::ext::pkix::KeyUsages::CRLSign)),
+        Err(_) => false,
+    };
+    let trusted = may_sign_crls
+        && crate::pki::names_match(&tbs_list.issuer, ca_tbs.subject())
+        && list.signature_algorithm == tbs_list.signature
+        && list.signature_algorithm.oid == OID_SHA256_WITH_RSA
+        && ca_key.is_some_and(|k| k.verify(&tbs, sig).is_ok());
+    if !trusted {
+        return Err(Reject::RevocationListUntrusted);
+    }
+    let exts = crate::pki::crl_extensions(tbs_list.crl_extensions.as_ref())
+        .map_err(|_| Reject::RevocationListUnusable)?;
+    // §5.2.4: a delta CRL lists only changes since a base CRL; given alone it is not the
+    // complete status. §6.3.3 here uses complete CRLs only.
+    if exts.delta {
+        return Err(Reject::RevocationListUnusable);
+    }
+    for entry in tbs_list.revoked_certificates.iter().flatten() {
+        crate::pki::crl_entry_extensions(entry.crl_entry_extensions.as_ref())
+            .map_err(|_| Reject::RevocationListUnusable)?;
+    }
+    match &tbs_list.next_update {
+        // §5.1.2.5: "Conforming CRL issuers MUST include the nextUpdate time"; without it no
+        // relying party can tell whether a newer CRL exists (policy: unusable).
+        None => return Err(Reject::RevocationListUnusable),
+        // §6.3.3 (a): a CRL past its nextUpdate is not current.
+        Some(t) if t.to_date_time() < now => return Err(Reject::RevocationListStale),
+        Some(_) => {}
+    }
+    Ok(exts.issuing_distribution_point)
+}
+
 impl ExpectedCard {
-    /// Prepares from the CA certificate and an optional CRL (both DER).
+    /// Prepares from the CA certificate and an optional CRL (both DER). A CA or CRL that is not
+    /// DER is a case error; one that decodes but cannot be used is a rejection of every card
+    /// ([`ExpectedCard::ca_problem`], [`ExpectedCard::crl_problem`]), so that the relying party
+    /// says why it cannot trust the card.
     pub fn new(
         backend: Backend,
         challenge: &[u8],
@@ -733,34 +843,23 @@ impl ExpectedCard {
             .subject_public_key_info()
             .to_der()
             .map_err(|e| CaseError::Invalid("caCert", e.to_string()))?;
-        let ca_key = PublicKey::from_spki_der(backend, Alg::Rs256, &ca_spki)
-            .map_err(|e| CaseError::Invalid("caCert", e.to_string()))?;
+        // The JPKI CA signs with RSA (sha256WithRSAEncryption); `sig`'s RSA policy is 2048 to
+        // 4096 bits. Any other key cannot have signed a JPKI card certificate.
+        let ca_key = PublicKey::from_spki_der(backend, Alg::Rs256, &ca_spki).ok();
+        let mut problem = ca_problem(&ca, now);
+        if ca_key.is_none() {
+            problem = problem.or(Some(Reject::CaKeyUnsupported));
+        }
         let ca_subject = ca.tbs_certificate().subject().clone();
         let mut revoked = None;
-        let mut crl_problem = None;
+        let mut crl_problem_found = None;
+        let mut crl_scope = None;
         if let Some(crl) = crl {
             let list = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(crl)
                 .map_err(|e| CaseError::Invalid("crl", e.to_string()))?;
-            let tbs = list
-                .tbs_cert_list
-                .to_der()
-                .map_err(|e| CaseError::Invalid("crl", e.to_string()))?;
-            let sig = list.signature.as_bytes().unwrap_or_default();
-            // RFC 5280 §6.3.3 (f)/(g): the CRL issuer is the CA and its signature verifies.
-            // RFC 5280 §5.1.1.2: signatureAlgorithm equals tbsCertList.signature.
-            let trusted = list.tbs_cert_list.issuer == ca_subject
-                && list.signature_algorithm == list.tbs_cert_list.signature
-                && list.signature_algorithm.oid == OID_SHA256_WITH_RSA
-                && ca_key.verify(&tbs, sig).is_ok();
-            if !trusted {
-                crl_problem = Some(Reject::RevocationListUntrusted);
-            } else if list
-                .tbs_cert_list
-                .next_update
-                .is_some_and(|t| t.to_date_time() < now)
-            {
-                // RFC 5280 §6.3.3 (a): a CRL past its nextUpdate is not current.
-                crl_problem = Some(Reject::RevocationListStale);
+            match crl_problem(&list, &ca, ca_key.as_ref(), now) {
+                Ok(scope) => crl_scope = scope,
+                Err(r) => crl_problem_found = Some(r),
             }
             revoked = Some(
                 list.tbs_cert_list
@@ -775,8 +874,10 @@ impl ExpectedCard {
             challenge: challenge.to_vec(),
             ca_subject,
             ca_key,
+            ca_problem: problem,
             revoked,
-            crl_problem,
+            crl_problem: crl_problem_found,
+            crl_scope,
             now,
             used_challenges: Vec::new(),
             backend,
@@ -802,6 +903,12 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     if exp.used_challenges.contains(&exp.challenge) {
         return Err(Reject::ChallengeReused);
     }
+    if let Some(problem) = exp.ca_problem {
+        return Err(problem);
+    }
+    let Some(ca_key) = &exp.ca_key else {
+        return Err(Reject::CaKeyUnsupported);
+    };
     let cert =
         Certificate::from_der(&cert_der).map_err(|_| Reject::Malformed(Field::Certificate))?;
     let tbs = cert.tbs_certificate();
@@ -811,8 +918,10 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     if cert.signature_algorithm() != tbs.signature() {
         return Err(Reject::Malformed(Field::Certificate));
     }
-    // RFC 5280 §6.1.3 (a)(1) signature, (a)(4) issuer name.
-    if tbs.issuer() != &exp.ca_subject || cert.signature_algorithm().oid != OID_SHA256_WITH_RSA {
+    // RFC 5280 §6.1.3 (a)(1) signature, (a)(4) issuer name (compared as §7.1 asks).
+    if !crate::pki::names_match(tbs.issuer(), &exp.ca_subject)
+        || cert.signature_algorithm().oid != OID_SHA256_WITH_RSA
+    {
         return Err(Reject::UntrustedIssuer);
     }
     let tbs_der = tbs
@@ -822,7 +931,7 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
         .signature()
         .as_bytes()
         .ok_or(Reject::Malformed(Field::Certificate))?;
-    exp.ca_key
+    ca_key
         .verify(&tbs_der, cert_sig)
         .map_err(|_| Reject::UntrustedIssuer)?;
     // (a)(2) validity period.
@@ -833,9 +942,38 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     if exp.now > validity.not_after.to_date_time() {
         return Err(Reject::CertExpired);
     }
+    // RFC 5280 §4.2: extensions, each read with its x509-cert type; an unknown critical one
+    // fails the certificate (§6.1.4 (o) for the final certificate).
+    let exts = crate::pki::cert_extensions(tbs.extensions()).map_err(|e| match e {
+        crate::pki::ExtProblem::Malformed => Reject::Malformed(Field::Certificate),
+        crate::pki::ExtProblem::UnknownCritical => Reject::UnknownCriticalExtension,
+    })?;
+    // §4.2.1.3: JPKI user authentication is a signature by the card key: digitalSignature.
+    // Policy: keyUsage must be present (the JPKI profile always carries it).
+    if !exts.key_usage.is_some_and(|k| {
+        k.0.contains(x509_cert::ext::pkix::KeyUsages::DigitalSignature)
+    }) {
+        return Err(Reject::KeyUsageNotPermitted);
+    }
+    // §4.2.1.12: "If the extension is present, then the certificate MUST only be used for one
+    // of the purposes indicated" (critical or not): client authentication, or any purpose.
+    if let Some(eku) = &exts.ext_key_usage
+        && !eku
+            .0
+            .iter()
+            .any(|p| *p == crate::pki::OID_CLIENT_AUTH || *p == crate::pki::OID_ANY_EKU)
+    {
+        return Err(Reject::KeyUsageNotPermitted);
+    }
     // (a)(3) revocation status.
     if let Some(problem) = exp.crl_problem {
         return Err(problem);
+    }
+    // §6.3.3 (b): the CRL's scope must cover this certificate.
+    if let Some(idp) = &exp.crl_scope
+        && !crate::pki::idp_covers(idp, exts.crl_distribution_points.as_ref())
+    {
+        return Err(Reject::RevocationListUnusable);
     }
     let serial = tbs.serial_number().as_bytes().to_vec();
     if let Some(revoked) = &exp.revoked
@@ -1009,6 +1147,12 @@ mod tests {
             Reject::CertRevoked,
             Reject::RevocationListUntrusted,
             Reject::RevocationListStale,
+            Reject::RevocationListUnusable,
+            Reject::KeyUsageNotPermitted,
+            Reject::UnknownCriticalExtension,
+            Reject::CaNotValid,
+            Reject::CaNotACa,
+            Reject::CaKeyUnsupported,
             Reject::CredentialRevoked,
             Reject::NoFreshCardAuth,
         ];

@@ -68,16 +68,24 @@ fn every_vector_verifies_to_its_result_on_every_backend() {
         files.len()
     );
     // Pinned from the generator's lists (src/generate.rs, src/sequence.rs, and the audit cases
-    // of issue 14 in src/generate/audit.rs): jpki 1 accept + 12 reject; create 4 + 17, plus
+    // of issue 14 in src/generate/audit.rs, audit_pki.rs): jpki 1 accept + 12 reject, plus audit
+    // 6 + 22 (accepts: unknown non-critical extension, EKU clientAuth, PrintableString issuer,
+    // issuer in other case, IDP onlyContainsUserCerts, entry reasonCode; rejects: card 7
+    // (unknown critical, keyUsage 2, EKU, duplicate, SHA-384, other issuer name), CA 7, CRL 8
+    // (delta, IDP 4, unknown critical CRL and entry extension, no nextUpdate)); create 4 + 17, plus
     // audit 1 + 7 (ED accept; ED/extension layout 2, duplicate keys 4, empty rawId 1); get 5 + 22,
     // plus audit 5 + 18 (user handle accept/null, ED accept, BOM, extra member; rawId 4, user
     // handle 3, layout 6, duplicate extension key 1, topOrigin 2, not UTF-8 1, duplicate member
     // 1); sequences 5 + 8, plus audit 0 + 3.
-    assert_eq!(per_kind.get("jpki").copied(), Some((1, 12)), "jpki counts");
+    assert_eq!(
+        per_kind.get("jpki").copied(),
+        Some((1 + 6, 12 + 22)),
+        "jpki counts"
+    );
     assert_eq!(per_kind.get("create").copied(), Some((4 + 1, 17 + 7)));
     assert_eq!(per_kind.get("get").copied(), Some((5 + 5, 22 + 18)));
     assert_eq!(per_kind.get("seq").copied(), Some((5, 8 + 3)));
-    assert_eq!(files.len(), 74 + 34);
+    assert_eq!(files.len(), 74 + 34 + 28);
 }
 
 #[test]
@@ -108,6 +116,13 @@ fn every_reject_reason_is_covered() {
         "user-handle-mismatch",
         "credential-id-mismatch",
         "cross-origin",
+        "key-usage-not-permitted",
+        "unknown-critical-extension",
+        "ca-not-valid",
+        "ca-not-a-ca",
+        "ca-key-unsupported",
+        "revocation-list-unusable",
+        "revocation-list-untrusted",
     ] {
         assert!(reasons.contains(want), "no vector for {want}");
     }

@@ -51,6 +51,7 @@ pub(super) fn generate(r: &mut Renderer) -> Result<(), GenError> {
     duplicate_key_cases(&mut r.w)?;
     client_data_cases(&mut r.w)?;
     sequence_cases(r)?;
+    super::audit_pki::generate(r)?;
     Ok(())
 }
 
