@@ -116,7 +116,8 @@ pub enum Reject {
     /// The credential algorithm is neither ES256 nor RS256.
     #[error("unsupported-algorithm")]
     UnsupportedAlgorithm,
-    /// The key type does not match the algorithm (COSE kty vs alg, stored key vs alg, card key).
+    /// The key type does not match the algorithm (COSE kty vs alg, stored key vs alg), or the
+    /// card key is not RSA of 2048 to 4096 bits.
     #[error("key-type-mismatch")]
     KeyTypeMismatch,
     /// An attestation format other than "none" and "packed".
@@ -981,13 +982,17 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     {
         return Err(Reject::CertRevoked);
     }
-    // The JPKI user-auth key is RSA-2048 (J-LIS); anything else is the wrong key type.
+    // The JPKI user-auth key is RSA-2048 (J-LIS); anything else is the wrong key type: another
+    // algorithm, or RSA outside `sig`'s policy (2048 to 4096 bits, odd exponent 3 <= e < 2^33),
+    // so a 1024-bit card key is refused here (issue 12: key size at least 2048).
     let spki = tbs
         .subject_public_key_info()
         .to_der()
         .map_err(|_| Reject::Malformed(Field::Certificate))?;
     let key = PublicKey::from_spki_der(exp.backend, Alg::Rs256, &spki).map_err(|e| match e {
-        SigError::KeyTypeMismatch | SigError::UnsupportedKey => Reject::KeyTypeMismatch,
+        SigError::KeyTypeMismatch | SigError::UnsupportedKey | SigError::InvalidKey => {
+            Reject::KeyTypeMismatch
+        }
         _ => Reject::Malformed(Field::Certificate),
     })?;
     key.verify(&exp.challenge, &sig)
