@@ -88,7 +88,7 @@ pub struct ExpectedJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
     /// The credential record's user handle (webauthn.get), if the server checks
-    /// `response.userHandle` (WebAuthn L3 §7.2 step 6).
+    /// `response.userHandle` (WebAuthn L3 §7.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_handle: Option<String>,
     /// Challenges already consumed by this server.

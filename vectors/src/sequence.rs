@@ -99,7 +99,7 @@ pub struct StepReject {
     pub reason: Reject,
 }
 
-/// A credential record of the sequence's server (WebAuthn L3 §7.1 step 27, §7.2 step 5), keyed
+/// A credential record of the sequence's server (WebAuthn L3 §7.1, §7.2), keyed
 /// by the decoded credential ID: the public key it was registered (or first seen) with, and its
 /// signature counter.
 struct Record {
@@ -149,7 +149,7 @@ pub fn verify_sequence(
         let cred = c.credential.get().as_bytes();
         let outcome = match c.kind {
             Kind::WebauthnGet => {
-                // §7.2 step 5: the server finds the credential record by the decoded rawId,
+                // §7.2: the server finds the credential record by the decoded rawId,
                 // never by its spelling; an ID that does not decode is refused here as the
                 // verifier would refuse it.
                 let id = match verify::credential_id_of(cred) {

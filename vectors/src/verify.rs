@@ -3,8 +3,9 @@
 //! WebAuthn checks follow the W3C Web Authentication Level 3 procedures "Registering a New
 //! Credential" (§7.1) and "Verifying an Authentication Assertion" (§7.2); each check below names the
 //! step it implements by the step's own wording. The card check is RFC 5280 §6.1.3 path validation
-//! for a one-level hierarchy (signature, validity, revocation by CRL, RFC 5280 §5) followed by the
-//! card's RSASSA-PKCS1-v1_5 SHA-256 signature (RFC 8017 §8.2.2) over the server challenge.
+//! for a one-level hierarchy (signature, validity, extensions ([`crate::pki`]), revocation by CRL,
+//! RFC 5280 §5) followed by the card's RSASSA-PKCS1-v1_5 SHA-256 signature (RFC 8017 §8.2.2) over
+//! the server challenge. The configured CA is held to its own validity and constraints first.
 //!
 //! The assertion hot path [`verify_assertion`] takes an [`Expected`] prepared once per relying
 //! party and credential (origin, rpIdHash, challenge in its base64url form, a pre-parsed
@@ -80,7 +81,7 @@ pub enum Reject {
     /// not the allowed one, or (sequences) the ID names another credential record than the key.
     #[error("credential-id-mismatch")]
     CredentialIdMismatch,
-    /// `response.userHandle` is not the user handle of the credential record (§7.2 step 6).
+    /// `response.userHandle` is not the user handle of the credential record (§7.2).
     #[error("user-handle-mismatch")]
     UserHandleMismatch,
     /// `C.type` is not "webauthn.create" / "webauthn.get".
@@ -294,7 +295,7 @@ struct ClientData<'a> {
     origin: Cow<'a, str>,
     #[serde(default, rename = "crossOrigin")]
     cross_origin: Option<bool>,
-    /// Whether the member is present at all: `"topOrigin": null` is present (§7.2 step 13: "if
+    /// Whether the member is present at all: `"topOrigin": null` is present (§7.2: "if
     /// C.topOrigin is present"), so it cannot hide behind `Option`'s reading of `null`.
     #[serde(default, rename = "topOrigin", deserialize_with = "present")]
     top_origin: bool,
@@ -306,8 +307,8 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(true)
 }
 
-/// The UTF-8 byte order mark. WebAuthn L3 §7.1 step 5 / §7.2 step 10 decode clientDataJSON with
-/// "UTF-8 decode" (WHATWG Encoding §4.6), which removes a leading BOM.
+/// The UTF-8 byte order mark. WebAuthn L3 §7.1 / §7.2 decode clientDataJSON with
+/// "UTF-8 decode" (WHATWG Encoding Standard), which removes a leading BOM.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Longest user handle, WebAuthn L3 §5.4.3 ("a maximum size of 64 bytes").
@@ -316,8 +317,8 @@ pub const MAX_USER_HANDLE_LEN: usize = 64;
 /// Decodes a credential's `rawId` (strict base64url: RFC 4648 §5, unpadded, canonical trailing
 /// bits, §3.5) into `buf` and checks that `id` spells the same bytes (§5.1: `id` is the
 /// base64url encoding of `rawId`). A relying party looks the credential up by these decoded
-/// bytes (§7.2 step 5), so they, never a spelling of them, are the credential's identity. An
-/// empty ID and one longer than 1023 bytes (§7.1 step 23) are refused as malformed: no
+/// bytes (§7.2), so they, never a spelling of them, are the credential's identity. An
+/// empty ID and one longer than 1023 bytes (§7.1) are refused as malformed: no
 /// authenticator issues them, so no credential record can have them.
 pub fn decode_credential_id<'b>(
     id: &str,
@@ -436,7 +437,7 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     if cred.ty != "public-key" {
         return Err(Reject::WrongCredentialType);
     }
-    // §7.2 step 5: the credential is identified by its decoded rawId.
+    // §7.2: the credential is identified by its decoded rawId.
     let mut id_buf = [0u8; MAX_CREDENTIAL_ID_LEN];
     let id = decode_credential_id(&cred.id, &cred.raw_id, &mut id_buf)?;
     // "If options.allowCredentials is not empty, verify that credential.id identifies one of
@@ -645,7 +646,7 @@ pub fn verify_registration(
         return Err(Reject::Malformed(Field::CredentialPublicKey));
     }
     // Extension outputs this relying party did not request (e.g. credProtect, which platforms
-    // add on their own) are ignored: §7.1 step 21 leaves unsolicited extensions to RP policy.
+    // add on their own) are ignored: §7.1 leaves unsolicited extensions to RP policy.
     // "Verify that the credentialId is ≤ 1023 bytes."
     if attested.credential_id.len() > MAX_CREDENTIAL_ID_LEN {
         return Err(Reject::Malformed(Field::AuthenticatorData));
