@@ -298,3 +298,92 @@ fn prepare(s: &str) -> String {
         .join(" ")
         .to_lowercase()
 }
+
+/// One DER TLV at the front of `bytes`: (tag byte, header length, content length). Only what
+/// certificates use: one-byte tags, definite lengths of up to 4 bytes.
+pub(crate) fn tlv(bytes: &[u8]) -> Option<(u8, usize, usize)> {
+    let (&tag, rest) = bytes.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    if first < 0x80 {
+        return Some((tag, 2, usize::from(first)));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let len = rest
+        .get(..n)?
+        .iter()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    let total = 2usize.checked_add(n)?.checked_add(len)?;
+    (total <= bytes.len()).then_some((tag, 2 + n, len))
+}
+
+/// The TLVs inside a constructed value, as (offset in `content`, whole TLV length, tag).
+pub(crate) fn children(content: &[u8]) -> Option<Vec<(usize, usize, u8)>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < content.len() {
+        let (tag, h, l) = tlv(&content[at..])?;
+        out.push((at, h + l, tag));
+        at += h + l;
+    }
+    Some(out)
+}
+
+/// Decodes a certificate and returns it with the exact bytes of its `tbsCertificate` (what the
+/// issuer signed: signatures are checked over these, never over a re-encoding).
+///
+/// `der` 0.8's `DateTime` (and so `x509-cert`'s `Time`) cannot represent a year before 1970,
+/// while RFC 5280 §4.1.2.5 allows UTCTime from 1950 and GeneralizedTime of any year. So that
+/// such a certificate is not refused as malformed, a validity time before 1970 is read as
+/// 1970-01-01T00:00:00Z in a copy used for decoding (same length, so no length changes): every
+/// verification time this relying party uses is after 1970, so "now is before notBefore" and
+/// "now is after notAfter" give the same answers as with the real times. Written by hand:
+/// neither crate offers a wider time type.
+pub fn decode_certificate(der: &[u8]) -> Option<(x509_cert::Certificate, &[u8])> {
+    let (tag, h, l) = tlv(der)?;
+    if tag != 0x30 || h + l != der.len() {
+        return None;
+    }
+    let outer = &der[h..];
+    let (tbs_tag, th, tl) = tlv(outer)?;
+    if tbs_tag != 0x30 {
+        return None;
+    }
+    let tbs = &outer[..th + tl];
+    let decoded = match x509_cert::Certificate::from_der(der) {
+        Ok(c) => c,
+        Err(_) => {
+            let mut copy = der.to_vec();
+            let fields = children(&tbs[th..])?;
+            // version [0] is optional: validity is the 4th field after it.
+            let skip = usize::from(fields.first()?.2 == 0xa0);
+            let (v_at, _, v_tag) = *fields.get(skip + 3)?;
+            if v_tag != 0x30 {
+                return None;
+            }
+            let v_abs = h + th + v_at;
+            let (_, vh, vl) = tlv(&copy[v_abs..])?;
+            let times = children(&copy[v_abs + vh..v_abs + vh + vl])?;
+            for (t_at, _, t_tag) in times {
+                let at = v_abs + vh + t_at;
+                let (_, hh, ll) = tlv(&copy[at..])?;
+                let value = &mut copy[at + hh..at + hh + ll];
+                match (t_tag, ll) {
+                    // UTCTime YYMMDDHHMMSSZ: YY 50-69 is 1950-1969.
+                    (0x17, 13) if (b"50".as_slice()..=b"69".as_slice()).contains(&&value[..2]) => {
+                        value.copy_from_slice(b"700101000000Z");
+                    }
+                    // GeneralizedTime YYYYMMDDHHMMSSZ before 1970.
+                    (0x18, 15) if &value[..4] < b"1970".as_slice() => {
+                        value.copy_from_slice(b"19700101000000Z");
+                    }
+                    _ => {}
+                }
+            }
+            x509_cert::Certificate::from_der(&copy).ok()?
+        }
+    };
+    Some((decoded, tbs))
+}

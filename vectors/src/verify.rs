@@ -911,8 +911,8 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     let Some(ca_key) = &exp.ca_key else {
         return Err(Reject::CaKeyUnsupported);
     };
-    let cert =
-        Certificate::from_der(&cert_der).map_err(|_| Reject::Malformed(Field::Certificate))?;
+    let (cert, tbs_der) =
+        crate::pki::decode_certificate(&cert_der).ok_or(Reject::Malformed(Field::Certificate))?;
     let tbs = cert.tbs_certificate();
     // RFC 5280 §4.1.1.2: signatureAlgorithm (outside the signed part) "MUST contain the same
     // algorithm identifier as the signature field in the sequence tbsCertificate" (§4.1.2.3);
@@ -926,15 +926,12 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     {
         return Err(Reject::UntrustedIssuer);
     }
-    let tbs_der = tbs
-        .to_der()
-        .map_err(|_| Reject::Malformed(Field::Certificate))?;
     let cert_sig = cert
         .signature()
         .as_bytes()
         .ok_or(Reject::Malformed(Field::Certificate))?;
     ca_key
-        .verify(&tbs_der, cert_sig)
+        .verify(tbs_der, cert_sig)
         .map_err(|_| Reject::UntrustedIssuer)?;
     // (a)(2) validity period.
     let validity = tbs.validity();

@@ -18,6 +18,9 @@
 //! | revoked card | `ca -revoke`, then `ca -gencrl` | cert-revoked |
 //! | CA with `CA:FALSE` | `basicConstraints=critical,CA:FALSE` on the CA | ca-not-a-ca |
 //! | expired CA | CA valid 2010-2020 | ca-not-valid |
+//! | notBefore 1949-12-31 | GeneralizedTime (RFC 5280 §4.1.2.5) | accept |
+//! | notBefore 1955-01-01 | UTCTime `55…` (1955) | accept |
+//! | valid 1940 to 1960 | GeneralizedTime, UTCTime `60…` | cert-expired |
 //!
 //! `now` is the clock of the test run (the CRL's thisUpdate is then, nextUpdate 30 days later);
 //! the certificates' fixed dates (2024-2034 CA, 2025-2030 cards) hold it until 2030.
@@ -330,6 +333,29 @@ fn openssl_made_jpki_certificates_get_the_verdicts_rfc_5280_gives_them() {
         "card_good",
         ("20200401000000Z", "20250331235959Z"),
     );
+    // RFC 5280 §4.1.2.5: GeneralizedTime for 1949, UTCTime (YY 55) for 1955; openssl encodes
+    // each form as given.
+    o.card(
+        "good",
+        "card_1949",
+        2048,
+        "card_good",
+        ("19491231000000Z", "20300331235959Z"),
+    );
+    o.card(
+        "good",
+        "card_1955",
+        2048,
+        "card_good",
+        ("550101000000Z", "20300331235959Z"),
+    );
+    o.card(
+        "good",
+        "card_1960",
+        2048,
+        "card_good",
+        ("19400101000000Z", "601231235959Z"),
+    );
     o.card("notca", "card_of_notca", 2048, "card_good", CARDS);
     o.card("old", "card_of_old", 2048, "card_good", CARDS);
     let good = o.ca_der("good");
@@ -337,7 +363,7 @@ fn openssl_made_jpki_certificates_get_the_verdicts_rfc_5280_gives_them() {
     let now = now();
     /// Card name, trusted CA (DER), CRL (DER), the line `vectors verify` must print.
     type Case<'a> = (&'a str, &'a [u8], Option<&'a [u8]>, &'a str);
-    let cases: [Case<'_>; 9] = [
+    let cases: [Case<'_>; 12] = [
         ("card_a", &good, Some(&crl), "accept"),
         (
             "card_no_ds",
@@ -360,6 +386,9 @@ fn openssl_made_jpki_certificates_get_the_verdicts_rfc_5280_gives_them() {
         ("card_1024", &good, Some(&crl), "reject: key-type-mismatch"),
         ("card_expired", &good, Some(&crl), "reject: cert-expired"),
         ("card_b", &good, Some(&crl), "reject: cert-revoked"),
+        ("card_1949", &good, Some(&crl), "accept"),
+        ("card_1955", &good, Some(&crl), "accept"),
+        ("card_1960", &good, Some(&crl), "reject: cert-expired"),
         (
             "card_of_notca",
             &o.ca_der("notca"),

@@ -69,8 +69,9 @@ fn every_vector_verifies_to_its_result_on_every_backend() {
     );
     // Pinned from the generator's lists (src/generate.rs, src/sequence.rs, and the audit cases
     // of issue 14 in src/generate/audit.rs, audit_pki.rs): jpki 1 accept + 12 reject, plus audit
-    // 6 + 22 (accepts: unknown non-critical extension, EKU clientAuth, PrintableString issuer,
-    // issuer in other case, IDP onlyContainsUserCerts, entry reasonCode; rejects: card 7
+    // 8 + 22 (accepts: unknown non-critical extension, EKU clientAuth, PrintableString issuer,
+    // issuer in other case, IDP onlyContainsUserCerts, entry reasonCode, notBefore 1949 and
+    // 1955; rejects: card 7
     // (unknown critical, keyUsage 2, EKU, duplicate, SHA-384, other issuer name), CA 7, CRL 8
     // (delta, IDP 4, unknown critical CRL and entry extension, no nextUpdate)); create 4 + 17, plus
     // audit 1 + 7 (ED accept; ED/extension layout 2, duplicate keys 4, empty rawId 1); get 5 + 22,
@@ -79,13 +80,13 @@ fn every_vector_verifies_to_its_result_on_every_backend() {
     // 1); sequences 5 + 8, plus audit 0 + 3.
     assert_eq!(
         per_kind.get("jpki").copied(),
-        Some((1 + 6, 12 + 22)),
+        Some((1 + 8, 12 + 22)),
         "jpki counts"
     );
     assert_eq!(per_kind.get("create").copied(), Some((4 + 1, 17 + 7)));
     assert_eq!(per_kind.get("get").copied(), Some((5 + 5, 22 + 18)));
     assert_eq!(per_kind.get("seq").copied(), Some((5, 8 + 3)));
-    assert_eq!(files.len(), 74 + 34 + 28);
+    assert_eq!(files.len(), 74 + 34 + 30);
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //!   spelt as PrintableString or in other case where the CA's subject is UTF8String);
 //! - the configured CA: expired, basicConstraints cA false or absent, keyUsage without
 //!   keyCertSign or without cRLSign, a P-256 key, an unknown critical extension;
+//! - notBefore before 1970 (GeneralizedTime 1949, UTCTime 1955), accepted;
 //! - the CRL: a delta CRL, issuingDistributionPoint only for CA certificates, only for attribute
 //!   certificates, only some reasons, another distribution point, an unknown critical CRL or
 //!   entry extension, no nextUpdate, and the accepts (onlyContainsUserCerts, an entry with a
@@ -266,11 +267,86 @@ fn printable(name: &Name) -> Result<Name, GenError> {
     Ok(Name::from_der(&der)?)
 }
 
+/// A DER SEQUENCE of `content`.
+fn seq(content: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x30];
+    let len = content.len();
+    match len {
+        0..=0x7f => out.push(len as u8),
+        0x80..=0xff => out.extend([0x81, len as u8]),
+        _ => out.extend([0x82, (len >> 8) as u8, len as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// Card A's certificate with `not_before` (a whole UTCTime or GeneralizedTime TLV) as its
+/// notBefore: `x509-cert` cannot build a time before 1970, so the tbsCertificate is built with
+/// 1970 and its validity rewritten as DER, then signed with the CA key (RFC 5280 §4.1.2.5 allows
+/// UTCTime from 1950 and GeneralizedTime before it).
+fn card_not_before(p: &Pki, not_before: &[u8]) -> Result<Vec<u8>, GenError> {
+    let bad = || GenError::Der(der::Error::from(der::ErrorKind::Failed));
+    let cert = Certificate::from_der(&build(Spec {
+        validity: ("1970-01-01T00:00:00Z", "2030-03-31T23:59:59Z"),
+        ..card_spec(p, user_exts())?
+    })?)?;
+    let tbs = cert.tbs_certificate().to_der()?;
+    let (_, h, _) = pki::tlv(&tbs).ok_or_else(bad)?;
+    let fields = pki::children(&tbs[h..]).ok_or_else(bad)?;
+    let mut content = Vec::new();
+    for (i, &(at, len, _)) in fields.iter().enumerate() {
+        let field = &tbs[h + at..h + at + len];
+        // Fields: version [0], serial, signature, issuer, validity, ...
+        if i == 4 {
+            let (_, vh, _) = pki::tlv(field).ok_or_else(bad)?;
+            let times = pki::children(&field[vh..]).ok_or_else(bad)?;
+            let (na_at, na_len, _) = *times.get(1).ok_or_else(bad)?;
+            let mut validity = not_before.to_vec();
+            validity.extend_from_slice(&field[vh + na_at..vh + na_at + na_len]);
+            content.extend(seq(&validity));
+        } else {
+            content.extend_from_slice(field);
+        }
+    }
+    let tbs = seq(&content);
+    let sig = rsa_sign(&p.ca_key, &tbs);
+    let mut outer = tbs;
+    outer.extend(cert.signature_algorithm().to_der()?);
+    outer.extend(der::asn1::BitString::from_bytes(&sig)?.to_der()?);
+    Ok(seq(&outer))
+}
+
 /// Generates every JPKI audit case.
 pub(super) fn generate(r: &mut Renderer) -> Result<(), GenError> {
     card_cases(r)?;
     ca_cases(r)?;
     crl_cases(r)?;
+    old_time_cases(r)?;
+    Ok(())
+}
+
+/// Over-rejection of issue 14 class 6: validity times before 1970, which `x509-cert` cannot
+/// decode (see `pki::decode_certificate`).
+fn old_time_cases(r: &mut Renderer) -> Result<(), GenError> {
+    let mut gt = vec![0x18, 15];
+    gt.extend_from_slice(b"19491231000000Z");
+    let mut ut = vec![0x17, 13];
+    ut.extend_from_slice(b"550101000000Z");
+    let old: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "jpki-card-not-before-1949-accept",
+            "card certificate with notBefore 1949-12-31 as GeneralizedTime (RFC 5280 §4.1.2.5)",
+            card_not_before(&r.pki, &gt)?,
+        ),
+        (
+            "jpki-card-not-before-1955-accept",
+            "card certificate with notBefore 1955-01-01 as UTCTime (YY 55 is 1955)",
+            card_not_before(&r.pki, &ut)?,
+        ),
+    ];
+    for (name, desc, cert) in old {
+        emit(r, name, desc, &cert, None, None, None)?;
+    }
     Ok(())
 }
 
