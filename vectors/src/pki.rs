@@ -299,13 +299,15 @@ fn prepare(s: &str) -> String {
         .to_lowercase()
 }
 
-/// One DER TLV at the front of `bytes`: (tag byte, header length, content length). Only what
-/// certificates use: one-byte tags, definite lengths of up to 4 bytes.
+/// One DER TLV at the front of `bytes`: (tag byte, header length, content length), `None` unless
+/// the whole TLV is inside `bytes`. Only what certificates use: one-byte tags, definite lengths
+/// of up to 4 bytes.
 pub(crate) fn tlv(bytes: &[u8]) -> Option<(u8, usize, usize)> {
     let (&tag, rest) = bytes.split_first()?;
     let (&first, rest) = rest.split_first()?;
     if first < 0x80 {
-        return Some((tag, 2, usize::from(first)));
+        let len = usize::from(first);
+        return (2 + len <= bytes.len()).then_some((tag, 2, len));
     }
     let n = usize::from(first & 0x7f);
     if n == 0 || n > 4 {
@@ -386,4 +388,43 @@ pub fn decode_certificate(der: &[u8]) -> Option<(x509_cert::Certificate, &[u8])>
         }
     };
     Some((decoded, tbs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tlv_stays_inside_its_input() {
+        assert_eq!(tlv(&[0x30, 0x02, 0x05, 0x00]), Some((0x30, 2, 2)));
+        assert_eq!(
+            tlv(&[0x30, 0x05, 0x05, 0x00]),
+            None,
+            "short form past the end"
+        );
+        assert_eq!(tlv(&[0x30, 0x81, 0x01, 0x00]), Some((0x30, 3, 1)));
+        assert_eq!(
+            tlv(&[0x30, 0x82, 0xff, 0xff, 0x00]),
+            None,
+            "long form past the end"
+        );
+        assert_eq!(tlv(&[0x30, 0x80]), None, "indefinite length");
+        for cut in 0..8 {
+            let bytes = [0x30, 0x06, 0x30, 0x04, 0x17, 0x02, 0x35, 0x35];
+            assert!(decode_certificate(&bytes[..cut]).is_none());
+        }
+    }
+
+    #[test]
+    fn names_compare_as_rfc_5280_section_7_1_asks() {
+        use std::str::FromStr;
+        let a = Name::from_str("CN=mynafido test JPKI CA,O=mynafido test,C=JP").expect("name");
+        let b = Name::from_str("CN=MYNAFIDO  test JPKI CA ,O=Mynafido Test,C=jp").expect("name");
+        let c = Name::from_str("CN=mynafido test JPKI CA 2,O=mynafido test,C=JP").expect("name");
+        let d = Name::from_str("O=mynafido test,C=JP").expect("name");
+        assert!(names_match(&a, &a));
+        assert!(names_match(&a, &b), "case and insignificant spaces");
+        assert!(!names_match(&a, &c), "control: another CN");
+        assert!(!names_match(&a, &d), "control: fewer RDNs");
+    }
 }
