@@ -447,7 +447,7 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     {
         return Err(Reject::CredentialIdMismatch);
     }
-    // Step 6: "If response.userHandle is present, verify that it equals user.id of the
+    // §7.2: "If response.userHandle is present, verify that it equals user.id of the
     // credential record" (when this relying party has it); in any case it must be a user handle.
     if let Some(handle) = &cred.response.user_handle {
         let mut buf = [0u8; MAX_USER_HANDLE_LEN];
