@@ -5,7 +5,7 @@
 //!  "description": "optional, for people",
 //!  "expected": {"origin", "rpId", "challenge", "publicKey", "publicKeyAlgorithm",
 //!               "storedSignCount", "requireUserVerification", "credentialId",
-//!               "usedChallenges", "caCert", "crl", "now"},
+//!               "userHandle", "usedChallenges", "caCert", "crl", "now"},
 //!  "credential": { PublicKeyCredential.toJSON(), or {"certificate", "signature"} },
 //!  "result": "accept" | "reject",
 //!  "reason": "optional: the reject token the vector is built to trigger"}
@@ -87,6 +87,10 @@ pub struct ExpectedJson {
     /// Allowed credential ID (webauthn.get), if the server restricts it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
+    /// The credential record's user handle (webauthn.get), if the server checks
+    /// `response.userHandle` (WebAuthn L3 §7.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_handle: Option<String>,
     /// Challenges already consumed by this server.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub used_challenges: Vec<String>,
@@ -135,7 +139,8 @@ fn need<'a>(v: &'a Option<String>, name: &'static str, kind: Kind) -> Result<&'a
     v.as_deref().ok_or(CaseError::Missing(name, kind.name()))
 }
 
-fn bytes(v: &str, name: &'static str) -> Result<Vec<u8>, CaseError> {
+/// Decodes a base64url member of `expected` (strict, RFC 4648 §5).
+pub fn bytes(v: &str, name: &'static str) -> Result<Vec<u8>, CaseError> {
     unb64(v).map_err(|_| CaseError::Base64(name))
 }
 
@@ -170,6 +175,10 @@ pub fn prepare_get(
     exp.used_challenges = e.used_challenges.clone();
     exp.credential_id = match &e.credential_id {
         Some(id) => Some(bytes(id, "credentialId")?),
+        None => None,
+    };
+    exp.user_handle = match &e.user_handle {
+        Some(h) => Some(bytes(h, "userHandle")?),
         None => None,
     };
     Ok(Ok(exp))

@@ -81,6 +81,9 @@ pub struct OutFile {
     pub text: String,
 }
 
+mod audit;
+mod audit_pki;
+
 pub(crate) fn time(s: &str) -> Result<Time, GenError> {
     let dt = crate::verify::parse_rfc3339(s).ok_or(der::Error::from(der::ErrorKind::DateTime))?;
     Ok(Time::UtcTime(der::asn1::UtcTime::from_date_time(dt)?))
@@ -268,16 +271,31 @@ struct Ceremony {
     att_stmt: Option<ciborium::Value>,
     /// Sign with this other credential instead (a forged signature).
     forge_with: Option<usize>,
+    /// Bytes before the clientDataJSON object (a BOM).
+    client_prefix: &'static [u8],
+    /// Members added at the end of the clientDataJSON object (`,"name":value`).
+    client_extra: &'static [u8],
+    /// Bytes appended to the authenticator data (extensions, trailing bytes).
+    auth_tail: Vec<u8>,
+    /// Registration: entries appended to the attestation object's map (duplicate keys).
+    att_extra: Vec<(ciborium::Value, ciborium::Value)>,
 }
 
-fn client_data(c: &Ceremony) -> String {
-    format!(
-        r#"{{"type":"{}","challenge":"{}","origin":"{}","crossOrigin":{}}}"#,
-        c.ty,
-        b64(&c.challenge),
-        c.origin,
-        c.cross_origin
-    )
+fn client_data(c: &Ceremony) -> Vec<u8> {
+    let mut out = c.client_prefix.to_vec();
+    out.extend_from_slice(
+        format!(
+            r#"{{"type":"{}","challenge":"{}","origin":"{}","crossOrigin":{}"#,
+            c.ty,
+            b64(&c.challenge),
+            c.origin,
+            c.cross_origin
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(c.client_extra);
+    out.push(b'}');
+    out
 }
 
 struct World {
@@ -299,9 +317,10 @@ impl World {
         let cr = &self.creds[cred];
         let cdata = client_data(c);
         let rp_hash: [u8; 32] = Sha256::digest(c.rp_id.as_bytes()).into();
-        let auth = webauthn::auth_data(&rp_hash, c.flags, c.count, None);
+        let mut auth = webauthn::auth_data(&rp_hash, c.flags, c.count, None);
+        auth.extend_from_slice(&c.auth_tail);
         let mut signed = auth.clone();
-        signed.extend_from_slice(&Sha256::digest(cdata.as_bytes()));
+        signed.extend_from_slice(&Sha256::digest(&cdata));
         let signer = c.forge_with.map_or(cred, |f| f);
         let sig = self.creds[signer].sign(&signed);
         json!({
@@ -311,7 +330,7 @@ impl World {
             "authenticatorAttachment": "platform",
             "clientExtensionResults": {},
             "response": {
-                "clientDataJSON": b64(cdata.as_bytes()),
+                "clientDataJSON": b64(&cdata),
                 "authenticatorData": b64(&auth),
                 "signature": b64(&sig),
                 "userHandle": b64(&cr.user_handle),
@@ -332,9 +351,10 @@ impl World {
         };
         let attested =
             (c.flags & FLAG_AT != 0).then_some((&aaguid, cr.id.as_slice(), cose.as_slice()));
-        let auth = webauthn::auth_data(&rp_hash, c.flags, c.count, attested);
+        let mut auth = webauthn::auth_data(&rp_hash, c.flags, c.count, attested);
+        auth.extend_from_slice(&c.auth_tail);
         let mut signed = auth.clone();
-        signed.extend_from_slice(&Sha256::digest(cdata.as_bytes()));
+        signed.extend_from_slice(&Sha256::digest(&cdata));
         let att_stmt = match (&c.att_stmt, c.fmt) {
             (Some(s), _) => s.clone(),
             (None, "none") => C::Map(vec![]),
@@ -349,11 +369,13 @@ impl World {
                 ])
             }
         };
-        let att = webauthn::cbor(&C::Map(vec![
+        let mut entries = vec![
             (C::Text("fmt".into()), C::Text(c.fmt.into())),
             (C::Text("attStmt".into()), att_stmt),
             (C::Text("authData".into()), C::Bytes(auth.clone())),
-        ]));
+        ];
+        entries.extend(c.att_extra.iter().cloned());
+        let att = webauthn::cbor(&C::Map(entries));
         json!({
             "id": b64(&cr.id),
             "rawId": b64(&cr.id),
@@ -361,7 +383,7 @@ impl World {
             "authenticatorAttachment": "platform",
             "clientExtensionResults": {},
             "response": {
-                "clientDataJSON": b64(cdata.as_bytes()),
+                "clientDataJSON": b64(&cdata),
                 "authenticatorData": b64(&auth),
                 "transports": ["hybrid", "internal"],
                 "publicKey": b64(&cr.spki),
@@ -384,6 +406,10 @@ impl World {
             cose: None,
             att_stmt: None,
             forge_with: None,
+            client_prefix: b"",
+            client_extra: b"",
+            auth_tail: Vec::new(),
+            att_extra: Vec::new(),
         }
     }
 
@@ -470,6 +496,8 @@ fn edit(v: &mut Value, path: &[&str], new: Option<Value>) {
 
 /// The JPKI side: CA, certificates, CRL.
 struct Pki {
+    ca_key: rsa::PrivateKey,
+    ca_name: Name,
     ca_der: Vec<u8>,
     crl_der: Vec<u8>,
     rogue_crl_der: Vec<u8>,
@@ -575,9 +603,12 @@ fn pki(rng: &mut ChaCha20Rng) -> Result<Pki, GenError> {
         let list = builder.build::<_, rsa::pkcs1v15::Signature>(&RsaSigner::new(key.clone()))?;
         Ok(list.to_der()?)
     };
+    let crl_der = crl(&ca_key)?;
     Ok(Pki {
+        ca_key,
+        ca_name,
         ca_der: ca.to_der()?,
-        crl_der: crl(&ca_key)?,
+        crl_der,
         rogue_crl_der: crl(&rogue_key)?,
         card_a,
         card_b,
@@ -612,6 +643,8 @@ pub fn generate(seed: u64) -> Result<Vec<OutFile>, GenError> {
     create_cases(&mut r.w)?;
     get_cases(&mut r.w)?;
     crate::sequence::generate_sequences(&mut r)?;
+    // Drawn after every earlier file, so that adding them changed no earlier byte.
+    audit::generate(&mut r)?;
     Ok(r.w.files)
 }
 
@@ -1470,6 +1503,10 @@ impl Renderer {
             cose: None,
             att_stmt: None,
             forge_with: None,
+            client_prefix: b"",
+            client_extra: b"",
+            auth_tail: Vec::new(),
+            att_extra: Vec::new(),
         }
     }
 

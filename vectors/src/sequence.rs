@@ -28,7 +28,7 @@
 //! The sequence is accepted when every case step is; otherwise it is rejected with the first
 //! failing step's reason.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -99,10 +99,12 @@ pub struct StepReject {
     pub reason: Reject,
 }
 
-#[derive(Deserialize)]
-struct RawIdOnly<'a> {
-    #[serde(borrow, rename = "rawId")]
-    raw_id: std::borrow::Cow<'a, str>,
+/// A credential record of the sequence's server (WebAuthn L3 §7.1, §7.2), keyed
+/// by the decoded credential ID: the public key it was registered (or first seen) with, and its
+/// signature counter.
+struct Record {
+    spki: Vec<u8>,
+    count: u32,
 }
 
 /// Verifies a sequence.
@@ -111,8 +113,8 @@ pub fn verify_sequence(
     backend: Backend,
 ) -> Result<Result<(), StepReject>, CaseError> {
     let mut used: Vec<String> = Vec::new();
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-    let mut revoked: Vec<String> = Vec::new();
+    let mut records: BTreeMap<Vec<u8>, Record> = BTreeMap::new();
+    let mut revoked: BTreeSet<Vec<u8>> = BTreeSet::new();
     let mut fresh_card_auth = false;
     for (i, step) in seq.steps.iter().enumerate() {
         let reject = |reason| Ok(Err(StepReject { step: i, reason }));
@@ -129,7 +131,14 @@ pub fn verify_sequence(
                             "missing".into(),
                         ));
                     };
-                    revoked.extend(ids.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+                    for v in ids {
+                        // Revocations are keyed on the decoded bytes, as the records are.
+                        let id = v.as_str().and_then(|s| crate::webauthn::unb64(s).ok());
+                        let Some(id) = id else {
+                            return Err(CaseError::Base64("steps[].message.body.credentialIds"));
+                        };
+                        revoked.insert(id);
+                    }
                 }
                 continue;
             }
@@ -140,23 +149,41 @@ pub fn verify_sequence(
         let cred = c.credential.get().as_bytes();
         let outcome = match c.kind {
             Kind::WebauthnGet => {
-                let id = serde_json::from_slice::<RawIdOnly<'_>>(cred)
-                    .map(|r| r.raw_id.into_owned())
-                    .ok();
-                if let Some(id) = &id {
-                    if revoked.contains(id) {
-                        return reject(Reject::CredentialRevoked);
-                    }
-                    if let Some(&n) = counts.get(id) {
+                // §7.2: the server finds the credential record by the decoded rawId,
+                // never by its spelling; an ID that does not decode is refused here as the
+                // verifier would refuse it.
+                let id = match verify::credential_id_of(cred) {
+                    Ok(id) => id,
+                    Err(r) => return reject(r),
+                };
+                if revoked.contains(&id) {
+                    return reject(Reject::CredentialRevoked);
+                }
+                let spki = case::bytes(need_key(&expected)?, "publicKey")?;
+                match records.get(&id) {
+                    // The record of this ID holds another key: the assertion names a credential
+                    // that is not the one the server checks it against.
+                    Some(r) if r.spki != spki => return reject(Reject::CredentialIdMismatch),
+                    Some(r) => {
                         let stored = expected.stored_sign_count.unwrap_or(0);
-                        expected.stored_sign_count = Some(stored.max(n));
+                        expected.stored_sign_count = Some(stored.max(r.count));
                     }
+                    // The key is on record under another ID (a clone or a revoked credential
+                    // presenting another rawId, which the signature does not cover).
+                    None if records.values().any(|r| r.spki == spki) => {
+                        return reject(Reject::CredentialIdMismatch);
+                    }
+                    None => {}
                 }
                 match case::prepare_get(&expected, backend)? {
                     Ok(exp) => verify::verify_assertion(&exp, cred).map(|a| {
-                        if let Some(id) = id {
-                            counts.insert(id, a.sign_count);
-                        }
+                        records.insert(
+                            id,
+                            Record {
+                                spki,
+                                count: a.sign_count,
+                            },
+                        );
                         Accepted::Get(a)
                     }),
                     Err(r) => Err(r),
@@ -177,12 +204,27 @@ pub fn verify_sequence(
         match outcome {
             Err(r) => return reject(r),
             Ok(Accepted::Card(_)) => fresh_card_auth = true,
-            Ok(Accepted::Create(_)) => fresh_card_auth = false,
+            Ok(Accepted::Create(r)) => {
+                fresh_card_auth = false;
+                records.insert(
+                    r.credential_id,
+                    Record {
+                        spki: r.spki,
+                        count: r.sign_count,
+                    },
+                );
+            }
             Ok(Accepted::Get(_)) => {}
         }
         used.push(c.expected.challenge.clone());
     }
     Ok(Ok(()))
+}
+
+fn need_key(e: &case::ExpectedJson) -> Result<&str, CaseError> {
+    e.public_key
+        .as_deref()
+        .ok_or(CaseError::Missing("publicKey", Kind::WebauthnGet.name()))
 }
 
 fn case_step(c: CaseFile) -> Step {
@@ -222,6 +264,28 @@ fn emit(
     text.push('\n');
     g.push_file(name, text);
     Ok(())
+}
+
+/// Writes a sequence file (for the audit cases of [`crate::generate`]).
+pub(crate) fn emit_sequence(
+    g: &mut Renderer,
+    name: &str,
+    flow: &str,
+    description: &str,
+    steps: Vec<Step>,
+    reason: Option<&str>,
+) -> Result<(), GenError> {
+    emit(g, name, flow, description, steps, reason)
+}
+
+/// The server's `recovery.revoke` of one credential ID (base64url).
+pub(crate) fn revoke_step(id: &str) -> Step {
+    msg(
+        "server",
+        "server",
+        "recovery.revoke",
+        json!({"credentialIds": [id]}),
+    )
 }
 
 fn challenge_msg(to: &str, challenge: &[u8], extra: serde_json::Value) -> Step {

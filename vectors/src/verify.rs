@@ -3,8 +3,9 @@
 //! WebAuthn checks follow the W3C Web Authentication Level 3 procedures "Registering a New
 //! Credential" (§7.1) and "Verifying an Authentication Assertion" (§7.2); each check below names the
 //! step it implements by the step's own wording. The card check is RFC 5280 §6.1.3 path validation
-//! for a one-level hierarchy (signature, validity, revocation by CRL, RFC 5280 §5) followed by the
-//! card's RSASSA-PKCS1-v1_5 SHA-256 signature (RFC 8017 §8.2.2) over the server challenge.
+//! for a one-level hierarchy (signature, validity, extensions ([`crate::pki`]), revocation by CRL,
+//! RFC 5280 §5) followed by the card's RSASSA-PKCS1-v1_5 SHA-256 signature (RFC 8017 §8.2.2) over
+//! the server challenge. The configured CA is held to its own validity and constraints first.
 //!
 //! The assertion hot path [`verify_assertion`] takes an [`Expected`] prepared once per relying
 //! party and credential (origin, rpIdHash, challenge in its base64url form, a pre-parsed
@@ -76,9 +77,13 @@ pub enum Reject {
     /// `type` of the credential is not "public-key" (§5.1).
     #[error("wrong-credential-type")]
     WrongCredentialType,
-    /// `id` and `rawId` differ, or the attested credential ID differs from them.
+    /// `id` and `rawId` differ, the attested credential ID differs from them, the credential is
+    /// not the allowed one, or (sequences) the ID names another credential record than the key.
     #[error("credential-id-mismatch")]
     CredentialIdMismatch,
+    /// `response.userHandle` is not the user handle of the credential record (§7.2).
+    #[error("user-handle-mismatch")]
+    UserHandleMismatch,
     /// `C.type` is not "webauthn.create" / "webauthn.get".
     #[error("wrong-client-data-type")]
     WrongClientDataType,
@@ -112,7 +117,8 @@ pub enum Reject {
     /// The credential algorithm is neither ES256 nor RS256.
     #[error("unsupported-algorithm")]
     UnsupportedAlgorithm,
-    /// The key type does not match the algorithm (COSE kty vs alg, stored key vs alg, card key).
+    /// The key type does not match the algorithm (COSE kty vs alg, stored key vs alg), or the
+    /// card key is not RSA of 2048 to 4096 bits.
     #[error("key-type-mismatch")]
     KeyTypeMismatch,
     /// An attestation format other than "none" and "packed".
@@ -142,6 +148,26 @@ pub enum Reject {
     /// `now` is after the card certificate's notAfter.
     #[error("cert-expired")]
     CertExpired,
+    /// The card certificate's keyUsage lacks digitalSignature (or is absent), or its
+    /// extendedKeyUsage names neither clientAuth nor anyExtendedKeyUsage (RFC 5280 §4.2.1.3,
+    /// §4.2.1.12).
+    #[error("key-usage-not-permitted")]
+    KeyUsageNotPermitted,
+    /// The card certificate has a critical extension this relying party does not process
+    /// (RFC 5280 §4.2).
+    #[error("unknown-critical-extension")]
+    UnknownCriticalExtension,
+    /// The configured CA is not valid at the verification time (its own notBefore/notAfter).
+    #[error("ca-not-valid")]
+    CaNotValid,
+    /// The configured CA certificate may not issue certificates: basicConstraints absent or cA
+    /// false, keyUsage without keyCertSign, or a critical extension not processed here.
+    #[error("ca-not-a-ca")]
+    CaNotACa,
+    /// The configured CA's key is not RSA of 2048 to 4096 bits (the JPKI CA's kind), so no card
+    /// certificate signature can be checked against it.
+    #[error("ca-key-unsupported")]
+    CaKeyUnsupported,
     /// The card certificate's serial number is on the CA's revocation list.
     #[error("cert-revoked")]
     CertRevoked,
@@ -151,6 +177,11 @@ pub enum Reject {
     /// The revocation list's nextUpdate is before `now`: status unknown, fail closed.
     #[error("revocation-list-stale")]
     RevocationListStale,
+    /// The revocation list cannot tell this card's status: a delta CRL, no nextUpdate, an
+    /// issuingDistributionPoint that does not cover the card, or an unknown critical CRL or
+    /// entry extension (RFC 5280 §5.2, §5.3, §6.3.3). Fail closed.
+    #[error("revocation-list-unusable")]
+    RevocationListUnusable,
     /// (Sequences) the credential was revoked by an account recovery.
     #[error("credential-revoked")]
     CredentialRevoked,
@@ -198,6 +229,8 @@ pub struct Expected {
     pub require_user_verification: bool,
     /// The credential ID the relying party allows (`allowCredentials`), if it restricts it.
     pub credential_id: Option<Vec<u8>>,
+    /// The credential record's user handle, if the relying party checks `response.userHandle`.
+    pub user_handle: Option<Vec<u8>>,
 }
 
 impl Expected {
@@ -212,6 +245,7 @@ impl Expected {
             stored_sign_count: 0,
             require_user_verification: false,
             credential_id: None,
+            user_handle: None,
         }
     }
 }
@@ -245,6 +279,9 @@ struct AssertionResponseJson<'a> {
     authenticator_data: Cow<'a, str>,
     #[serde(borrow)]
     signature: Cow<'a, str>,
+    /// `null` (no user handle) reads as `None`, like an absent member.
+    #[serde(default, borrow, rename = "userHandle")]
+    user_handle: Option<Cow<'a, str>>,
 }
 
 /// `CollectedClientData`, §5.8.1.
@@ -258,8 +295,64 @@ struct ClientData<'a> {
     origin: Cow<'a, str>,
     #[serde(default, rename = "crossOrigin")]
     cross_origin: Option<bool>,
-    #[serde(default, borrow, rename = "topOrigin")]
-    top_origin: Option<Cow<'a, str>>,
+    /// Whether the member is present at all: `"topOrigin": null` is present (§7.2: "if
+    /// C.topOrigin is present"), so it cannot hide behind `Option`'s reading of `null`.
+    #[serde(default, rename = "topOrigin", deserialize_with = "present")]
+    top_origin: bool,
+}
+
+/// Deserializes any value to `true`: called only for a member that is present.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d)?;
+    Ok(true)
+}
+
+/// The UTF-8 byte order mark. WebAuthn L3 §7.1 / §7.2 decode clientDataJSON with
+/// "UTF-8 decode" (WHATWG Encoding Standard), which removes a leading BOM.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Longest user handle, WebAuthn L3 §5.4.3 ("a maximum size of 64 bytes").
+pub const MAX_USER_HANDLE_LEN: usize = 64;
+
+/// Decodes a credential's `rawId` (strict base64url: RFC 4648 §5, unpadded, canonical trailing
+/// bits, §3.5) into `buf` and checks that `id` spells the same bytes (§5.1: `id` is the
+/// base64url encoding of `rawId`). A relying party looks the credential up by these decoded
+/// bytes (§7.2), so they, never a spelling of them, are the credential's identity. An
+/// empty ID and one longer than 1023 bytes (§7.1) are refused as malformed: no
+/// authenticator issues them, so no credential record can have them.
+pub fn decode_credential_id<'b>(
+    id: &str,
+    raw_id: &str,
+    buf: &'b mut [u8; MAX_CREDENTIAL_ID_LEN],
+) -> Result<&'b [u8], Reject> {
+    let n = match base64::Engine::decode_slice(&B64, raw_id.as_bytes(), &mut buf[..]) {
+        Ok(n) => n,
+        Err(_) => return Err(Reject::Malformed(Field::Credential)),
+    };
+    if n == 0 {
+        return Err(Reject::Malformed(Field::Credential));
+    }
+    // Both strings are canonical spellings once `rawId` decoded strictly, so equal strings
+    // mean equal bytes and a non-canonical `id` differs.
+    if id != raw_id {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    Ok(&buf[..n])
+}
+
+/// The decoded credential ID of a credential JSON (`webauthn.get` or `webauthn.create`), as a
+/// relying party keys its credential records: see [`decode_credential_id`].
+pub fn credential_id_of(credential_json: &[u8]) -> Result<Vec<u8>, Reject> {
+    #[derive(Deserialize)]
+    struct Ids<'a> {
+        #[serde(borrow)]
+        id: Cow<'a, str>,
+        #[serde(borrow, rename = "rawId")]
+        raw_id: Cow<'a, str>,
+    }
+    let ids: Ids<'_> = parse_json(credential_json, Field::Credential)?;
+    let mut buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+    decode_credential_id(&ids.id, &ids.raw_id, &mut buf).map(<[u8]>::to_vec)
 }
 
 /// Parses JSON after one whole-buffer UTF-8 check (faster than `serde_json::from_slice`, which
@@ -281,7 +374,11 @@ fn check_client_data(
     used: &[String],
     origin: &str,
 ) -> Result<(), Reject> {
-    // §7.2 "Let C ... be the result of running an implementation-specific JSON parser on JSONtext."
+    // §7.2 "Let JSONtext be the result of running UTF-8 decode on the value of cData" (the
+    // decode drops a leading BOM); "Let C ... be the result of running an implementation-specific
+    // JSON parser on JSONtext." Members are read by name; a member given twice is refused by
+    // the parser (serde's derive reports a duplicate field).
+    let json = json.strip_prefix(UTF8_BOM).unwrap_or(json);
     let c: ClientData<'_> = parse_json(json, Field::ClientDataJson)?;
     // "Verify that the value of C.type is webauthn.get" (§7.1: "webauthn.create").
     if c.ty != want_type {
@@ -302,7 +399,7 @@ fn check_client_data(
     }
     // "If C.topOrigin is present: verify that the Relying Party expects this credential to be
     // used within an iframe that is not same-origin with its ancestors." This RP never is.
-    if c.cross_origin == Some(true) || c.top_origin.is_some() {
+    if c.cross_origin == Some(true) || c.top_origin {
         return Err(Reject::CrossOrigin);
     }
     Ok(())
@@ -340,26 +437,31 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     if cred.ty != "public-key" {
         return Err(Reject::WrongCredentialType);
     }
-    if cred.id != cred.raw_id {
-        return Err(Reject::CredentialIdMismatch);
-    }
+    // §7.2: the credential is identified by its decoded rawId.
+    let mut id_buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+    let id = decode_credential_id(&cred.id, &cred.raw_id, &mut id_buf)?;
     // "If options.allowCredentials is not empty, verify that credential.id identifies one of
     // the public key credentials listed in options.allowCredentials."
-    if let Some(allowed) = &exp.credential_id {
-        // Decoded on the stack: credential IDs are at most 1023 bytes (§7.1); a longer one
-        // cannot be the allowed one.
-        let mut buf = [0u8; MAX_CREDENTIAL_ID_LEN];
-        let id = match base64::Engine::decode_slice(&B64, cred.raw_id.as_bytes(), &mut buf) {
-            Ok(n) => &buf[..n],
-            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
-                return Err(Reject::CredentialIdMismatch);
-            }
-            Err(base64::DecodeSliceError::DecodeError(_)) => {
-                return Err(Reject::Malformed(Field::Credential));
-            }
-        };
-        if id != allowed.as_slice() {
-            return Err(Reject::CredentialIdMismatch);
+    if let Some(allowed) = &exp.credential_id
+        && id != allowed.as_slice()
+    {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    // §7.2: "If response.userHandle is present, verify that it equals user.id of the
+    // credential record" (when this relying party has it); in any case it must be a user handle.
+    if let Some(handle) = &cred.response.user_handle {
+        let mut buf = [0u8; MAX_USER_HANDLE_LEN];
+        let n = base64::Engine::decode_slice(&B64, handle.as_bytes(), &mut buf)
+            .map_err(|_| Reject::Malformed(Field::Credential))?;
+        if n == 0 {
+            return Err(Reject::Malformed(Field::Credential));
+        }
+        if exp
+            .user_handle
+            .as_ref()
+            .is_some_and(|u| u.as_slice() != &buf[..n])
+        {
+            return Err(Reject::UserHandleMismatch);
         }
     }
     // "Let cData, authData and sig denote the value of response's clientDataJSON,
@@ -385,6 +487,17 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     )?;
     let head =
         webauthn::parse_auth_data(&signed).ok_or(Reject::Malformed(Field::AuthenticatorData))?;
+    // §6.1 layout. An assertion carries no attested credential data (§6.3.3
+    // authenticatorGetAssertion returns none; policy: AT set is malformed), and extension outputs
+    // follow if and only if ED is set; nothing after them. The common case (no flags, 37 bytes)
+    // costs one comparison.
+    if head.flags & (FLAG_AT | FLAG_ED) == 0 {
+        if !head.rest.is_empty() {
+            return Err(Reject::Malformed(Field::AuthenticatorData));
+        }
+    } else if head.flags & FLAG_AT != 0 || webauthn::parse_body(&head).is_none() {
+        return Err(Reject::Malformed(Field::AuthenticatorData));
+    }
     check_flags(&head, &exp.rp_id_hash, exp.require_user_verification)?;
     let sign_count = head.sign_count;
     let user_verified = head.flags & FLAG_UV != 0;
@@ -484,10 +597,8 @@ pub fn verify_registration(
     if cred.ty != "public-key" {
         return Err(Reject::WrongCredentialType);
     }
-    if cred.id != cred.raw_id {
-        return Err(Reject::CredentialIdMismatch);
-    }
-    let raw_id = decode(&cred.raw_id, Field::Credential)?;
+    let mut id_buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+    let raw_id = decode_credential_id(&cred.id, &cred.raw_id, &mut id_buf)?.to_vec();
     let c_data = decode(&cred.response.client_data_json, Field::ClientDataJson)?;
     let att_bytes = decode(&cred.response.attestation_object, Field::AttestationObject)?;
     check_client_data(
@@ -502,9 +613,10 @@ pub fn verify_registration(
     // "Perform CBOR decoding on the attestationObject field ... to obtain the attestation
     // statement format fmt, the authenticator data authData, and the attestation statement
     // attStmt."
+    // Strict: a map with a key twice ("fmt", "attStmt", "authData") is not valid CBOR (RFC 8949
+    // §5.6); a first-wins or last-wins reading would let two parsers see two statements.
     let mut rd: &[u8] = &att_bytes;
-    let att: Value = ciborium::de::from_reader(&mut rd)
-        .map_err(|_| Reject::Malformed(Field::AttestationObject))?;
+    let att = webauthn::cbor_strict(&mut rd).ok_or(Reject::Malformed(Field::AttestationObject))?;
     if !rd.is_empty() {
         return Err(Reject::Malformed(Field::AttestationObject));
     }
@@ -524,12 +636,17 @@ pub fn verify_registration(
     if head.flags & FLAG_AT == 0 {
         return Err(Reject::AttestedCredentialMissing);
     }
-    let attested =
-        webauthn::parse_attested(head.rest).ok_or(Reject::Malformed(Field::AuthenticatorData))?;
-    // No extensions are requested, so nothing may follow the key (and ED must be clear).
-    if !attested.trailing.is_empty() || head.flags & FLAG_ED != 0 {
-        return Err(Reject::Malformed(Field::AuthenticatorData));
+    // §6.1 layout: the attested credential data, then the extensions map if and only if ED is
+    // set, then nothing. A COSE key with a label twice fails here too (strict CBOR).
+    let attested = webauthn::parse_body(&head)
+        .and_then(|b| b.attested)
+        .ok_or(Reject::Malformed(Field::AuthenticatorData))?;
+    // A COSE key with a label twice is not valid CBOR (RFC 8949 §5.6): which `alg` would count?
+    if webauthn::has_duplicate_keys(&attested.public_key) {
+        return Err(Reject::Malformed(Field::CredentialPublicKey));
     }
+    // Extension outputs this relying party did not request (e.g. credProtect, which platforms
+    // add on their own) are ignored: §7.1 leaves unsolicited extensions to RP policy.
     // "Verify that the credentialId is ≤ 1023 bytes."
     if attested.credential_id.len() > MAX_CREDENTIAL_ID_LEN {
         return Err(Reject::Malformed(Field::AuthenticatorData));
@@ -606,12 +723,17 @@ pub struct ExpectedCard {
     pub challenge: Vec<u8>,
     /// The trusted CA's subject name.
     pub ca_subject: x509_cert::name::Name,
-    /// The CA's key (RS256, for certificate and CRL signatures).
-    pub ca_key: PublicKey,
+    /// The CA's key (RS256, for certificate and CRL signatures); `None` if it is not RSA of
+    /// 2048 to 4096 bits ([`Reject::CaKeyUnsupported`] then).
+    pub ca_key: Option<PublicKey>,
+    /// Why the configured CA cannot vouch for any card, if it cannot (checked first).
+    pub ca_problem: Option<Reject>,
     /// Serial numbers (DER contents) revoked by the CA; `None` if no CRL was supplied.
     pub revoked: Option<Vec<Vec<u8>>>,
     /// Why the CRL cannot be used, if it cannot.
     pub crl_problem: Option<Reject>,
+    /// The CRL's issuingDistributionPoint, matched against each card's cRLDistributionPoints.
+    pub crl_scope: Option<x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint>,
     /// The verification time.
     pub now: der::DateTime,
     /// Challenges already consumed.
@@ -627,8 +749,88 @@ pub struct CardAuth {
     pub serial: Vec<u8>,
 }
 
+/// Why the configured CA cannot be a trust anchor for card certificates (RFC 5280 §6.1.1 takes
+/// a trust anchor's name and key; this relying party also holds the CA certificate to its own
+/// validity, basicConstraints and keyUsage, so that a misconfigured anchor fails closed).
+fn ca_problem(ca: &Certificate, now: der::DateTime) -> Option<Reject> {
+    let tbs = ca.tbs_certificate();
+    let validity = tbs.validity();
+    if now < validity.not_before.to_date_time() || now > validity.not_after.to_date_time() {
+        return Some(Reject::CaNotValid);
+    }
+    let exts = match crate::pki::cert_extensions(tbs.extensions()) {
+        Ok(e) => e,
+        Err(_) => return Some(Reject::CaNotACa),
+    };
+    if !exts.basic_constraints.is_some_and(|b| b.ca) {
+        return Some(Reject::CaNotACa);
+    }
+    if exts
+        .key_usage
+        .is_some_and(|k| !k.0.contains(x509_cert::ext::pkix::KeyUsages::KeyCertSign))
+    {
+        return Some(Reject::CaNotACa);
+    }
+    None
+}
+
+/// Why a CRL signed by the CA cannot tell a card's status (before matching the card).
+fn crl_problem(
+    list: &CertificateList<x509_cert::certificate::Rfc5280>,
+    ca: &Certificate,
+    ca_key: Option<&PublicKey>,
+    now: der::DateTime,
+) -> Result<Option<x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint>, Reject> {
+    let tbs_list = &list.tbs_cert_list;
+    let tbs = tbs_list
+        .to_der()
+        .map_err(|_| Reject::RevocationListUntrusted)?;
+    let sig = list.signature.as_bytes().unwrap_or_default();
+    // RFC 5280 §6.3.3 (f)/(g): the CRL issuer is the CA and its signature verifies; (f) also
+    // asks that the CA may sign CRLs: cRLSign when keyUsage is present.
+    // RFC 5280 §5.1.1.2: signatureAlgorithm equals tbsCertList.signature.
+    let ca_tbs = ca.tbs_certificate();
+    let may_sign_crls = match crate::pki::cert_extensions(ca_tbs.extensions()) {
+        Ok(e) => e
+            .key_usage
+            .is_none_or(|k| k.0.contains(x509_cert::ext::pkix::KeyUsages::CRLSign)),
+        Err(_) => false,
+    };
+    let trusted = may_sign_crls
+        && crate::pki::names_match(&tbs_list.issuer, ca_tbs.subject())
+        && list.signature_algorithm == tbs_list.signature
+        && list.signature_algorithm.oid == OID_SHA256_WITH_RSA
+        && ca_key.is_some_and(|k| k.verify(&tbs, sig).is_ok());
+    if !trusted {
+        return Err(Reject::RevocationListUntrusted);
+    }
+    let exts = crate::pki::crl_extensions(tbs_list.crl_extensions.as_ref())
+        .map_err(|_| Reject::RevocationListUnusable)?;
+    // §5.2.4: a delta CRL lists only changes since a base CRL; given alone it is not the
+    // complete status. §6.3.3 here uses complete CRLs only.
+    if exts.delta {
+        return Err(Reject::RevocationListUnusable);
+    }
+    for entry in tbs_list.revoked_certificates.iter().flatten() {
+        crate::pki::crl_entry_extensions(entry.crl_entry_extensions.as_ref())
+            .map_err(|_| Reject::RevocationListUnusable)?;
+    }
+    match &tbs_list.next_update {
+        // §5.1.2.5: "Conforming CRL issuers MUST include the nextUpdate time"; without it no
+        // relying party can tell whether a newer CRL exists (policy: unusable).
+        None => return Err(Reject::RevocationListUnusable),
+        // §6.3.3 (a): a CRL past its nextUpdate is not current.
+        Some(t) if t.to_date_time() < now => return Err(Reject::RevocationListStale),
+        Some(_) => {}
+    }
+    Ok(exts.issuing_distribution_point)
+}
+
 impl ExpectedCard {
-    /// Prepares from the CA certificate and an optional CRL (both DER).
+    /// Prepares from the CA certificate and an optional CRL (both DER). A CA or CRL that is not
+    /// DER is a case error; one that decodes but cannot be used is a rejection of every card
+    /// ([`ExpectedCard::ca_problem`], [`ExpectedCard::crl_problem`]), so that the relying party
+    /// says why it cannot trust the card.
     pub fn new(
         backend: Backend,
         challenge: &[u8],
@@ -643,34 +845,23 @@ impl ExpectedCard {
             .subject_public_key_info()
             .to_der()
             .map_err(|e| CaseError::Invalid("caCert", e.to_string()))?;
-        let ca_key = PublicKey::from_spki_der(backend, Alg::Rs256, &ca_spki)
-            .map_err(|e| CaseError::Invalid("caCert", e.to_string()))?;
+        // The JPKI CA signs with RSA (sha256WithRSAEncryption); `sig`'s RSA policy is 2048 to
+        // 4096 bits. Any other key cannot have signed a JPKI card certificate.
+        let ca_key = PublicKey::from_spki_der(backend, Alg::Rs256, &ca_spki).ok();
+        let mut problem = ca_problem(&ca, now);
+        if ca_key.is_none() {
+            problem = problem.or(Some(Reject::CaKeyUnsupported));
+        }
         let ca_subject = ca.tbs_certificate().subject().clone();
         let mut revoked = None;
-        let mut crl_problem = None;
+        let mut crl_problem_found = None;
+        let mut crl_scope = None;
         if let Some(crl) = crl {
             let list = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(crl)
                 .map_err(|e| CaseError::Invalid("crl", e.to_string()))?;
-            let tbs = list
-                .tbs_cert_list
-                .to_der()
-                .map_err(|e| CaseError::Invalid("crl", e.to_string()))?;
-            let sig = list.signature.as_bytes().unwrap_or_default();
-            // RFC 5280 §6.3.3 (f)/(g): the CRL issuer is the CA and its signature verifies.
-            // RFC 5280 §5.1.1.2: signatureAlgorithm equals tbsCertList.signature.
-            let trusted = list.tbs_cert_list.issuer == ca_subject
-                && list.signature_algorithm == list.tbs_cert_list.signature
-                && list.signature_algorithm.oid == OID_SHA256_WITH_RSA
-                && ca_key.verify(&tbs, sig).is_ok();
-            if !trusted {
-                crl_problem = Some(Reject::RevocationListUntrusted);
-            } else if list
-                .tbs_cert_list
-                .next_update
-                .is_some_and(|t| t.to_date_time() < now)
-            {
-                // RFC 5280 §6.3.3 (a): a CRL past its nextUpdate is not current.
-                crl_problem = Some(Reject::RevocationListStale);
+            match crl_problem(&list, &ca, ca_key.as_ref(), now) {
+                Ok(scope) => crl_scope = scope,
+                Err(r) => crl_problem_found = Some(r),
             }
             revoked = Some(
                 list.tbs_cert_list
@@ -685,8 +876,10 @@ impl ExpectedCard {
             challenge: challenge.to_vec(),
             ca_subject,
             ca_key,
+            ca_problem: problem,
             revoked,
-            crl_problem,
+            crl_problem: crl_problem_found,
+            crl_scope,
             now,
             used_challenges: Vec::new(),
             backend,
@@ -712,8 +905,14 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     if exp.used_challenges.contains(&exp.challenge) {
         return Err(Reject::ChallengeReused);
     }
-    let cert =
-        Certificate::from_der(&cert_der).map_err(|_| Reject::Malformed(Field::Certificate))?;
+    if let Some(problem) = exp.ca_problem {
+        return Err(problem);
+    }
+    let Some(ca_key) = &exp.ca_key else {
+        return Err(Reject::CaKeyUnsupported);
+    };
+    let (cert, tbs_der) =
+        crate::pki::decode_certificate(&cert_der).ok_or(Reject::Malformed(Field::Certificate))?;
     let tbs = cert.tbs_certificate();
     // RFC 5280 §4.1.1.2: signatureAlgorithm (outside the signed part) "MUST contain the same
     // algorithm identifier as the signature field in the sequence tbsCertificate" (§4.1.2.3);
@@ -721,19 +920,18 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     if cert.signature_algorithm() != tbs.signature() {
         return Err(Reject::Malformed(Field::Certificate));
     }
-    // RFC 5280 §6.1.3 (a)(1) signature, (a)(4) issuer name.
-    if tbs.issuer() != &exp.ca_subject || cert.signature_algorithm().oid != OID_SHA256_WITH_RSA {
+    // RFC 5280 §6.1.3 (a)(1) signature, (a)(4) issuer name (compared as §7.1 asks).
+    if !crate::pki::names_match(tbs.issuer(), &exp.ca_subject)
+        || cert.signature_algorithm().oid != OID_SHA256_WITH_RSA
+    {
         return Err(Reject::UntrustedIssuer);
     }
-    let tbs_der = tbs
-        .to_der()
-        .map_err(|_| Reject::Malformed(Field::Certificate))?;
     let cert_sig = cert
         .signature()
         .as_bytes()
         .ok_or(Reject::Malformed(Field::Certificate))?;
-    exp.ca_key
-        .verify(&tbs_der, cert_sig)
+    ca_key
+        .verify(tbs_der, cert_sig)
         .map_err(|_| Reject::UntrustedIssuer)?;
     // (a)(2) validity period.
     let validity = tbs.validity();
@@ -743,9 +941,38 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     if exp.now > validity.not_after.to_date_time() {
         return Err(Reject::CertExpired);
     }
+    // RFC 5280 §4.2: extensions, each read with its x509-cert type; an unknown critical one
+    // fails the certificate (§6.1.4 (o) for the final certificate).
+    let exts = crate::pki::cert_extensions(tbs.extensions()).map_err(|e| match e {
+        crate::pki::ExtProblem::Malformed => Reject::Malformed(Field::Certificate),
+        crate::pki::ExtProblem::UnknownCritical => Reject::UnknownCriticalExtension,
+    })?;
+    // §4.2.1.3: JPKI user authentication is a signature by the card key: digitalSignature.
+    // Policy: keyUsage must be present (the JPKI profile always carries it).
+    if !exts.key_usage.is_some_and(|k| {
+        k.0.contains(x509_cert::ext::pkix::KeyUsages::DigitalSignature)
+    }) {
+        return Err(Reject::KeyUsageNotPermitted);
+    }
+    // §4.2.1.12: "If the extension is present, then the certificate MUST only be used for one
+    // of the purposes indicated" (critical or not): client authentication, or any purpose.
+    if let Some(eku) = &exts.ext_key_usage
+        && !eku
+            .0
+            .iter()
+            .any(|p| *p == crate::pki::OID_CLIENT_AUTH || *p == crate::pki::OID_ANY_EKU)
+    {
+        return Err(Reject::KeyUsageNotPermitted);
+    }
     // (a)(3) revocation status.
     if let Some(problem) = exp.crl_problem {
         return Err(problem);
+    }
+    // §6.3.3 (b): the CRL's scope must cover this certificate.
+    if let Some(idp) = &exp.crl_scope
+        && !crate::pki::idp_covers(idp, exts.crl_distribution_points.as_ref())
+    {
+        return Err(Reject::RevocationListUnusable);
     }
     let serial = tbs.serial_number().as_bytes().to_vec();
     if let Some(revoked) = &exp.revoked
@@ -753,13 +980,17 @@ pub fn verify_card(exp: &ExpectedCard, credential_json: &[u8]) -> Result<CardAut
     {
         return Err(Reject::CertRevoked);
     }
-    // The JPKI user-auth key is RSA-2048 (J-LIS); anything else is the wrong key type.
+    // The JPKI user-auth key is RSA-2048 (J-LIS); anything else is the wrong key type: another
+    // algorithm, or RSA outside `sig`'s policy (2048 to 4096 bits, odd exponent 3 <= e < 2^33),
+    // so a 1024-bit card key is refused here (issue 12: key size at least 2048).
     let spki = tbs
         .subject_public_key_info()
         .to_der()
         .map_err(|_| Reject::Malformed(Field::Certificate))?;
     let key = PublicKey::from_spki_der(exp.backend, Alg::Rs256, &spki).map_err(|e| match e {
-        SigError::KeyTypeMismatch | SigError::UnsupportedKey => Reject::KeyTypeMismatch,
+        SigError::KeyTypeMismatch | SigError::UnsupportedKey | SigError::InvalidKey => {
+            Reject::KeyTypeMismatch
+        }
         _ => Reject::Malformed(Field::Certificate),
     })?;
     key.verify(&exp.challenge, &sig)
@@ -833,11 +1064,68 @@ mod tests {
     }
 
     #[test]
+    fn credential_ids_decode_strictly_to_their_full_length() {
+        let mut buf = [0u8; MAX_CREDENTIAL_ID_LEN];
+        // The longest ID (1023 bytes, §7.1) fits the buffer; 1024 bytes do not.
+        let long = webauthn::b64(&[7u8; MAX_CREDENTIAL_ID_LEN]);
+        assert_eq!(
+            decode_credential_id(&long, &long, &mut buf).map(<[u8]>::len),
+            Ok(1023)
+        );
+        let longer = webauthn::b64(&[7u8; MAX_CREDENTIAL_ID_LEN + 1]);
+        assert_eq!(
+            decode_credential_id(&longer, &longer, &mut buf),
+            Err(Reject::Malformed(Field::Credential))
+        );
+        // "AQ" is the canonical spelling of [1]; "AR" has an unused bit set (RFC 4648 §3.5).
+        assert_eq!(decode_credential_id("AQ", "AQ", &mut buf), Ok(&[1u8][..]));
+        for bad in ["AR", "AQ==", "", "A", "A+"] {
+            assert_eq!(
+                decode_credential_id(bad, bad, &mut buf),
+                Err(Reject::Malformed(Field::Credential)),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            decode_credential_id("AR", "AQ", &mut buf),
+            Err(Reject::CredentialIdMismatch)
+        );
+    }
+
+    #[test]
+    fn duplicate_cbor_keys_are_found_at_any_depth() {
+        use ciborium::Value as C;
+        let t = |s: &str| C::Text(s.into());
+        let i = |n: i64| C::Integer(n.into());
+        let ok = C::Map(vec![
+            (t("a"), i(1)),
+            (t("b"), C::Map(vec![(i(1), i(2)), (i(2), i(2))])),
+        ]);
+        assert!(!webauthn::has_duplicate_keys(&ok), "control: distinct keys");
+        let top = C::Map(vec![(t("a"), i(1)), (t("a"), i(2))]);
+        assert!(webauthn::has_duplicate_keys(&top));
+        let deep = C::Array(vec![C::Map(vec![(
+            t("k"),
+            C::Map(vec![(i(3), i(1)), (i(3), i(1))]),
+        )])]);
+        assert!(webauthn::has_duplicate_keys(&deep));
+        // A non-minimal encoding of the key 3 (0x18 0x03) is the same key.
+        let mut bytes: &[u8] = &[0xa2, 0x03, 0x01, 0x18, 0x03, 0x02];
+        assert_eq!(webauthn::cbor_strict(&mut bytes), None);
+        let mut bytes: &[u8] = &[0xa2, 0x03, 0x01, 0x18, 0x04, 0x02];
+        assert!(
+            webauthn::cbor_strict(&mut bytes).is_some(),
+            "control: keys 3 and 4"
+        );
+    }
+
+    #[test]
     fn reject_tokens_are_distinct() {
         let all = [
             Reject::Malformed(Field::Credential),
             Reject::WrongCredentialType,
             Reject::CredentialIdMismatch,
+            Reject::UserHandleMismatch,
             Reject::WrongClientDataType,
             Reject::ChallengeMismatch,
             Reject::ChallengeReused,
@@ -862,6 +1150,12 @@ mod tests {
             Reject::CertRevoked,
             Reject::RevocationListUntrusted,
             Reject::RevocationListStale,
+            Reject::RevocationListUnusable,
+            Reject::KeyUsageNotPermitted,
+            Reject::UnknownCriticalExtension,
+            Reject::CaNotValid,
+            Reject::CaNotACa,
+            Reject::CaKeyUnsupported,
             Reject::CredentialRevoked,
             Reject::NoFreshCardAuth,
         ];

@@ -125,6 +125,8 @@ pub struct AttestedCredential<'a> {
 }
 
 /// Parses attested credential data from the bytes after the fixed part of authenticator data.
+/// `None` if the COSE key is not a CBOR data item (duplicate labels are left to the caller:
+/// [`has_duplicate_keys`], so that it can name the COSE key as what is malformed).
 pub fn parse_attested(rest: &[u8]) -> Option<AttestedCredential<'_>> {
     let (aaguid, tail) = rest.split_at_checked(16)?;
     let (len, tail) = tail.split_at_checked(2)?;
@@ -137,6 +139,73 @@ pub fn parse_attested(rest: &[u8]) -> Option<AttestedCredential<'_>> {
         public_key,
         trailing: key_bytes,
     })
+}
+
+/// What follows the fixed part of authenticator data, as its flags announce it (§6.1): attested
+/// credential data if AT is set, then an extensions map if ED is set, then nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthDataBody<'a> {
+    /// Attested credential data (AT set).
+    pub attested: Option<AttestedCredential<'a>>,
+    /// The authenticator extension outputs, a CBOR map (ED set).
+    pub extensions: Option<Value>,
+}
+
+/// Checks the layout of authenticator data after its fixed part (§6.1): AT set means attested
+/// credential data follows, ED set means exactly one CBOR map of extension outputs follows it
+/// (strict: no duplicate keys), and nothing else may follow. `None` for any other layout:
+/// trailing bytes, ED without a well-formed map, a map without ED, AT without its data.
+pub fn parse_body<'a>(head: &AuthDataHead<'a>) -> Option<AuthDataBody<'a>> {
+    let (attested, mut rest) = if head.flags & FLAG_AT != 0 {
+        let mut a = parse_attested(head.rest)?;
+        let rest = a.trailing;
+        a.trailing = &[];
+        (Some(a), rest)
+    } else {
+        (None, head.rest)
+    };
+    let extensions = if head.flags & FLAG_ED != 0 {
+        let map = cbor_strict(&mut rest)?;
+        if !matches!(map, Value::Map(_)) {
+            return None;
+        }
+        Some(map)
+    } else {
+        None
+    };
+    rest.is_empty().then_some(AuthDataBody {
+        attested,
+        extensions,
+    })
+}
+
+/// Decodes one CBOR data item from the front of `bytes` (advancing it) and refuses a map, at
+/// any depth, that has a key twice: RFC 8949 §5.6 calls such a map not valid CBOR, and WebAuthn
+/// L3 §6.5.1.1 requires well-formed attestation objects and COSE keys. ciborium (the decoder
+/// here) keeps every entry of a map in order and has no strict mode, so the check is written
+/// here over the decoded value; keys compare as decoded values (ciborium's `PartialEq`).
+pub fn cbor_strict(bytes: &mut &[u8]) -> Option<Value> {
+    let value: Value = ciborium::de::from_reader(&mut *bytes).ok()?;
+    (!has_duplicate_keys(&value)).then_some(value)
+}
+
+/// Whether a map at any depth of `v` has a key twice. Keys are compared by their re-encoding
+/// after decoding (so `0x03` and the non-minimal `0x18 0x03` are the same key, as RFC 8949 §5.6
+/// compares keys by value), sorted: n log n, so a map of many entries costs no quadratic time.
+pub fn has_duplicate_keys(v: &Value) -> bool {
+    match v {
+        Value::Map(entries) => {
+            let mut keys: Vec<Vec<u8>> = entries.iter().map(|(k, _)| cbor(k)).collect();
+            keys.sort_unstable();
+            keys.windows(2).any(|w| w[0] == w[1])
+                || entries
+                    .iter()
+                    .any(|(k, v)| has_duplicate_keys(k) || has_duplicate_keys(v))
+        }
+        Value::Array(items) => items.iter().any(has_duplicate_keys),
+        Value::Tag(_, inner) => has_duplicate_keys(inner),
+        _ => false,
+    }
 }
 
 /// Encodes a CBOR value.

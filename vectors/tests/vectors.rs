@@ -67,13 +67,26 @@ fn every_vector_verifies_to_its_result_on_every_backend() {
         "total: {} files, {accept} accept, {reject} reject",
         files.len()
     );
-    // Pinned from the generator's lists (src/generate.rs, src/sequence.rs): jpki 1 accept + 12
-    // reject; create 4 + 17; get 5 + 22; sequences 5 + 8.
-    assert_eq!(per_kind.get("jpki").copied(), Some((1, 12)), "jpki counts");
-    assert_eq!(per_kind.get("create").copied(), Some((4, 17)));
-    assert_eq!(per_kind.get("get").copied(), Some((5, 22)));
-    assert_eq!(per_kind.get("seq").copied(), Some((5, 8)));
-    assert_eq!(files.len(), 74);
+    // Pinned from the generator's lists (src/generate.rs, src/sequence.rs, and the audit cases
+    // of issue 14 in src/generate/audit.rs, audit_pki.rs): jpki 1 accept + 12 reject, plus audit
+    // 8 + 22 (accepts: unknown non-critical extension, EKU clientAuth, PrintableString issuer,
+    // issuer in other case, IDP onlyContainsUserCerts, entry reasonCode, notBefore 1949 and
+    // 1955; rejects: card 7
+    // (unknown critical, keyUsage 2, EKU, duplicate, SHA-384, other issuer name), CA 7, CRL 8
+    // (delta, IDP 4, unknown critical CRL and entry extension, no nextUpdate)); create 4 + 17, plus
+    // audit 1 + 7 (ED accept; ED/extension layout 2, duplicate keys 4, empty rawId 1); get 5 + 22,
+    // plus audit 5 + 18 (user handle accept/null, ED accept, BOM, extra member; rawId 4, user
+    // handle 3, layout 6, duplicate extension key 1, topOrigin 2, not UTF-8 1, duplicate member
+    // 1); sequences 5 + 8, plus audit 0 + 3.
+    assert_eq!(
+        per_kind.get("jpki").copied(),
+        Some((1 + 8, 12 + 22)),
+        "jpki counts"
+    );
+    assert_eq!(per_kind.get("create").copied(), Some((4 + 1, 17 + 7)));
+    assert_eq!(per_kind.get("get").copied(), Some((5 + 5, 22 + 18)));
+    assert_eq!(per_kind.get("seq").copied(), Some((5, 8 + 3)));
+    assert_eq!(files.len(), 74 + 34 + 30);
 }
 
 #[test]
@@ -101,6 +114,16 @@ fn every_reject_reason_is_covered() {
         "malformed",
         "credential-revoked",
         "no-fresh-card-auth",
+        "user-handle-mismatch",
+        "credential-id-mismatch",
+        "cross-origin",
+        "key-usage-not-permitted",
+        "unknown-critical-extension",
+        "ca-not-valid",
+        "ca-not-a-ca",
+        "ca-key-unsupported",
+        "revocation-list-unusable",
+        "revocation-list-untrusted",
     ] {
         assert!(reasons.contains(want), "no vector for {want}");
     }
