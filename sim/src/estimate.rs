@@ -26,6 +26,8 @@
 //! size with the same standard error; Korn and Graubard 1998 use the same device for weighted
 //! survey proportions), so that the interval is about `estimate +- 1.96 se`.
 
+use std::sync::Arc;
+
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
@@ -73,13 +75,14 @@ pub struct BioSampler {
     pub q: f64,
     pub attempts: u64,
     pub tilt: f64,
-    /// `(1 - tilt)^k` for `k = 0..=attempts`.
-    survival: Vec<f64>,
+    /// `(1 - tilt)^k` for `k = 0..=attempts` (shared by clones: rows of one policy share it).
+    survival: Arc<[f64]>,
     /// `r^k` for `k = 0..=attempts`, `r = (1-q)/(1-tilt)`.
-    ratio_pow: Vec<f64>,
+    ratio_pow: Arc<[f64]>,
 }
 
 impl BioSampler {
+    /// The stage, tilted to `q' = min(1/b, 1/2)` when `q` is below that.
     pub fn new(q: f64, attempts: u64) -> BioSampler {
         let target = if attempts == 0 {
             0.5
@@ -91,6 +94,16 @@ impl BioSampler {
         } else {
             q
         };
+        BioSampler::with_tilt(q, attempts, tilt)
+    }
+
+    /// The stage sampled at its own rate (plain Monte-Carlo): used when the PIN stage behind it
+    /// succeeds surely, so that tilting could only add variance to a probability of exactly 1.
+    pub fn untilted(q: f64, attempts: u64) -> BioSampler {
+        BioSampler::with_tilt(q, attempts, q)
+    }
+
+    fn with_tilt(q: f64, attempts: u64, tilt: f64) -> BioSampler {
         let r = if tilt < 1.0 {
             (1.0 - q) / (1.0 - tilt)
         } else {
@@ -110,9 +123,21 @@ impl BioSampler {
             q,
             attempts,
             tilt,
-            survival,
-            ratio_pow,
+            survival: survival.into(),
+            ratio_pow: ratio_pow.into(),
         }
+    }
+
+    /// The largest weight a trial of this stage can carry: `(accept, all rejected)`.
+    fn max_weights(&self) -> (f64, f64) {
+        let n = self.survival.len() - 1;
+        let accept = if self.is_tilted() {
+            let top = self.ratio_pow[..n].iter().copied().fold(0.0, f64::max);
+            self.q / self.tilt * top
+        } else {
+            1.0
+        };
+        (accept, self.ratio_pow[n])
     }
 
     pub fn is_tilted(&self) -> bool {
@@ -162,6 +187,31 @@ impl PinSampler {
         self.model.success(self.guesses)
     }
 
+    /// The largest weight a successful trial of this stage can carry.
+    fn max_weight(&self) -> f64 {
+        if !self.mixture {
+            return 1.0;
+        }
+        let top = match &self.model {
+            PinModel::Uniform { .. } => u64::from(self.guesses > 0),
+            // At most the table's length (10,003 positions), whatever the guess count.
+            PinModel::Table { .. } => (0..self.guesses.min(self.model.len()))
+                .map(|k| self.model.weight_at(k))
+                .max()
+                .unwrap_or(0),
+        };
+        self.weight(top)
+    }
+
+    /// The likelihood ratio of a hit at a position of integer weight `w`.
+    fn weight(&self, w: u64) -> f64 {
+        // P(k) / (MIX / g + (1 - MIX) P(k)) with P(k) = w / total.
+        let w = w as f64;
+        let g = self.guesses as f64;
+        let t = self.model.total() as f64;
+        w * g / (PIN_MIX * t + (1.0 - PIN_MIX) * g * w)
+    }
+
     /// `Some(weight)` if the guesses find the victim's PIN.
     fn sample(&self, rng: &mut ChaCha8Rng) -> Option<f64> {
         let total = self.model.total();
@@ -180,11 +230,7 @@ impl PinSampler {
         if !self.mixture {
             return Some(1.0);
         }
-        // P(k) / (MIX / g + (1 - MIX) P(k)) with P(k) = w / total.
-        let w = self.model.weight_at(k) as f64;
-        let g = self.guesses as f64;
-        let t = total as f64;
-        Some(w * g / (PIN_MIX * t + (1.0 - PIN_MIX) * g * w))
+        Some(self.weight(self.model.weight_at(k)))
     }
 }
 
@@ -217,6 +263,24 @@ impl Experiment {
         let b = self.bio.as_ref().map_or(0.0, BioSampler::exact);
         let p = self.pin.as_ref().map_or(0.0, PinSampler::exact);
         combine(b, p)
+    }
+
+    /// The largest weight one trial can carry (1 for plain Monte-Carlo).
+    pub fn max_weight(&self) -> f64 {
+        let (accept, rejected) = self
+            .bio
+            .as_ref()
+            .map_or((0.0, 1.0), BioSampler::max_weights);
+        let pin = self.pin.as_ref().map_or(0.0, PinSampler::max_weight);
+        accept.max(rejected * pin)
+    }
+
+    /// The binary exponent `e` with which this row's squared weights are accumulated, as
+    /// `(w 2^-e)^2`: the exponent of the largest weight, so that the scaled squares are near 1
+    /// and neither underflow (weights near 1e-200 have squares below the smallest `f64`) nor
+    /// overflow. Scaling by a power of two is exact, so it changes no bit of a normal result.
+    pub fn w2_exp(&self) -> i32 {
+        exponent(self.max_weight())
     }
 
     /// Does any stage use importance sampling?
@@ -275,22 +339,33 @@ pub fn trial_rng(key: &[u8; 32], trial: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Exact sufficient statistics of a set of trials.
+/// Exact sufficient statistics of a set of trials: the count, the hits, the sum of the weights
+/// and the sum of the squared weights scaled by `2^(-2 w2_exp)` (see [`Experiment::w2_exp`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Accumulator {
     pub trials: u64,
     pub hits: u64,
     pub sum_w: ExactSum,
     pub sum_w2: ExactSum,
+    pub w2_exp: i32,
 }
 
 impl Accumulator {
+    /// An empty accumulator for a row whose squared weights are scaled by `2^(-2 w2_exp)`.
+    pub fn scaled(w2_exp: i32) -> Accumulator {
+        Accumulator {
+            w2_exp,
+            ..Accumulator::default()
+        }
+    }
+
     pub fn add(&mut self, w: f64) {
         self.trials += 1;
         if w > 0.0 {
             self.hits += 1;
             self.sum_w.add(w);
-            self.sum_w2.add(w * w);
+            let ws = scale_pow2(w, -self.w2_exp);
+            self.sum_w2.add(ws * ws);
         }
     }
 
@@ -325,18 +400,43 @@ pub struct Estimate {
 }
 
 /// Wilson score interval for a proportion `p` from `n` (possibly effective) trials.
+///
+/// Computed without cancellation, so that the bounds are right at the edges: the bounds are the
+/// roots of `(1 + z^2/n) x^2 - (2p + z^2/n) x + p^2 = 0`, the upper one a sum of positive terms and
+/// the lower one from the product of the roots, `lo = p^2 / ((1 + z^2/n) hi)`; for `p > 1/2` by
+/// symmetry from `1 - p` (exact). So `p = 0` gives `lo = 0` and `p = 1` gives `hi = 1` exactly,
+/// and a tiny `p` gives a tiny `lo`, never a rounding residue above `p`.
 pub fn wilson(p: f64, n: f64, z: f64) -> (f64, f64) {
-    if n <= 0.0 {
+    if n.is_nan() || n <= 0.0 || p.is_nan() {
         return (0.0, 1.0);
     }
-    let z2 = z * z;
-    let denom = 1.0 + z2 / n;
-    let center = (p + z2 / (2.0 * n)) / denom;
-    let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((center - half).max(0.0), (center + half).min(1.0))
+    let p = p.clamp(0.0, 1.0);
+    if p > 0.5 {
+        let (lo, hi) = wilson_lower_half(1.0 - p, n, z);
+        return (1.0 - hi, 1.0 - lo);
+    }
+    wilson_lower_half(p, n, z)
 }
 
-/// Summarise an accumulator.
+/// [`wilson`] for `p` in [0, 1/2].
+fn wilson_lower_half(p: f64, n: f64, z: f64) -> (f64, f64) {
+    let z2n = z * z / n;
+    let denom = 1.0 + z2n;
+    let hi = ((p + z2n / 2.0) + z * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt()) / denom;
+    let hi = hi.clamp(p, 1.0);
+    let lo = if p > 0.0 { p * (p / (denom * hi)) } else { 0.0 };
+    (lo.min(p), hi)
+}
+
+/// Summarise an accumulator: the estimate (in [0, 1]), its standard error and the 95% interval.
+///
+/// Plain Monte-Carlo: `hits / trials` with the Wilson interval. Importance sampling: the mean
+/// weight, clamped into [0, 1] (a probability; the clamp only moves it towards the truth), the
+/// standard error from the scaled squared weights, and Wilson with the effective sample size
+/// `n_eff = p(1-p)/se^2` (computed as `(p/se)((1-p)/se)`, which cannot overflow or underflow
+/// where the square would). At the upper edge (mean weight at or above 1 with a spread) `n_eff`
+/// is 0, so the interval is the one-sided `[1 - 1.96 se, 1]`; with no spread at all (no hits, or
+/// every weight equal) the binomial Wilson interval with the real trial count.
 pub fn summarise(acc: &Accumulator, weighted: bool) -> Estimate {
     let n = acc.trials as f64;
     if acc.trials == 0 {
@@ -347,32 +447,58 @@ pub fn summarise(acc: &Accumulator, weighted: bool) -> Estimate {
             ci_high: 1.0,
         };
     }
+    let e = acc.w2_exp;
     let s1 = acc.sum_w.value();
     let s2 = acc.sum_w2.value();
     let mean = s1 / n;
+    // In the scaled units: s1 2^-e, mean 2^-e, s2 = sum (w 2^-e)^2.
     let var = if acc.trials > 1 {
-        ((s2 - s1 * mean) / (n - 1.0)).max(0.0)
+        let (s1s, ms) = (scale_pow2(s1, -e), scale_pow2(mean, -e));
+        ((s2 - s1s * ms) / (n - 1.0)).max(0.0)
     } else {
         0.0
     };
-    let se = (var / n).sqrt();
-    let (lo, hi) = if weighted {
-        let p = mean.clamp(0.0, 1.0);
-        let n_eff = if se > 0.0 && p > 0.0 && p < 1.0 {
-            p * (1.0 - p) / (se * se)
-        } else {
-            n
-        };
-        wilson(p, n_eff, Z95)
+    let se = scale_pow2((var / n).sqrt(), e);
+    let p = if weighted {
+        mean.clamp(0.0, 1.0)
     } else {
-        wilson(acc.hits as f64 / n, n, Z95)
+        acc.hits as f64 / n
+    };
+    let (lo, hi) = if !weighted || se <= 0.0 || !se.is_finite() {
+        wilson(p, n, Z95)
+    } else if p >= 1.0 {
+        ((1.0 - Z95 * se).max(0.0), 1.0)
+    } else if p <= 0.0 {
+        // Unreachable: a mean of 0 has no spread. Kept total.
+        (0.0, (Z95 * se).min(1.0))
+    } else {
+        wilson(p, (p / se) * ((1.0 - p) / se), Z95)
     };
     Estimate {
-        estimate: mean,
+        estimate: p,
         std_error: se,
         ci_low: lo,
         ci_high: hi,
     }
+}
+
+/// The binary exponent of a positive normal `x` (`x` in `[2^e, 2^(e+1))`); 0 otherwise.
+fn exponent(x: f64) -> i32 {
+    if x.is_finite() && x >= f64::MIN_POSITIVE {
+        ((x.to_bits() >> 52) & 0x7ff) as i32 - 1023
+    } else {
+        0
+    }
+}
+
+/// `x * 2^e`, exact for normal results, by steps that stay inside the exponent range.
+pub fn scale_pow2(mut x: f64, mut e: i32) -> f64 {
+    while e != 0 {
+        let k = e.clamp(-1000, 1000);
+        x *= f64::from_bits(((1023 + k) as u64) << 52);
+        e -= k;
+    }
+    x
 }
 
 #[cfg(test)]
