@@ -555,6 +555,102 @@ mod tests {
         );
     }
 
+    /// The textbook form `center -+ half`, as a negative control for the edges.
+    fn textbook(p: f64, n: f64, z: f64) -> (f64, f64) {
+        let z2 = z * z;
+        let denom = 1.0 + z2 / n;
+        let center = (p + z2 / (2.0 * n)) / denom;
+        let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+        (center - half, center + half)
+    }
+
+    /// Wilson bounds reach 0 and 1 exactly (the textbook form misses them by rounding for some
+    /// n: that is the control), agree with the textbook form inside, and always hold p.
+    #[test]
+    fn wilson_reaches_the_edges_exactly() {
+        let mut textbook_missed = (false, false);
+        for n in 1..2000u32 {
+            let n = f64::from(n);
+            let (lo0, hi0) = wilson(0.0, n, Z95);
+            let (lo1, hi1) = wilson(1.0, n, Z95);
+            assert_eq!(lo0, 0.0);
+            assert_eq!(hi1, 1.0);
+            // Closed forms: hi(0) = z^2 / (n + z^2), lo(1) = n / (n + z^2).
+            let z2 = Z95 * Z95;
+            assert!((hi0 - z2 / (n + z2)).abs() <= 1e-15, "{n}");
+            assert!((lo1 - n / (n + z2)).abs() <= 1e-15, "{n}");
+            let (t0, _) = textbook(0.0, n, Z95);
+            let (_, t1) = textbook(1.0, n, Z95);
+            textbook_missed.0 |= t0 != 0.0;
+            textbook_missed.1 |= t1 != 1.0;
+            for p in [1e-9, 0.1, 0.37, 0.5, 0.8, 1.0 - 1e-9] {
+                let (lo, hi) = wilson(p, n, Z95);
+                let (tl, th) = textbook(p, n, Z95);
+                assert!(lo <= p && p <= hi, "{p} {n}: [{lo}, {hi}]");
+                assert!(
+                    (lo - tl).abs() < 1e-12 && (hi - th).abs() < 1e-12,
+                    "{p} {n}"
+                );
+            }
+        }
+        assert_eq!(textbook_missed, (true, true));
+        // Tiny p: the lower bound is tiny too, never a rounding residue above p.
+        let (lo, hi) = wilson(1e-200, 1e4, Z95);
+        assert!(lo <= 1e-200 && hi > 1e-200, "[{lo:e}, {hi:e}]");
+        // Control: the textbook difference leaves a residue far larger than p itself.
+        let (tl, _) = textbook(1e-200, 1e4, Z95);
+        assert!(tl.abs() > 1e-200, "{tl:e}");
+    }
+
+    /// Far below 1e-155 the squared weights underflow unless scaled: the row's scale keeps a
+    /// standard error and an interval that holds the exact value. Control: the unscaled
+    /// accumulator (w2_exp = 0) loses every square and reports se = 0.
+    #[test]
+    fn tiny_probabilities_keep_their_standard_error() {
+        let e = Experiment {
+            bio: Some(BioSampler::new(1e-200, 5)),
+            pin: None,
+        };
+        let key = row_key(3, 0);
+        let mut scaled = Accumulator::scaled(e.w2_exp());
+        let mut unscaled = Accumulator::default();
+        run_trials(&e, &key, 0..4000, &mut scaled);
+        run_trials(&e, &key, 0..4000, &mut unscaled);
+        let s = summarise(&scaled, true);
+        let u = summarise(&unscaled, true);
+        let exact = e.exact();
+        assert!((exact - 5e-200).abs() < 1e-212, "{exact:e}");
+        assert!(s.std_error > 0.0 && s.std_error < s.estimate, "{s:?}");
+        assert!(s.ci_low <= exact && exact <= s.ci_high, "{s:?} {exact:e}");
+        assert!(s.ci_low > 0.0 && s.ci_high < 1e-190, "{s:?}");
+        assert_eq!(u.std_error, 0.0);
+        assert_eq!(s.estimate, u.estimate);
+    }
+
+    /// Mean weights above 1 are not probabilities: the estimate is clamped to 1 and the interval
+    /// is [1 - 1.96 se, 1]; no hits give [0, z^2/(n + z^2)] with a lower bound of exactly 0.
+    #[test]
+    fn estimates_stay_in_the_unit_interval() {
+        let mut acc = Accumulator::default();
+        for w in [1.25, 0.75, 1.5, 1.0] {
+            acc.add(w);
+        }
+        let s = summarise(&acc, true);
+        assert_eq!(s.estimate, 1.0);
+        assert_eq!(s.ci_high, 1.0);
+        // Mean 1.125, sample variance ((0.125^2 + 0.375^2 + 0.375^2 + 0.125^2) / 3) = 0.104167,
+        // se = sqrt(0.104167 / 4) = 0.161374.
+        assert!((s.std_error - 0.161_374).abs() < 1e-6, "{s:?}");
+        assert!((s.ci_low - (1.0 - Z95 * 0.161_374)).abs() < 1e-5, "{s:?}");
+        let mut none = Accumulator::default();
+        for _ in 0..1000 {
+            none.add(0.0);
+        }
+        let z = summarise(&none, true);
+        assert_eq!((z.estimate, z.ci_low), (0.0, 0.0));
+        assert!((z.ci_high - Z95 * Z95 / (1000.0 + Z95 * Z95)).abs() < 1e-15);
+    }
+
     /// Z95 against statrs' normal quantile (an independent implementation).
     #[test]
     fn z95_is_the_normal_quantile() {
