@@ -174,8 +174,11 @@ pub struct PinSampler {
 }
 
 impl PinSampler {
+    /// The stage; the defensive mixture is used when `0 < g < N` and the success probability,
+    /// as an `f64`, is below 1 (`(10^18 - 1) / 10^18` rounds to 1: plain sampling then finds
+    /// the PIN in every trial, as the exact value says).
     pub fn new(model: PinModel, guesses: u64) -> PinSampler {
-        let mixture = guesses > 0 && guesses < model.len();
+        let mixture = guesses > 0 && guesses < model.len() && model.success(guesses) < 1.0;
         PinSampler {
             model,
             guesses,
