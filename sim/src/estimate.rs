@@ -654,6 +654,17 @@ mod tests {
         assert!((z.ci_high - Z95 * Z95 / (1000.0 + Z95 * Z95)).abs() < 1e-15);
     }
 
+    /// (10^18 - 1) / 10^18 rounds to 1.0: no mixture then (plain sampling hits every time, as
+    /// the exact value 1 says); 10^17 guesses keep it (control).
+    #[test]
+    fn no_mixture_where_success_rounds_to_one() {
+        let space = 1_000_000_000_000_000_000u64;
+        let all_but_one = PinSampler::new(PinModel::Uniform { space }, space - 1);
+        assert_eq!(all_but_one.exact(), 1.0);
+        assert!(!all_but_one.mixture);
+        assert!(PinSampler::new(PinModel::Uniform { space }, space / 10).mixture);
+    }
+
     /// Z95 against statrs' normal quantile (an independent implementation).
     #[test]
     fn z95_is_the_normal_quantile() {
