@@ -216,12 +216,20 @@ fn scenario() -> impl Strategy<Value = String> {
         })
 }
 
+/// The file as a TOML table, for the test's own reading of it. TOML integers are `i64`, so
+/// 2^64 - 1 (which the simulator reads into its `u64` keys) is replaced by 2^63 - 1 first: it
+/// only occurs in keys this reading does not use (seed, delays, timeouts, attempts).
+fn parse_toml(text: &str) -> Result<toml::Table, toml::de::Error> {
+    text.replace("18446744073709551615", "9223372036854775807")
+        .parse::<toml::Table>()
+}
+
 /// PIN spaces of the policies a scenario text names (10^digits; a built-in's own digits when
 /// inherited and not overridden), for the `pin_guesses` check. Parsed with the toml crate, not
 /// with the simulator's code.
 fn pin_spaces(text: &str) -> HashMap<String, u64> {
     let mut out = HashMap::new();
-    let Ok(v) = text.parse::<toml::Table>() else {
+    let Ok(v) = parse_toml(text) else {
         return out;
     };
     for p in v
@@ -247,6 +255,110 @@ fn pin_spaces(text: &str) -> HashMap<String, u64> {
         }
     }
     out
+}
+
+/// The exact value recomputed here, independently of the simulator's closed forms, for rows whose
+/// PIN model is uniform or absent: `1 - (1 - q)^b (1 - min(g, N)/N)` with `q` the policy's FAR
+/// (zero-effort) or SAR (spoof) from the file or the built-in it inherits, `b` and `g` the
+/// row's attempt counts, `N = 10^digits`. Computed as `-expm1(b ln1p(-q) + ln1p(-g/N))`.
+fn check_exact(text: &str, out: &Path) -> Result<usize, String> {
+    let Ok(v) = parse_toml(text) else {
+        return Ok(0);
+    };
+    let mut compared = 0;
+    let f = |t: &toml::Value, k: &str| {
+        t.get(k)
+            .and_then(|x| x.as_float().or(x.as_integer().map(|i| i as f64)))
+    };
+    // Per policy: FAR, SAR, PIN digits.
+    type Figures = (Option<f64>, Option<f64>, Option<u32>);
+    let mut policies: HashMap<String, Figures> = HashMap::new();
+    for p in v
+        .get("policy")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let Some(name) = p.get("name").and_then(|n| n.as_str()) else {
+            continue;
+        };
+        let inherit = p.get("inherit").and_then(|i| i.as_bool()) != Some(false);
+        let b = model::policy::builtin_named(name).filter(|_| inherit);
+        let bio = b.as_ref().and_then(|b| b.biometric.clone());
+        let far = f(p, "far").or(bio.as_ref().map(|x| x.far));
+        let sar = f(p, "sar").or(bio.as_ref().map(|x| x.sar));
+        let digits = p
+            .get("pin_digits")
+            .and_then(|d| d.as_integer())
+            .and_then(|d| u32::try_from(d).ok())
+            .or(b.as_ref().and_then(|b| b.pin.as_ref().map(|x| x.digits)));
+        policies.insert(name.to_string(), (far, sar, digits));
+    }
+    let mut attackers: HashMap<String, (String, String)> = HashMap::new();
+    for a in v
+        .get("attacker")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let s = |k: &str| {
+            a.get(k)
+                .and_then(|x| x.as_str())
+                .unwrap_or("none")
+                .to_string()
+        };
+        if let Some(n) = a.get("name").and_then(|n| n.as_str()) {
+            attackers.insert(n.to_string(), (s("biometric"), s("pin")));
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("risk.json")).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    for r in json["rows"].as_array().into_iter().flatten() {
+        let (Some(p), Some(a)) = (
+            r["policy"].as_str().and_then(|p| policies.get(p)),
+            r["attacker"].as_str().and_then(|a| attackers.get(a)),
+        ) else {
+            continue;
+        };
+        if !matches!(a.1.as_str(), "uniform" | "none") {
+            continue;
+        }
+        let mut log_miss = 0.0f64;
+        if let Some(b) = r["bio_presentations"].as_u64() {
+            let q = match a.0.as_str() {
+                "zero-effort" => p.0,
+                "spoof" => p.1,
+                _ => None,
+            };
+            let Some(q) = q else { continue };
+            log_miss += if q >= 1.0 {
+                if b > 0 { f64::NEG_INFINITY } else { 0.0 }
+            } else {
+                b as f64 * (-q).ln_1p()
+            };
+        }
+        if let (Some(g), Some(d)) = (r["pin_guesses"].as_u64(), p.2) {
+            let n = 10f64.powi(d as i32);
+            let hit = (g as f64).min(n) / n;
+            log_miss += if hit >= 1.0 {
+                f64::NEG_INFINITY
+            } else {
+                (-hit).ln_1p()
+            };
+        }
+        let want = -log_miss.exp_m1();
+        let got = r["exact"].as_f64().unwrap_or(f64::NAN);
+        let close = (got - want).abs() <= 1e-9 * want.max(1e-300);
+        if !close {
+            return Err(format!(
+                "{} x {}: exact {got:e}, recomputed {want:e}",
+                r["policy"], r["attacker"]
+            ));
+        }
+        compared += 1;
+    }
+    Ok(compared)
 }
 
 /// One run or merge: exit 0 with a valid report in `out`, or exit 2 with one error line and
@@ -287,7 +399,8 @@ fn judge(
 fn any_scenario_file_runs_or_is_refused_cleanly() {
     let base = scratch("any-scenario");
     let counts = std::cell::RefCell::new((0u32, 0u32));
-    let mut runner = proptest::test_runner::TestRunner::new(config(600));
+    let recomputed = std::cell::Cell::new(0usize);
+    let mut runner = proptest::test_runner::TestRunner::new(config(450));
     let result = runner.run(&scenario(), |text| {
         let dir = base.join("case");
         let _ = std::fs::remove_dir_all(&dir);
@@ -307,6 +420,11 @@ fn any_scenario_file_runs_or_is_refused_cleanly() {
             eprintln!("{}", String::from_utf8_lossy(&r.stderr).trim_end());
         }
         judge(res, &out, false, &pin_spaces(&text), &text)?;
+        if code == Some(0) {
+            let n = check_exact(&text, &out)
+                .map_err(|e| TestCaseError::fail(format!("{e}\non\n{text}")))?;
+            recomputed.set(recomputed.get() + n);
+        }
         let mut c = counts.borrow_mut();
         if code == Some(0) {
             c.0 += 1;
@@ -316,13 +434,21 @@ fn any_scenario_file_runs_or_is_refused_cleanly() {
         Ok(())
     });
     let (ran, refused) = *counts.borrow();
-    eprintln!("scenario files: {ran} ran, {refused} refused");
+    eprintln!(
+        "scenario files: {ran} ran, {refused} refused; {} exact values recomputed",
+        recomputed.get()
+    );
     let _ = std::fs::remove_dir_all(&base);
     if let Err(e) = result {
         panic!("{e}");
     }
     // Both outcomes are exercised (otherwise the property is vacuous on one side).
-    assert!(ran >= 50 && refused >= 50, "{ran} ran, {refused} refused");
+    assert!(ran >= 40 && refused >= 50, "{ran} ran, {refused} refused");
+    assert!(
+        recomputed.get() >= 50,
+        "{} exact values recomputed",
+        recomputed.get()
+    );
 }
 
 /// Two shards of a small scenario, run once for all merge cases.
