@@ -32,7 +32,12 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Checker threads.
-        #[arg(long, value_name = "N", default_value = "1")]
+        #[arg(
+            long,
+            value_name = "N",
+            default_value = "1",
+            allow_hyphen_values = true
+        )]
         threads: String,
         /// Only this scenario (enrol, renew, kiosk, stolen-phone, stolen-card).
         #[arg(long, value_name = "NAME")]
@@ -45,7 +50,13 @@ enum Command {
     },
     /// Serve stateright's Explorer for the default configuration.
     Explore {
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
+        /// Address to listen on; port 0 picks a free port (the one bound is printed).
+        #[arg(
+            long,
+            value_name = "ADDR",
+            default_value = "127.0.0.1:3000",
+            allow_hyphen_values = true
+        )]
         addr: String,
         /// Explore with one bug switch on.
         #[arg(long, value_name = "NAME")]
@@ -188,10 +199,12 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                 ))
             })?;
             // stateright's server panics if it cannot bind: find out first, with a clear error.
-            drop(
-                TcpListener::bind(addr)
-                    .map_err(|e| Usage(format!("cannot listen on {addr}: {e}")))?,
-            );
+            // The probe also resolves port 0 to the free port the system picked, which is then
+            // served and printed (stateright takes an address, not a listener, so another
+            // process could take the port in between; it would then fail loudly).
+            let addr = TcpListener::bind(addr)
+                .and_then(|l| l.local_addr())
+                .map_err(|e| Usage(format!("--addr `{addr}`: cannot listen: {e}")))?;
             let config = config_with(bug.as_deref())?;
             eprintln!("Explorer on http://{addr}/ (Ctrl-C to stop)");
             let _checker = config.checker().serve(addr);
@@ -229,7 +242,12 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                         "--hours `{hours}` is not a number of hours in 0..=1e6"
                     ))
                 })?;
-            let window = (h * HOUR as f64).round() as u64;
+            // Attempts that start strictly before the window's end count: ceil(3600 h) s, exactly.
+            let window = policy::window_secs(h).ok_or_else(|| {
+                Usage(format!(
+                    "--hours `{hours}` is not a number of hours in 0..=1e6"
+                ))
+            })?;
             println!("{}", to_json(&policy::budget(&p, window))?);
             Ok(ExitCode::SUCCESS)
         }

@@ -397,6 +397,42 @@ pub fn budget(policy: &Policy, window_secs: u64) -> Budget {
     out
 }
 
+/// A window of `hours` hours in whole seconds, for [`budget`]: exactly the attempts that start
+/// strictly before the window's end count. Attempts happen at whole seconds (every delay and
+/// lockout is a whole number of seconds, the attacker starts at 0), and one at time `t` starts
+/// before the end if and only if `t < 3600 h`, i.e. `t < ceil(3600 h)`: so the window is
+/// `ceil(3600 h)` seconds (0.5 s: 1 s, the attempt at 0 counts; 30.24 s: 31 s, the one at 30
+/// counts). The product is taken exactly, on the decimal that `hours` prints as (the shortest one
+/// that reads back as the same `f64`, i.e. what was written): 0.07 h is 252 s, not the 253 that
+/// `ceil(0.07 * 3600.0)` gives from the binary product 252.00000000000003. `None` if `hours` is
+/// negative, not finite or above 10^12.
+pub fn window_secs(hours: f64) -> Option<u64> {
+    if !(hours.is_finite() && (0.0..=1e12).contains(&hours)) {
+        return None;
+    }
+    if hours == 0.0 {
+        return Some(0);
+    }
+    // `Display` of an f64 is the shortest round-trip decimal, never in exponent notation.
+    let text = hours.to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let whole = int.parse::<u64>().ok()?.checked_mul(HOUR)?;
+    let places = frac.len();
+    let digits = frac.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(whole);
+    }
+    // The fraction is F / 10^places, F < 10^places with at most 17 significant digits.
+    let f: u128 = digits.parse().ok()?;
+    let up = if places <= 30 {
+        (f * u128::from(HOUR)).div_ceil(10u128.pow(places as u32))
+    } else {
+        // F * 3600 < 10^17 * 3600 < 10^places: a positive fraction of a second.
+        1
+    };
+    whole.checked_add(u64::try_from(up).ok()?)
+}
+
 fn count_biometric(policy: &Policy, window: u64) -> (u64, &'static str) {
     let mut state = Lockout::new(0);
     let mut now = 0;
@@ -654,6 +690,39 @@ mod tests {
         }
         let e = p.validate().expect_err("sar 1.5 is invalid").to_string();
         assert!(e.contains("sar") && e.contains("1.5"), "{e}");
+    }
+
+    /// Attempts that start strictly before the window's end count: a window below a second
+    /// still holds the attempt at 0, 30.24 s holds the one at 30 s, 30 s does not. Decimal
+    /// products are exact: 0.07 h = 252 s (0.07 * 3600 = 252), 0.1 h = 360 s.
+    #[test]
+    fn window_rounding_is_exact() {
+        assert_eq!(window_secs(0.0), Some(0));
+        assert_eq!(window_secs(0.1 / 3600.0), Some(1));
+        assert_eq!(window_secs(0.0084), Some(31)); // 30.24 s
+        assert_eq!(window_secs(30.0 / 3600.0), Some(30)); // 1/120 h prints as 0.008333333333333333
+        assert_eq!(window_secs(0.07), Some(252));
+        assert_eq!(window_secs(0.1), Some(360));
+        assert_eq!(window_secs(72.0), Some(259_200));
+        assert_eq!(window_secs(1e-300), Some(1));
+        assert_eq!(window_secs(-1.0), None);
+        assert_eq!(window_secs(f64::NAN), None);
+        // Negative control: the binary product rounds 0.07 h up to 253 s.
+        assert_eq!((0.07f64 * 3600.0).ceil(), 253.0);
+        let p = named("android-class3");
+        // 5 presentations at t = 0, the next 5 at t = 30 s.
+        assert_eq!(
+            budget(&p, window_secs(0.5 / 3600.0).unwrap_or(0)).biometric_presentations,
+            Some(5)
+        );
+        assert_eq!(
+            budget(&p, window_secs(0.0084).unwrap_or(0)).biometric_presentations,
+            Some(10)
+        );
+        assert_eq!(
+            budget(&p, window_secs(30.0 / 3600.0).unwrap_or(0)).biometric_presentations,
+            Some(5)
+        );
     }
 
     #[test]

@@ -119,3 +119,89 @@ fn bad_values_exit_two_with_one_line() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+/// Issue 15: attempts that start strictly before the window's end count, exactly. Android class 3
+/// presents 5 times at t = 0 and 5 more at t = 30 s (after the 30 s lockout), so a window of
+/// 0.72 s (0.0002 h) holds 5, 30.24 s (0.0084 h) holds 10 (the round at 30 s starts before
+/// 30.24 s), and exactly 30 s (0.008333333333333333 h, the decimal just below 1/120) holds 5.
+/// The old rounding gave 0 (0.72 s rounded to 0 s) and 5 (30.24 s rounded to 30 s).
+#[test]
+fn budget_window_counts_attempts_that_start_before_its_end() {
+    for (hours, bio) in [
+        ("0.0002", 5),
+        ("0.0084", 10),
+        ("0.008333333333333333", 5),
+        ("0", 0),
+    ] {
+        let out = model(&["budget", "--policy", "android-class3", "--hours", hours]);
+        assert_eq!(out.status.code(), Some(0), "{hours}");
+        let v = json(&out);
+        assert_eq!(v["biometric_presentations"], bio, "{hours}");
+    }
+    // 0.07 h is 252 s exactly (the binary product 0.07 * 3600 is 252.00000000000003).
+    let v = json(&model(&[
+        "budget", "--policy", "card-pin", "--hours", "0.07",
+    ]));
+    assert_eq!(v["window_secs"], 252);
+}
+
+/// A negative number for a numeric flag names the flag and the value, on one line.
+#[test]
+fn negative_numbers_name_the_flag() {
+    for (args, needles) in [
+        (vec!["check", "--threads", "-1"], ["--threads", "-1"]),
+        (
+            vec!["budget", "--policy", "card-pin", "--hours", "-0.5"],
+            ["--hours", "-0.5"],
+        ),
+        (vec!["explore", "--addr", "-1"], ["--addr", "-1"]),
+    ] {
+        let out = model(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: {n} missing from {err}");
+        }
+        assert!(!err.contains("unexpected argument"), "{err}");
+    }
+}
+
+/// `explore --addr 127.0.0.1:0` prints the port it really listens on, and serves there.
+#[test]
+fn explore_on_port_zero_prints_the_bound_port() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_model"))
+        .args(["explore", "--addr", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("model explore starts");
+    let mut line = String::new();
+    if let Some(err) = child.stderr.take() {
+        let _ = BufReader::new(err).read_line(&mut line);
+    }
+    let port: Option<u16> = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok());
+    let mut answer = String::new();
+    if let Some(port) = port.filter(|p| *p != 0) {
+        // The server thread starts right after the line is printed: retry for a few seconds.
+        for _ in 0..50 {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.write_all(b"GET /.status HTTP/1.0\r\n\r\n");
+                let _ = s.read_to_string(&mut answer);
+                if !answer.is_empty() {
+                    break;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(port.is_some_and(|p| p != 0), "no bound port in {line:?}");
+    assert!(answer.starts_with("HTTP/1."), "{answer}");
+}

@@ -26,6 +26,8 @@
 //! size with the same standard error; Korn and Graubard 1998 use the same device for weighted
 //! survey proportions), so that the interval is about `estimate +- 1.96 se`.
 
+use std::sync::Arc;
+
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
@@ -73,13 +75,14 @@ pub struct BioSampler {
     pub q: f64,
     pub attempts: u64,
     pub tilt: f64,
-    /// `(1 - tilt)^k` for `k = 0..=attempts`.
-    survival: Vec<f64>,
+    /// `(1 - tilt)^k` for `k = 0..=attempts` (shared by clones: rows of one policy share it).
+    survival: Arc<[f64]>,
     /// `r^k` for `k = 0..=attempts`, `r = (1-q)/(1-tilt)`.
-    ratio_pow: Vec<f64>,
+    ratio_pow: Arc<[f64]>,
 }
 
 impl BioSampler {
+    /// The stage, tilted to `q' = min(1/b, 1/2)` when `q` is below that.
     pub fn new(q: f64, attempts: u64) -> BioSampler {
         let target = if attempts == 0 {
             0.5
@@ -91,6 +94,16 @@ impl BioSampler {
         } else {
             q
         };
+        BioSampler::with_tilt(q, attempts, tilt)
+    }
+
+    /// The stage sampled at its own rate (plain Monte-Carlo): used when the PIN stage behind it
+    /// succeeds surely, so that tilting could only add variance to a probability of exactly 1.
+    pub fn untilted(q: f64, attempts: u64) -> BioSampler {
+        BioSampler::with_tilt(q, attempts, q)
+    }
+
+    fn with_tilt(q: f64, attempts: u64, tilt: f64) -> BioSampler {
         let r = if tilt < 1.0 {
             (1.0 - q) / (1.0 - tilt)
         } else {
@@ -110,9 +123,21 @@ impl BioSampler {
             q,
             attempts,
             tilt,
-            survival,
-            ratio_pow,
+            survival: survival.into(),
+            ratio_pow: ratio_pow.into(),
         }
+    }
+
+    /// The largest weight a trial of this stage can carry: `(accept, all rejected)`.
+    fn max_weights(&self) -> (f64, f64) {
+        let n = self.survival.len() - 1;
+        let accept = if self.is_tilted() {
+            let top = self.ratio_pow[..n].iter().copied().fold(0.0, f64::max);
+            self.q / self.tilt * top
+        } else {
+            1.0
+        };
+        (accept, self.ratio_pow[n])
     }
 
     pub fn is_tilted(&self) -> bool {
@@ -149,8 +174,11 @@ pub struct PinSampler {
 }
 
 impl PinSampler {
+    /// The stage; the defensive mixture is used when `0 < g < N` and the success probability,
+    /// as an `f64`, is below 1 (`(10^18 - 1) / 10^18` rounds to 1: plain sampling then finds
+    /// the PIN in every trial, as the exact value says).
     pub fn new(model: PinModel, guesses: u64) -> PinSampler {
-        let mixture = guesses > 0 && guesses < model.len();
+        let mixture = guesses > 0 && guesses < model.len() && model.success(guesses) < 1.0;
         PinSampler {
             model,
             guesses,
@@ -160,6 +188,31 @@ impl PinSampler {
 
     pub fn exact(&self) -> f64 {
         self.model.success(self.guesses)
+    }
+
+    /// The largest weight a successful trial of this stage can carry.
+    fn max_weight(&self) -> f64 {
+        if !self.mixture {
+            return 1.0;
+        }
+        let top = match &self.model {
+            PinModel::Uniform { .. } => u64::from(self.guesses > 0),
+            // At most the table's length (10,003 positions), whatever the guess count.
+            PinModel::Table { .. } => (0..self.guesses.min(self.model.len()))
+                .map(|k| self.model.weight_at(k))
+                .max()
+                .unwrap_or(0),
+        };
+        self.weight(top)
+    }
+
+    /// The likelihood ratio of a hit at a position of integer weight `w`.
+    fn weight(&self, w: u64) -> f64 {
+        // P(k) / (MIX / g + (1 - MIX) P(k)) with P(k) = w / total.
+        let w = w as f64;
+        let g = self.guesses as f64;
+        let t = self.model.total() as f64;
+        w * g / (PIN_MIX * t + (1.0 - PIN_MIX) * g * w)
     }
 
     /// `Some(weight)` if the guesses find the victim's PIN.
@@ -180,11 +233,7 @@ impl PinSampler {
         if !self.mixture {
             return Some(1.0);
         }
-        // P(k) / (MIX / g + (1 - MIX) P(k)) with P(k) = w / total.
-        let w = self.model.weight_at(k) as f64;
-        let g = self.guesses as f64;
-        let t = total as f64;
-        Some(w * g / (PIN_MIX * t + (1.0 - PIN_MIX) * g * w))
+        Some(self.weight(self.model.weight_at(k)))
     }
 }
 
@@ -217,6 +266,24 @@ impl Experiment {
         let b = self.bio.as_ref().map_or(0.0, BioSampler::exact);
         let p = self.pin.as_ref().map_or(0.0, PinSampler::exact);
         combine(b, p)
+    }
+
+    /// The largest weight one trial can carry (1 for plain Monte-Carlo).
+    pub fn max_weight(&self) -> f64 {
+        let (accept, rejected) = self
+            .bio
+            .as_ref()
+            .map_or((0.0, 1.0), BioSampler::max_weights);
+        let pin = self.pin.as_ref().map_or(0.0, PinSampler::max_weight);
+        accept.max(rejected * pin)
+    }
+
+    /// The binary exponent `e` with which this row's squared weights are accumulated, as
+    /// `(w 2^-e)^2`: the exponent of the largest weight, so that the scaled squares are near 1
+    /// and neither underflow (weights near 1e-200 have squares below the smallest `f64`) nor
+    /// overflow. Scaling by a power of two is exact, so it changes no bit of a normal result.
+    pub fn w2_exp(&self) -> i32 {
+        exponent(self.max_weight())
     }
 
     /// Does any stage use importance sampling?
@@ -275,22 +342,33 @@ pub fn trial_rng(key: &[u8; 32], trial: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Exact sufficient statistics of a set of trials.
+/// Exact sufficient statistics of a set of trials: the count, the hits, the sum of the weights
+/// and the sum of the squared weights scaled by `2^(-2 w2_exp)` (see [`Experiment::w2_exp`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Accumulator {
     pub trials: u64,
     pub hits: u64,
     pub sum_w: ExactSum,
     pub sum_w2: ExactSum,
+    pub w2_exp: i32,
 }
 
 impl Accumulator {
+    /// An empty accumulator for a row whose squared weights are scaled by `2^(-2 w2_exp)`.
+    pub fn scaled(w2_exp: i32) -> Accumulator {
+        Accumulator {
+            w2_exp,
+            ..Accumulator::default()
+        }
+    }
+
     pub fn add(&mut self, w: f64) {
         self.trials += 1;
         if w > 0.0 {
             self.hits += 1;
             self.sum_w.add(w);
-            self.sum_w2.add(w * w);
+            let ws = scale_pow2(w, -self.w2_exp);
+            self.sum_w2.add(ws * ws);
         }
     }
 
@@ -325,18 +403,43 @@ pub struct Estimate {
 }
 
 /// Wilson score interval for a proportion `p` from `n` (possibly effective) trials.
+///
+/// Computed without cancellation, so that the bounds are right at the edges: the bounds are the
+/// roots of `(1 + z^2/n) x^2 - (2p + z^2/n) x + p^2 = 0`, the upper one a sum of positive terms and
+/// the lower one from the product of the roots, `lo = p^2 / ((1 + z^2/n) hi)`; for `p > 1/2` by
+/// symmetry from `1 - p` (exact). So `p = 0` gives `lo = 0` and `p = 1` gives `hi = 1` exactly,
+/// and a tiny `p` gives a tiny `lo`, never a rounding residue above `p`.
 pub fn wilson(p: f64, n: f64, z: f64) -> (f64, f64) {
-    if n <= 0.0 {
+    if n.is_nan() || n <= 0.0 || p.is_nan() {
         return (0.0, 1.0);
     }
-    let z2 = z * z;
-    let denom = 1.0 + z2 / n;
-    let center = (p + z2 / (2.0 * n)) / denom;
-    let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((center - half).max(0.0), (center + half).min(1.0))
+    let p = p.clamp(0.0, 1.0);
+    if p > 0.5 {
+        let (lo, hi) = wilson_lower_half(1.0 - p, n, z);
+        return (1.0 - hi, 1.0 - lo);
+    }
+    wilson_lower_half(p, n, z)
 }
 
-/// Summarise an accumulator.
+/// [`wilson`] for `p` in [0, 1/2].
+fn wilson_lower_half(p: f64, n: f64, z: f64) -> (f64, f64) {
+    let z2n = z * z / n;
+    let denom = 1.0 + z2n;
+    let hi = ((p + z2n / 2.0) + z * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt()) / denom;
+    let hi = hi.clamp(p, 1.0);
+    let lo = if p > 0.0 { p * (p / (denom * hi)) } else { 0.0 };
+    (lo.min(p), hi)
+}
+
+/// Summarise an accumulator: the estimate (in [0, 1]), its standard error and the 95% interval.
+///
+/// Plain Monte-Carlo: `hits / trials` with the Wilson interval. Importance sampling: the mean
+/// weight, clamped into [0, 1] (a probability; the clamp only moves it towards the truth), the
+/// standard error from the scaled squared weights, and Wilson with the effective sample size
+/// `n_eff = p(1-p)/se^2` (computed as `(p/se)((1-p)/se)`, which cannot overflow or underflow
+/// where the square would). At the upper edge (mean weight at or above 1 with a spread) `n_eff`
+/// is 0, so the interval is the one-sided `[1 - 1.96 se, 1]`; with no spread at all (no hits, or
+/// every weight equal) the binomial Wilson interval with the real trial count.
 pub fn summarise(acc: &Accumulator, weighted: bool) -> Estimate {
     let n = acc.trials as f64;
     if acc.trials == 0 {
@@ -347,32 +450,58 @@ pub fn summarise(acc: &Accumulator, weighted: bool) -> Estimate {
             ci_high: 1.0,
         };
     }
+    let e = acc.w2_exp;
     let s1 = acc.sum_w.value();
     let s2 = acc.sum_w2.value();
     let mean = s1 / n;
+    // In the scaled units: s1 2^-e, mean 2^-e, s2 = sum (w 2^-e)^2.
     let var = if acc.trials > 1 {
-        ((s2 - s1 * mean) / (n - 1.0)).max(0.0)
+        let (s1s, ms) = (scale_pow2(s1, -e), scale_pow2(mean, -e));
+        ((s2 - s1s * ms) / (n - 1.0)).max(0.0)
     } else {
         0.0
     };
-    let se = (var / n).sqrt();
-    let (lo, hi) = if weighted {
-        let p = mean.clamp(0.0, 1.0);
-        let n_eff = if se > 0.0 && p > 0.0 && p < 1.0 {
-            p * (1.0 - p) / (se * se)
-        } else {
-            n
-        };
-        wilson(p, n_eff, Z95)
+    let se = scale_pow2((var / n).sqrt(), e);
+    let p = if weighted {
+        mean.clamp(0.0, 1.0)
     } else {
-        wilson(acc.hits as f64 / n, n, Z95)
+        acc.hits as f64 / n
+    };
+    let (lo, hi) = if !weighted || se <= 0.0 || !se.is_finite() {
+        wilson(p, n, Z95)
+    } else if p >= 1.0 {
+        ((1.0 - Z95 * se).max(0.0), 1.0)
+    } else if p <= 0.0 {
+        // Unreachable: a mean of 0 has no spread. Kept total.
+        (0.0, (Z95 * se).min(1.0))
+    } else {
+        wilson(p, (p / se) * ((1.0 - p) / se), Z95)
     };
     Estimate {
-        estimate: mean,
+        estimate: p,
         std_error: se,
         ci_low: lo,
         ci_high: hi,
     }
+}
+
+/// The binary exponent of a positive normal `x` (`x` in `[2^e, 2^(e+1))`); 0 otherwise.
+fn exponent(x: f64) -> i32 {
+    if x.is_finite() && x >= f64::MIN_POSITIVE {
+        ((x.to_bits() >> 52) & 0x7ff) as i32 - 1023
+    } else {
+        0
+    }
+}
+
+/// `x * 2^e`, exact for normal results, by steps that stay inside the exponent range.
+pub fn scale_pow2(mut x: f64, mut e: i32) -> f64 {
+    while e != 0 {
+        let k = e.clamp(-1000, 1000);
+        x *= f64::from_bits(((1023 + k) as u64) << 52);
+        e -= k;
+    }
+    x
 }
 
 #[cfg(test)]
@@ -427,6 +556,113 @@ mod tests {
             (lo - 0.0552).abs() < 1e-4 && (hi - 0.1744).abs() < 1e-4,
             "{lo} {hi}"
         );
+    }
+
+    /// The textbook form `center -+ half`, as a negative control for the edges.
+    fn textbook(p: f64, n: f64, z: f64) -> (f64, f64) {
+        let z2 = z * z;
+        let denom = 1.0 + z2 / n;
+        let center = (p + z2 / (2.0 * n)) / denom;
+        let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+        (center - half, center + half)
+    }
+
+    /// Wilson bounds reach 0 and 1 exactly (the textbook form misses them by rounding for some
+    /// n: that is the control), agree with the textbook form inside, and always hold p.
+    #[test]
+    fn wilson_reaches_the_edges_exactly() {
+        let mut textbook_missed = (false, false);
+        for n in 1..2000u32 {
+            let n = f64::from(n);
+            let (lo0, hi0) = wilson(0.0, n, Z95);
+            let (lo1, hi1) = wilson(1.0, n, Z95);
+            assert_eq!(lo0, 0.0);
+            assert_eq!(hi1, 1.0);
+            // Closed forms: hi(0) = z^2 / (n + z^2), lo(1) = n / (n + z^2).
+            let z2 = Z95 * Z95;
+            assert!((hi0 - z2 / (n + z2)).abs() <= 1e-15, "{n}");
+            assert!((lo1 - n / (n + z2)).abs() <= 1e-15, "{n}");
+            let (t0, _) = textbook(0.0, n, Z95);
+            let (_, t1) = textbook(1.0, n, Z95);
+            textbook_missed.0 |= t0 != 0.0;
+            textbook_missed.1 |= t1 != 1.0;
+            for p in [1e-9, 0.1, 0.37, 0.5, 0.8, 1.0 - 1e-9] {
+                let (lo, hi) = wilson(p, n, Z95);
+                let (tl, th) = textbook(p, n, Z95);
+                assert!(lo <= p && p <= hi, "{p} {n}: [{lo}, {hi}]");
+                assert!(
+                    (lo - tl).abs() < 1e-12 && (hi - th).abs() < 1e-12,
+                    "{p} {n}"
+                );
+            }
+        }
+        assert_eq!(textbook_missed, (true, true));
+        // Tiny p: the lower bound is tiny too, never a rounding residue above p.
+        let (lo, hi) = wilson(1e-200, 1e4, Z95);
+        assert!(lo <= 1e-200 && hi > 1e-200, "[{lo:e}, {hi:e}]");
+        // Control: the textbook difference leaves a residue far larger than p itself.
+        let (tl, _) = textbook(1e-200, 1e4, Z95);
+        assert!(tl.abs() > 1e-200, "{tl:e}");
+    }
+
+    /// Far below 1e-155 the squared weights underflow unless scaled: the row's scale keeps a
+    /// standard error and an interval that holds the exact value. Control: the unscaled
+    /// accumulator (w2_exp = 0) loses every square and reports se = 0.
+    #[test]
+    fn tiny_probabilities_keep_their_standard_error() {
+        let e = Experiment {
+            bio: Some(BioSampler::new(1e-200, 5)),
+            pin: None,
+        };
+        let key = row_key(3, 0);
+        let mut scaled = Accumulator::scaled(e.w2_exp());
+        let mut unscaled = Accumulator::default();
+        run_trials(&e, &key, 0..4000, &mut scaled);
+        run_trials(&e, &key, 0..4000, &mut unscaled);
+        let s = summarise(&scaled, true);
+        let u = summarise(&unscaled, true);
+        let exact = e.exact();
+        assert!((exact - 5e-200).abs() < 1e-212, "{exact:e}");
+        assert!(s.std_error > 0.0 && s.std_error < s.estimate, "{s:?}");
+        assert!(s.ci_low <= exact && exact <= s.ci_high, "{s:?} {exact:e}");
+        assert!(s.ci_low > 0.0 && s.ci_high < 1e-190, "{s:?}");
+        assert_eq!(u.std_error, 0.0);
+        assert_eq!(s.estimate, u.estimate);
+    }
+
+    /// Mean weights above 1 are not probabilities: the estimate is clamped to 1 and the interval
+    /// is [1 - 1.96 se, 1]; no hits give [0, z^2/(n + z^2)] with a lower bound of exactly 0.
+    #[test]
+    fn estimates_stay_in_the_unit_interval() {
+        let mut acc = Accumulator::default();
+        for w in [1.25, 0.75, 1.5, 1.0] {
+            acc.add(w);
+        }
+        let s = summarise(&acc, true);
+        assert_eq!(s.estimate, 1.0);
+        assert_eq!(s.ci_high, 1.0);
+        // Mean 1.125, sample variance ((0.125^2 + 0.375^2 + 0.375^2 + 0.125^2) / 3) = 0.104167,
+        // se = sqrt(0.104167 / 4) = 0.161374.
+        assert!((s.std_error - 0.161_374).abs() < 1e-6, "{s:?}");
+        assert!((s.ci_low - (1.0 - Z95 * 0.161_374)).abs() < 1e-5, "{s:?}");
+        let mut none = Accumulator::default();
+        for _ in 0..1000 {
+            none.add(0.0);
+        }
+        let z = summarise(&none, true);
+        assert_eq!((z.estimate, z.ci_low), (0.0, 0.0));
+        assert!((z.ci_high - Z95 * Z95 / (1000.0 + Z95 * Z95)).abs() < 1e-15);
+    }
+
+    /// (10^18 - 1) / 10^18 rounds to 1.0: no mixture then (plain sampling hits every time, as
+    /// the exact value 1 says); 10^17 guesses keep it (control).
+    #[test]
+    fn no_mixture_where_success_rounds_to_one() {
+        let space = 1_000_000_000_000_000_000u64;
+        let all_but_one = PinSampler::new(PinModel::Uniform { space }, space - 1);
+        assert_eq!(all_but_one.exact(), 1.0);
+        assert!(!all_but_one.mixture);
+        assert!(PinSampler::new(PinModel::Uniform { space }, space / 10).mixture);
     }
 
     /// Z95 against statrs' normal quantile (an independent implementation).

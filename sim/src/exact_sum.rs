@@ -129,14 +129,22 @@ impl ExactSum {
         )
     }
 
-    /// Rebuild from [`ExactSum::to_digits`]; `None` if an index is out of range.
+    /// Rebuild from [`ExactSum::to_digits`]; `None` unless the digits are in that canonical
+    /// form (limb indices strictly increasing and below the width, digits non-zero) and the sum
+    /// is at most the largest finite `f64` (no sum of finite weights exceeds it by much; a larger
+    /// one is not a state this program writes).
     pub fn from_digits(d: &Digits) -> Option<ExactSum> {
         let mut s = ExactSum::default();
+        let mut last: Option<u32> = None;
         for &(i, digit) in &d.0 {
-            *s.limbs.get_mut(i as usize)? += u64::from(digit);
+            if digit == 0 || last.is_some_and(|l| i <= l) {
+                return None;
+            }
+            last = Some(i);
+            *s.limbs.get_mut(i as usize)? = u64::from(digit);
         }
         s.normalize();
-        Some(s)
+        s.value().is_finite().then_some(s)
     }
 }
 

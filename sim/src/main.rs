@@ -42,10 +42,10 @@ enum Command {
     /// Measure trials per second and the time to 1% relative error at p = 1e-6.
     Bench {
         /// Worker threads (default: all cores).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         threads: Option<usize>,
         /// Trials for the throughput measurement (per row of the default scenario).
-        #[arg(long, default_value_t = 200_000)]
+        #[arg(long, default_value_t = 200_000, allow_negative_numbers = true)]
         trials: u64,
     },
 }
@@ -58,17 +58,17 @@ struct RunArgs {
     /// Output directory.
     #[arg(long, default_value = "reports")]
     out: PathBuf,
-    /// Override the scenario's seed.
-    #[arg(long)]
+    /// Override the scenario's seed (0..=2^64-1).
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
-    /// Override the scenario's trials per row.
-    #[arg(long)]
+    /// Override the scenario's trials per row (1..=2^40).
+    #[arg(long, allow_negative_numbers = true)]
     trials: Option<u64>,
     /// Worker threads (default: all cores). The result does not depend on it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     threads: Option<usize>,
     /// Run only shard I of N (0-based), e.g. 0/4; also writes risk.state.json for `sim merge`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     shard: Option<String>,
 }
 
@@ -86,7 +86,25 @@ enum CliError {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line, naming the flag and the value; the usage is in --help.
+            let text = e.render().to_string();
+            let head: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty() && !l.starts_with("Usage:"))
+                .map(str::trim)
+                .collect();
+            eprintln!("{}", one_line(&head.join(" ")));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Merge { dirs, out } => cmd_merge(&dirs, &out),
@@ -96,13 +114,22 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", one_line(&e.to_string()));
             match e {
                 CliError::Input(_) | CliError::Usage(_) => ExitCode::from(2),
                 CliError::Output(_) | CliError::Internal(_) => ExitCode::from(1),
             }
         }
     }
+}
+
+/// An error message on one line: line breaks and other control characters become spaces.
+fn one_line(text: &str) -> String {
+    let s: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn load_scenario(arg: Option<&str>) -> Result<Scenario, CliError> {
@@ -134,6 +161,7 @@ fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
 }
 
 fn cmd_run(args: RunArgs) -> Result<(), CliError> {
+    check_out(&args.out)?;
     let mut s = load_scenario(args.scenario.as_deref())?;
     if let Some(seed) = args.seed {
         s.seed = seed;
@@ -189,6 +217,7 @@ fn cmd_run(args: RunArgs) -> Result<(), CliError> {
 }
 
 fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
+    check_out(out)?;
     let mut states: Vec<(String, ShardState)> = Vec::new();
     for d in dirs {
         let path = d.join(output::STATE);
@@ -206,17 +235,30 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
                 &file,
                 "format",
                 &format!("{:?}", st.format),
-                "unknown format",
+                &format!("unknown format (this sim reads {:?})", run::STATE_FORMAT),
+            ));
+        }
+        // Everything `run` checks of a scenario file, on the scenario the shard stored.
+        st.scenario.check(&format!("{file}: scenario"))?;
+        if st.shard.count == 0 || st.shard.index >= st.shard.count {
+            return Err(bad_state(
+                &file,
+                "shard",
+                &format!("{}/{}", st.shard.index, st.shard.count),
+                "need 0 <= index < count",
             ));
         }
         states.push((file, st));
     }
-    let (first_file, first) = &states[0];
+    let Some((first_file, first)) = states.first() else {
+        return Err(CliError::Usage("merge: no shard directory given".into()));
+    };
     let n = first.shard.count;
-    if n > states.len() as u64 {
+    if n != states.len() as u64 {
         return Err(CliError::Usage(format!(
-            "merge: the shards are 1 of {n} each but only {} directories were given",
-            states.len()
+            "merge: the shards are 1 of {n} each but {}{} directories were given",
+            if n > states.len() as u64 { "only " } else { "" },
+            states.len(),
         )));
     }
     let mut seen = vec![false; states.len()];
@@ -231,7 +273,7 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
                 ),
             ));
         }
-        if st.shard.count != n || st.shard.index >= n {
+        if st.shard.count != n {
             return Err(bad_state(
                 file,
                 "shard",
@@ -239,14 +281,7 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
                 &format!("expected a shard of {n}"),
             ));
         }
-        let Some(slot) = seen.get_mut(st.shard.index as usize) else {
-            return Err(bad_state(
-                file,
-                "shard",
-                &format!("{}/{}", st.shard.index, n),
-                "index out of range",
-            ));
-        };
+        let slot = &mut seen[st.shard.index as usize];
         if *slot {
             return Err(bad_state(
                 file,
@@ -257,41 +292,18 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
         }
         *slot = true;
     }
-    if let Some(missing) = seen.iter().take(n as usize).position(|s| !s) {
-        return Err(CliError::Usage(format!(
-            "merge: shard {missing}/{n} is missing (give every shard's directory)"
-        )));
-    }
     let s = first.scenario.clone();
     let (rows, skipped) = run::plan(&s);
-    let mut accs = vec![Accumulator::default(); rows.len()];
+    let mut accs: Vec<Accumulator> = rows
+        .iter()
+        .map(|r| Accumulator::scaled(r.experiment.w2_exp()))
+        .collect();
     for (file, st) in &states {
-        let names_match = st.rows.len() == rows.len()
-            && st
-                .rows
-                .iter()
-                .zip(&rows)
-                .all(|(a, b)| a.policy == b.policy && a.attacker == b.attacker);
-        let expected = st.shard.range(s.trials);
-        let trials_ok = st
-            .rows
-            .iter()
-            .all(|r| r.trials == expected.end - expected.start);
-        let parsed = st.accumulators();
-        match (names_match && trials_ok, parsed) {
-            (true, Some(a)) => {
-                for (x, y) in accs.iter_mut().zip(&a) {
-                    x.merge(y);
-                }
-            }
-            _ => {
-                return Err(bad_state(
-                    file,
-                    "rows",
-                    "[..]",
-                    "rows or trial counts do not match the scenario",
-                ));
-            }
+        let a = st
+            .checked_accumulators(&rows, s.trials)
+            .map_err(|(key, value, reason)| bad_state(file, &key, &value, &reason))?;
+        for (x, y) in accs.iter_mut().zip(&a) {
+            x.merge(y);
         }
     }
     let report = run::report(&s, &rows, &skipped, &accs, Shard::WHOLE);
@@ -299,6 +311,17 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
     output::write_all(out, &files)?;
     print!("{}", output::table(&report));
     Ok(())
+}
+
+/// `--out` must be a directory or not exist yet (refused before any work).
+fn check_out(out: &Path) -> Result<(), CliError> {
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_dir() => Err(CliError::Usage(format!(
+            "`--out` = {:?}: exists and is not a directory",
+            out.display().to_string()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn bad_state(file: &str, key: &str, value: &str, reason: &str) -> CliError {

@@ -1,10 +1,10 @@
 //! Writing the report: `risk.csv`, `risk.json`, `risk.svg`, the printed table, and for shards
-//! `risk.state.json`. Everything is rendered in memory first, then written to temporary files in
-//! the output directory and renamed into place, so an error leaves no half-written file.
+//! `risk.state.json`. Everything is rendered in memory first; [`write_all`] then puts the files
+//! in place together or not at all (see there).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::run::{Report, ShardState};
 
@@ -179,33 +179,291 @@ pub fn files(
     Ok(f)
 }
 
-/// Write `files` into `dir` atomically per file: temp file, fsync, rename. Temporaries are
-/// removed on error.
+/// The staging directory inside an output directory: the new files, the old ones' backups and
+/// the undo manifest of an install in progress. A fixed name, so a killed run leaves at most
+/// one, which the next write into the same directory rolls back and removes.
+pub const STAGING: &str = ".sim-staging";
+const BACKUPS: &str = ".old";
+const MANIFEST: &str = ".manifest";
+
+/// Write `files` (plain file names) into `dir`, all of them or none: the old set stays in place
+/// until every new file is complete, and a failure or a kill part-way leaves the old set.
+///
+/// 1. Lock `dir` (an exclusive `flock` on the directory: concurrent runs into one directory take
+///    turns) and roll back what a killed run left ([`recover`]).
+/// 2. Write every file into `dir/.sim-staging/` and fsync it; refuse a target that is a directory.
+/// 3. Hard-link each existing target into `.sim-staging/.old/` (a backup that costs no copy),
+///    then write and fsync the manifest (which names existed before): from here an interrupted
+///    install is undone by [`recover`].
+/// 4. Rename the new files into place (each rename is atomic); if one fails, undo the others
+///    and report the error.
+/// 5. Fsync `dir`, delete the manifest (the commit), delete the staging directory.
+///
+/// Readers of `dir` during step 4 (a few renames) can see a mix; what stays on disk after any
+/// failure or kill is one whole set. Reusable by any command that writes a set of files.
 pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), OutputError> {
-    let io = |p: &Path| {
-        let path = p.display().to_string();
-        move |source| OutputError::Io { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    write_with(dir, files, &mut |from, to| std::fs::rename(from, to), None)
+}
+
+fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: p.display().to_string(),
+        source,
+    }
+}
+
+/// [`write_all`] with the rename injectable and, for tests, `stop_after`: return after that
+/// many renames without cleaning up, as a killed process would.
+fn write_with(
+    dir: &Path,
+    files: &[(&str, Vec<u8>)],
+    rename: &mut dyn FnMut(&Path, &Path) -> std::io::Result<()>,
+    stop_after: Option<usize>,
+) -> Result<(), OutputError> {
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let lock = std::fs::File::open(dir).map_err(io_err(dir))?;
+    lock.lock().map_err(io_err(dir))?;
+    recover(dir)?;
+    let staging = dir.join(STAGING);
+    let backups = staging.join(BACKUPS);
+    std::fs::create_dir_all(&backups).map_err(io_err(&backups))?;
     let result = (|| {
         for (name, bytes) in files {
-            let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+            let tmp = staging.join(name);
+            let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+            f.write_all(bytes).map_err(io_err(&tmp))?;
+            f.sync_all().map_err(io_err(&tmp))?;
+        }
+        let mut manifest = String::new();
+        for (name, _) in files {
             let target = dir.join(name);
-            temps.push((tmp.clone(), target));
-            let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-            f.write_all(bytes).map_err(io(&tmp))?;
-            f.sync_all().map_err(io(&tmp))?;
+            let existed = match std::fs::symlink_metadata(&target) {
+                Ok(m) if m.is_dir() => {
+                    return Err(OutputError::Io {
+                        path: target.display().to_string(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::IsADirectory,
+                            "is a directory, not a file this run may replace",
+                        ),
+                    });
+                }
+                Ok(_) => {
+                    let backup = backups.join(name);
+                    std::fs::hard_link(&target, &backup)
+                        .or_else(|_| std::fs::copy(&target, &backup).map(|_| ()))
+                        .map_err(io_err(&backup))?;
+                    true
+                }
+                Err(_) => false,
+            };
+            let _ = writeln!(manifest, "{}\t{}", u8::from(existed), name);
         }
-        for (tmp, target) in &temps {
-            std::fs::rename(tmp, target).map_err(io(target))?;
-        }
+        let m = staging.join(MANIFEST);
+        let mut f = std::fs::File::create(&m).map_err(io_err(&m))?;
+        f.write_all(manifest.as_bytes()).map_err(io_err(&m))?;
+        f.sync_all().map_err(io_err(&m))?;
+        sync_dir(&staging)?;
         Ok(())
     })();
-    if result.is_err() {
-        for (tmp, _) in &temps {
-            let _ = std::fs::remove_file(tmp);
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    for (i, (name, _)) in files.iter().enumerate() {
+        if stop_after == Some(i) {
+            return Ok(());
+        }
+        let target = dir.join(name);
+        if let Err(source) = rename(&staging.join(name), &target) {
+            let _ = recover(dir);
+            return Err(OutputError::Io {
+                path: target.display().to_string(),
+                source,
+            });
         }
     }
-    result
+    sync_dir(dir)?;
+    let m = staging.join(MANIFEST);
+    std::fs::remove_file(&m).map_err(io_err(&m))?;
+    std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+    drop(lock);
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), OutputError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
+
+/// Undo what an interrupted [`write_all`] into `dir` left: with a manifest (the install had
+/// begun), put every backup back and remove the new files of names that did not exist before;
+/// in any case remove the staging directory. Nothing to do if there is none.
+pub fn recover(dir: &Path) -> Result<(), OutputError> {
+    let staging = dir.join(STAGING);
+    if std::fs::symlink_metadata(&staging).is_err() {
+        return Ok(());
+    }
+    if let Ok(manifest) = std::fs::read_to_string(staging.join(MANIFEST)) {
+        for line in manifest.lines() {
+            let Some((existed, name)) = line.split_once('\t') else {
+                continue;
+            };
+            // Only plain names were written; ignore anything else.
+            if name.is_empty() || name.contains('/') || name.starts_with('.') {
+                continue;
+            }
+            let target = dir.join(name);
+            if existed == "1" {
+                let backup = staging.join(BACKUPS).join(name);
+                if backup.exists() {
+                    std::fs::rename(&backup, &target).map_err(io_err(&target))?;
+                }
+            } else if !staging.join(name).exists() {
+                // Installed by the interrupted run, absent before.
+                let _ = std::fs::remove_file(&target);
+            }
+        }
+        sync_dir(dir)?;
+    }
+    std::fs::remove_dir_all(&staging).map_err(io_err(&staging))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("sim-out-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    fn set(tag: &str) -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            (CSV, format!("{tag} csv").into_bytes()),
+            (JSON, format!("{tag} json").into_bytes()),
+            (SVG, format!("{tag} svg").into_bytes()),
+        ]
+    }
+
+    fn contents(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|r| {
+                r.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| {
+                let body = std::fs::read_to_string(dir.join(&n)).unwrap_or_else(|_| "<dir>".into());
+                format!("{n}={body}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn writes_the_set_and_leaves_no_staging() {
+        let d = scratch("plain");
+        write_all(&d, &set("old")).expect("first write");
+        write_all(&d, &set("new")).expect("second write");
+        assert_eq!(
+            contents(&d),
+            ["risk.csv=new csv", "risk.json=new json", "risk.svg=new svg"]
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// A target that is a directory: refused before anything is replaced.
+    #[test]
+    fn a_directory_in_the_way_replaces_nothing() {
+        let d = scratch("dir-in-way");
+        write_all(&d, &set("old")).expect("first write");
+        std::fs::remove_file(d.join(SVG)).expect("remove svg");
+        std::fs::create_dir_all(d.join(SVG).join("x")).expect("svg dir");
+        let e = write_all(&d, &set("new")).expect_err("svg is a directory");
+        assert!(e.to_string().contains("risk.svg"), "{e}");
+        assert_eq!(
+            contents(&d),
+            ["risk.csv=old csv", "risk.json=old json", "risk.svg=<dir>"]
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// The second rename fails: the first is undone, the old set is back, nothing staged stays.
+    /// Negative control: without the undo the new csv would sit beside the old json.
+    #[test]
+    fn a_failed_rename_puts_the_old_set_back() {
+        let d = scratch("fail");
+        write_all(&d, &set("old")).expect("first write");
+        let mut n = 0;
+        let mut failing = |a: &Path, b: &Path| {
+            n += 1;
+            if n == 2 {
+                Err(std::io::Error::other("injected"))
+            } else {
+                std::fs::rename(a, b)
+            }
+        };
+        let e = write_with(&d, &set("new"), &mut failing, None).expect_err("injected");
+        assert!(e.to_string().contains("injected"), "{e}");
+        assert_eq!(
+            contents(&d),
+            ["risk.csv=old csv", "risk.json=old json", "risk.svg=old svg"]
+        );
+        // A name that did not exist before is removed again.
+        let d2 = scratch("fail-new");
+        let mut n = 0;
+        let mut failing = |a: &Path, b: &Path| {
+            n += 1;
+            if n == 3 {
+                Err(std::io::Error::other("injected"))
+            } else {
+                std::fs::rename(a, b)
+            }
+        };
+        assert!(write_with(&d2, &set("new"), &mut failing, None).is_err());
+        assert_eq!(contents(&d2), Vec::<String>::new());
+        let _ = std::fs::remove_dir_all(&d);
+        let _ = std::fs::remove_dir_all(&d2);
+    }
+
+    /// A run killed after one rename leaves a mix on disk and its staging directory; the next
+    /// write (or `recover`) rolls it back first, so the mix never stays and nothing accumulates.
+    #[test]
+    fn a_killed_install_is_rolled_back() {
+        let d = scratch("killed");
+        write_all(&d, &set("old")).expect("first write");
+        write_with(&d, &set("new"), &mut |a, b| std::fs::rename(a, b), Some(1))
+            .expect("stopped after one rename");
+        let mixed = contents(&d);
+        assert!(mixed.contains(&"risk.csv=new csv".to_string()), "{mixed:?}");
+        assert!(
+            mixed.contains(&"risk.json=old json".to_string()),
+            "{mixed:?}"
+        );
+        assert!(mixed.iter().any(|x| x.starts_with(STAGING)), "{mixed:?}");
+        recover(&d).expect("recover");
+        assert_eq!(
+            contents(&d),
+            ["risk.csv=old csv", "risk.json=old json", "risk.svg=old svg"]
+        );
+        // Killed while staging (no manifest yet): the next write just removes the staging.
+        std::fs::create_dir_all(d.join(STAGING)).expect("stale staging");
+        std::fs::write(d.join(STAGING).join(CSV), "partial").expect("partial file");
+        write_all(&d, &set("newer")).expect("write after a kill");
+        assert_eq!(
+            contents(&d),
+            [
+                "risk.csv=newer csv",
+                "risk.json=newer json",
+                "risk.svg=newer svg"
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

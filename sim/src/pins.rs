@@ -71,20 +71,34 @@ pub enum PinModel {
     /// Uniform over `space` PINs.
     Uniform { space: u64 },
     /// Integer weights per position; `cumulative[k]` is the weight of positions `0..k`
-    /// (`cumulative[0] = 0`, the last entry is the total).
-    Table { cumulative: Vec<u64> },
+    /// (`cumulative[0] = 0`, the last entry is the total). Shared: every row that uses one of
+    /// the built-in tables holds the same allocation, so memory does not grow with the rows.
+    Table { cumulative: std::sync::Arc<[u64]> },
 }
 
 impl PinModel {
     /// The human-chosen 4-digit distribution (DataGenetics top 20 + Zipf tail).
     pub fn human() -> PinModel {
+        static TABLE: std::sync::OnceLock<std::sync::Arc<[u64]>> = std::sync::OnceLock::new();
         PinModel::Table {
-            cumulative: cumulate(&human_weights()),
+            cumulative: TABLE.get_or_init(|| cumulate(&human_weights())).clone(),
         }
     }
 
     /// The birthday mixture of Bonneau et al.; `blocklist` selects the 5.6% figure.
     pub fn birthday(blocklist: bool) -> PinModel {
+        static TABLES: [std::sync::OnceLock<std::sync::Arc<[u64]>>; 2] =
+            [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+        PinModel::Table {
+            cumulative: TABLES[usize::from(blocklist)]
+                .get_or_init(|| birthday_cumulative(blocklist))
+                .clone(),
+        }
+    }
+}
+
+fn birthday_cumulative(blocklist: bool) -> std::sync::Arc<[u64]> {
+    {
         let per_mille = if blocklist {
             BIRTHDAY_BLOCKLIST_PER_MILLE
         } else {
@@ -96,11 +110,11 @@ impl PinModel {
         let mut w = vec![slot; BIRTHDAY_GUESSES as usize];
         let scale = BIRTHDAY_GUESSES * (1000 - per_mille);
         w.extend(human_weights().iter().map(|h| h * scale));
-        PinModel::Table {
-            cumulative: cumulate(&w),
-        }
+        cumulate(&w)
     }
+}
 
+impl PinModel {
     /// Number of positions.
     pub fn len(&self) -> u64 {
         match self {
@@ -168,7 +182,7 @@ impl PinModel {
     }
 }
 
-fn cumulate(w: &[u64]) -> Vec<u64> {
+fn cumulate(w: &[u64]) -> std::sync::Arc<[u64]> {
     let mut c = Vec::with_capacity(w.len() + 1);
     let mut acc = 0u64;
     c.push(0);
@@ -176,7 +190,7 @@ fn cumulate(w: &[u64]) -> Vec<u64> {
         acc += x;
         c.push(acc);
     }
-    c
+    c.into()
 }
 
 /// Natural logarithm of a positive normal `x` from IEEE basic operations only, so that the table

@@ -47,6 +47,28 @@ fn decade_floor(x: f64) -> f64 {
     d
 }
 
+/// Text that XML 1.0 can carry: plotters escapes `<`, `>`, `&` and quotes in every text and
+/// attribute it writes, but a character outside XML's `Char` production (C0 controls but tab,
+/// newline and carriage return; U+FFFE, U+FFFF) is ill-formed even escaped, so such a character
+/// is written as its Rust escape (`\u{0}`), visible in the plot. Scenario checks already refuse
+/// control characters in names; this keeps any [`Report`] renderable.
+pub fn xml_text(s: &str) -> String {
+    let ok = |c: char| {
+        matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+            || c >= '\u{10000}'
+    };
+    s.chars()
+        .flat_map(|c| {
+            let e: Vec<char> = if ok(c) {
+                vec![c]
+            } else {
+                c.escape_unicode().collect()
+            };
+            e
+        })
+        .collect()
+}
+
 /// Render the report as an SVG document.
 pub fn svg(r: &Report) -> Result<String, OutputError> {
     let n = r.rows.len();
@@ -55,7 +77,7 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
         .rows
         .iter()
         .map(|x| {
-            let mut l = format!("{} / {}", x.policy, x.attacker);
+            let mut l = xml_text(&format!("{} / {}", x.policy, x.attacker));
             if is_base(&x.policy) {
                 l.push_str(" (baseline)");
             } else if let Some(q) = x.ratio_to_baseline {
@@ -86,7 +108,9 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
             .caption(
                 format!(
                     "Probability that the attacker gets in within {} h (scenario \"{}\", {} trials per row)",
-                    r.window_hours, r.scenario, r.trials
+                    r.window_hours,
+                    xml_text(&r.scenario),
+                    r.trials
                 ),
                 ("sans-serif", 18),
             )
@@ -159,9 +183,9 @@ pub fn svg(r: &Report) -> Result<String, OutputError> {
                 }
             }
             let name = if is_base(p) {
-                format!("{p} (baseline)")
+                format!("{} (baseline)", xml_text(p))
             } else {
-                p.to_string()
+                xml_text(p)
             };
             chart
                 .draw_series(

@@ -5,14 +5,13 @@
 //! `[i*T/n, (i+1)*T/n)`. Each trial's stream depends only on (seed, row, trial index) and the
 //! accumulators are exact, so any thread count and any shard split give the same bytes.
 
-use model::policy;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::estimate::{self, Accumulator, BioSampler, Experiment, PinSampler};
 use crate::exact_sum::{Digits, ExactSum};
 use crate::pins::PinModel;
-use crate::scenario::{BioAttack, PinAttack, Scenario};
+use crate::scenario::{self, BioAttack, MAX_BIO_ATTEMPTS, PinAttack, Scenario};
 
 /// Trials per work unit.
 pub const BLOCK: u64 = 8192;
@@ -35,7 +34,15 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Plan every row of a scenario, in policy-major order.
+/// Plan every row of a scenario, in policy-major order. The scenario must have passed
+/// [`Scenario::check`] (every constructor does), which bounds the attempt counts.
+///
+/// PIN guesses are reported at most the PIN space (`10^digits`): a budget of the whole space
+/// tries every PIN, so the stage then succeeds surely (the birthday list has 10,003 positions,
+/// its 3 birthday guesses being 3 of the 10,000 PINs). When the PIN stage succeeds surely, the
+/// biometric stage in front of it is not tilted: the row's probability is exactly 1 and plain
+/// Monte-Carlo finds it in every trial. Tables are shared between rows (cloning a sampler shares
+/// its tables), so memory grows with the policies, not with the rows.
 pub fn plan(s: &Scenario) -> (Vec<RowPlan>, Vec<Skipped>) {
     let window = s.window_secs();
     let human = PinModel::human();
@@ -43,9 +50,9 @@ pub fn plan(s: &Scenario) -> (Vec<RowPlan>, Vec<Skipped>) {
     let mut skipped = Vec::new();
     for sp in &s.policies {
         let p = &sp.policy;
-        let budget = policy::budget(p, window);
-        let bio_budget = sp.bio_attempts.or(budget.biometric_presentations);
-        let pin_budget = sp.pin_attempts.or(budget.pin_guesses);
+        let (bio_budget, pin_budget) = scenario::attempts(sp, window);
+        let bio_budget = bio_budget.map(|b| b.min(MAX_BIO_ATTEMPTS));
+        let mut samplers: Vec<(u64, bool, BioSampler)> = Vec::new();
         for a in &s.attackers {
             let bio = match (&p.biometric, a.biometric) {
                 (Some(b), BioAttack::ZeroEffort) => Some((b.far, bio_budget.unwrap_or(0))),
@@ -74,18 +81,44 @@ pub fn plan(s: &Scenario) -> (Vec<RowPlan>, Vec<Skipped>) {
                 (Some(_), PinAttack::Birthday) => Some(PinModel::birthday(false)),
                 (Some(_), PinAttack::BirthdayBlocklist) => Some(PinModel::birthday(true)),
             };
+            let space = p.pin.as_ref().map_or(0, |x| x.space());
+            let budget = pin_budget.unwrap_or(0);
             let pin = pin_model.map(|m| {
-                let g = pin_budget.unwrap_or(0).min(m.len());
-                PinSampler::new(m, g)
+                // Every PIN of the space tried: every position of the guessing order.
+                let g = if budget >= space {
+                    m.len()
+                } else {
+                    budget.min(m.len())
+                };
+                (budget.min(space), PinSampler::new(m, g))
+            });
+            let certain = pin.as_ref().is_some_and(|(_, x)| x.exact() >= 1.0);
+            let bio_sampler = bio.map(|(q, b)| {
+                let tilt = !certain;
+                match samplers
+                    .iter()
+                    .find(|(bits, t, _)| *bits == q.to_bits() && *t == tilt)
+                {
+                    Some((_, _, x)) => x.clone(),
+                    None => {
+                        let x = if tilt {
+                            BioSampler::new(q, b)
+                        } else {
+                            BioSampler::untilted(q, b)
+                        };
+                        samplers.push((q.to_bits(), tilt, x.clone()));
+                        x
+                    }
+                }
             });
             rows.push(RowPlan {
                 policy: p.name.clone(),
                 attacker: a.name.clone(),
                 bio_presentations: bio.map(|(_, b)| b),
-                pin_guesses: pin.as_ref().map(|p| p.guesses),
+                pin_guesses: pin.as_ref().map(|(reported, _)| *reported),
                 experiment: Experiment {
-                    bio: bio.map(|(q, b)| BioSampler::new(q, b)),
-                    pin,
+                    bio: bio_sampler,
+                    pin: pin.map(|(_, x)| x),
                 },
             });
         }
@@ -137,37 +170,36 @@ pub fn simulate(
     shard: Shard,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<Accumulator> {
+    // No work list: each row splits its block indices lazily, so memory does not grow with
+    // the trial count (2^40 trials are 2^27 blocks per row).
     let range = shard.range(s.trials);
-    let units: Vec<(usize, u64, u64)> = (0..rows.len())
-        .flat_map(|r| {
-            let range = range.clone();
-            (range.start..range.end)
-                .step_by(BLOCK as usize)
-                .map(move |b| (r, b, (b + BLOCK).min(range.end)))
+    let blocks = (range.end - range.start).div_ceil(BLOCK);
+    rows.par_iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let key = estimate::row_key(s.seed, r as u64);
+            let e = row.experiment.w2_exp();
+            (0..blocks)
+                .into_par_iter()
+                .fold(
+                    || Accumulator::scaled(e),
+                    |mut acc, j| {
+                        let start = range.start + j * BLOCK;
+                        let end = (start + BLOCK).min(range.end);
+                        estimate::run_trials(&row.experiment, &key, start..end, &mut acc);
+                        progress(end - start);
+                        acc
+                    },
+                )
+                .reduce(
+                    || Accumulator::scaled(e),
+                    |mut a, b| {
+                        a.merge(&b);
+                        a
+                    },
+                )
         })
-        .collect();
-    let keys: Vec<[u8; 32]> = (0..rows.len())
-        .map(|r| estimate::row_key(s.seed, r as u64))
-        .collect();
-    units
-        .par_iter()
-        .fold(
-            || vec![Accumulator::default(); rows.len()],
-            |mut accs, &(r, start, end)| {
-                estimate::run_trials(&rows[r].experiment, &keys[r], start..end, &mut accs[r]);
-                progress(end - start);
-                accs
-            },
-        )
-        .reduce(
-            || vec![Accumulator::default(); rows.len()],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b.iter()) {
-                    x.merge(y);
-                }
-                a
-            },
-        )
+        .collect()
 }
 
 /// One row of the report (the `risk.json` / `risk.csv` contract, plus the attempt counts).
@@ -243,7 +275,9 @@ pub fn report(
             r.ratio_to_baseline = base_values
                 .iter()
                 .find(|(a, _)| a == &r.attacker)
-                .and_then(|&(_, b)| (b > 0.0).then(|| value(r) / b));
+                .and_then(|&(_, b)| (b > 0.0).then(|| value(r) / b))
+                // A ratio beyond the largest f64 is not a number to print: null, like 0.
+                .filter(|q| q.is_finite());
         }
     }
     Report {
@@ -275,11 +309,13 @@ pub struct RowState {
     pub trials: u64,
     pub hits: u64,
     pub sum_w: Digits,
+    /// The sum of `(w 2^-w2_exp)^2` ([`Experiment::w2_exp`]).
     pub sum_w2: Digits,
+    pub w2_exp: i32,
 }
 
-/// The state file's format tag.
-pub const STATE_FORMAT: &str = "mynafido-sim-shard-v1";
+/// The state file's format tag (v2: squared weights scaled by `2^(-2 w2_exp)`).
+pub const STATE_FORMAT: &str = "mynafido-sim-shard-v2";
 
 impl ShardState {
     pub fn new(s: &Scenario, rows: &[RowPlan], accs: &[Accumulator], shard: Shard) -> Self {
@@ -297,9 +333,119 @@ impl ShardState {
                     hits: a.hits,
                     sum_w: a.sum_w.to_digits(),
                     sum_w2: a.sum_w2.to_digits(),
+                    w2_exp: a.w2_exp,
                 })
                 .collect(),
         }
+    }
+
+    /// Check the stored sums against the scenario's rows (`rows` = [`plan`] of the state's
+    /// scenario, which [`Scenario::check`] has passed) and return the accumulators. `Err` holds
+    /// (key, value, reason). The invariants: the rows are the plan's, in order; each row ran
+    /// exactly this shard's trials; `0 <= hits <= trials`; the digits are canonical (the form
+    /// [`ExactSum::to_digits`] writes); the squares' scale is the row's; no hits if and only if
+    /// no weight; plain Monte-Carlo rows have weight 1 per hit, so both sums equal the hits
+    /// exactly; weighted rows have every weight in `(0, max_weight]` (so
+    /// `sum_w <= hits max_weight`, the same for the squares) and, by Cauchy-Schwarz,
+    /// `sum_w^2 <= hits sum_w2` (both with a relative slack of 1e-9 for the rounding of the
+    /// sums' values).
+    pub fn checked_accumulators(
+        &self,
+        rows: &[RowPlan],
+        trials: u64,
+    ) -> Result<Vec<Accumulator>, (String, String, String)> {
+        let err = |i: usize, key: &str, value: String, reason: &str| {
+            (format!("rows[{i}].{key}"), value, reason.to_string())
+        };
+        if self.rows.len() != rows.len() {
+            return Err((
+                "rows".into(),
+                format!("{} rows", self.rows.len()),
+                format!("the scenario has {} rows", rows.len()),
+            ));
+        }
+        let expected = self.shard.range(trials);
+        let expected = expected.end - expected.start;
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, (st, row)) in self.rows.iter().zip(rows).enumerate() {
+            if st.policy != row.policy || st.attacker != row.attacker {
+                return Err(err(
+                    i,
+                    "policy",
+                    format!("{:?} x {:?}", st.policy, st.attacker),
+                    &format!(
+                        "the scenario's row {i} is {:?} x {:?}",
+                        row.policy, row.attacker
+                    ),
+                ));
+            }
+            if st.trials != expected {
+                return Err(err(
+                    i,
+                    "trials",
+                    st.trials.to_string(),
+                    &format!("this shard ran {expected} trials per row"),
+                ));
+            }
+            if st.hits > st.trials {
+                return Err(err(i, "hits", st.hits.to_string(), "more hits than trials"));
+            }
+            let e = row.experiment.w2_exp();
+            if st.w2_exp != e {
+                return Err(err(
+                    i,
+                    "w2_exp",
+                    st.w2_exp.to_string(),
+                    &format!("the row's squares are scaled by 2^(-2 * {e})"),
+                ));
+            }
+            let sum = |key: &str, d: &Digits| {
+                ExactSum::from_digits(d).ok_or_else(|| {
+                    err(
+                        i,
+                        key,
+                        format!("{} digits", d.0.len()),
+                        "not the canonical digits of a sum (increasing limb indices below 68, \
+                         non-zero digits)",
+                    )
+                })
+            };
+            let acc = Accumulator {
+                trials: st.trials,
+                hits: st.hits,
+                sum_w: sum("sum_w", &st.sum_w)?,
+                sum_w2: sum("sum_w2", &st.sum_w2)?,
+                w2_exp: e,
+            };
+            let (s1, s2) = (acc.sum_w.value(), acc.sum_w2.value());
+            let h = st.hits as f64;
+            let absurd = |key: &str, v: f64, why: &str| Err(err(i, key, format!("{v:e}"), why));
+            if (st.hits == 0) != (s1 == 0.0) || (st.hits == 0) != (s2 == 0.0) {
+                return absurd("sum_w", s1, "weights without hits or hits without weights");
+            }
+            if !row.experiment.is_weighted() {
+                let unit = estimate::scale_pow2(1.0, -e);
+                if s1 != h || s2 != h * unit * unit {
+                    return absurd("sum_w", s1, "a plain Monte-Carlo row sums one per hit");
+                }
+            } else {
+                let wmax = row.experiment.max_weight();
+                let ws = estimate::scale_pow2(wmax, -e);
+                let slack = 1.0 + 1e-9;
+                if s1 > h * wmax * slack {
+                    return absurd("sum_w", s1, "above hits times the largest possible weight");
+                }
+                if s2 > h * ws * ws * slack {
+                    return absurd("sum_w2", s2, "above hits times the largest possible square");
+                }
+                let s1s = estimate::scale_pow2(s1, -e);
+                if s1s * s1s > h * s2 * slack {
+                    return absurd("sum_w2", s2, "below sum_w^2 / hits (Cauchy-Schwarz)");
+                }
+            }
+            out.push(acc);
+        }
+        Ok(out)
     }
 
     /// The accumulators, or `None` if a digit index is out of range.
@@ -312,6 +458,7 @@ impl ShardState {
                     hits: r.hits,
                     sum_w: ExactSum::from_digits(&r.sum_w)?,
                     sum_w2: ExactSum::from_digits(&r.sum_w2)?,
+                    w2_exp: r.w2_exp,
                 })
             })
             .collect()

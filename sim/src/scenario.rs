@@ -15,8 +15,14 @@ use model::policy::{self, BiometricStage, HOUR, PinStage, Policy, Throttle};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// Largest biometric budget the sampler tables accept.
+/// Largest biometric budget the sampler tables accept (per policy).
 pub const MAX_BIO_ATTEMPTS: u64 = 1 << 20;
+/// Largest sum of the biometric budgets of all policies: the sampler tables (16 bytes per
+/// presentation, at most two per policy, for FAR and SAR) stay below 64 MiB in all.
+pub const MAX_BIO_TOTAL: u64 = 1 << 21;
+/// Most `[[policy]]` tables and most `[[attacker]]` tables: at most 4096 rows.
+pub const MAX_POLICIES: usize = 64;
+pub const MAX_ATTACKERS: usize = 64;
 /// Largest trial count per row (2^40, about 10^12).
 pub const MAX_TRIALS: u64 = 1 << 40;
 /// Longest window: about 114 years.
@@ -228,7 +234,7 @@ impl Scenario {
     pub fn from_toml(file: &str, text: &str) -> Result<Scenario, InputError> {
         let raw: ScenarioFile = toml::from_str(text).map_err(|e| InputError::Parse {
             file: file.into(),
-            message: e.to_string().trim_end().to_string(),
+            message: toml_message(&e, text),
         })?;
         resolve(file, raw)
     }
@@ -239,8 +245,64 @@ impl Scenario {
     }
 }
 
+/// The window in whole seconds: attempts that start strictly before its end count
+/// ([`model::policy::window_secs`]); 0 for a window out of range (refused by [`Scenario::check`]).
 fn window_secs(hours: f64) -> u64 {
-    (hours * HOUR as f64).round() as u64
+    policy::window_secs(hours).unwrap_or(0)
+}
+
+/// The attempts of one policy in a window of `window` seconds: (biometric presentations, PIN
+/// guesses), each `None` where the policy has no such stage. The fixed `bio_attempts` /
+/// `pin_attempts` win; otherwise [`model::policy::budget`] counts them.
+///
+/// The biometric count is found without counting past [`MAX_BIO_ATTEMPTS`] (a policy with
+/// `bio_tries` and `bio_timed_lockouts` near 2^32 would otherwise take hours): the automaton runs
+/// on a copy whose stage closes just past the limit, and a count above the limit means "over"
+/// (the result is then `MAX_BIO_ATTEMPTS + 1`). Why the copy counts the same up to the limit:
+/// the timed lockouts only decide when the stage closes for good (after `tries * (lockouts + 1)`
+/// failures), so with `lockouts' = min(lockouts, cap / tries)` the copy closes after more than
+/// `cap` failures or at the same point as the original, and the presentations before are the
+/// same; with `tries > cap` the first round (all at time 0, no time passes within a round) is cut
+/// to `cap + 1`. The PIN count runs on the PIN stage alone (the stages keep separate counters)
+/// and its loop is bounded by the length of the delay schedule.
+pub fn attempts(sp: &ScenarioPolicy, window: u64) -> (Option<u64>, Option<u64>) {
+    let p = &sp.policy;
+    let pin = match (&p.pin, sp.pin_attempts) {
+        (None, _) => None,
+        (Some(_), Some(v)) => Some(v),
+        (Some(_), None) => {
+            let pin_only = Policy {
+                biometric: None,
+                ..p.clone()
+            };
+            policy::budget(&pin_only, window).pin_guesses
+        }
+    };
+    let bio = match (&p.biometric, sp.bio_attempts) {
+        (None, _) => None,
+        (Some(_), Some(v)) => Some(v.min(MAX_BIO_ATTEMPTS + 1)),
+        (Some(b), None) => {
+            let cap = MAX_BIO_ATTEMPTS;
+            let mut capped = b.clone();
+            let tries = u64::from(b.tries_per_round.max(1));
+            if tries > cap {
+                capped.tries_per_round = (cap + 1) as u32;
+                capped.timed_lockouts = 0;
+            } else {
+                capped.timed_lockouts = b.timed_lockouts.min((cap / tries) as u32);
+            }
+            let bio_only = Policy {
+                name: p.name.clone(),
+                source: String::new(),
+                biometric: Some(capped),
+                pin: None,
+            };
+            policy::budget(&bio_only, window)
+                .biometric_presentations
+                .map(|n| n.min(cap + 1))
+        }
+    };
+    (bio, pin)
 }
 
 fn resolve(file: &str, raw: ScenarioFile) -> Result<Scenario, InputError> {
@@ -251,81 +313,17 @@ fn resolve(file: &str, raw: ScenarioFile) -> Result<Scenario, InputError> {
         value,
         reason: reason.into(),
     };
-    let other = |message: String| InputError::Other {
-        file: file.into(),
-        message,
-    };
-    if !(raw.window_hours.is_finite()
-        && raw.window_hours > 0.0
-        && raw.window_hours <= MAX_WINDOW_HOURS)
-    {
-        return Err(bad(
-            "scenario",
-            "window_hours",
-            raw.window_hours.to_string(),
-            "must be a number of hours in (0, 1000000]",
-        ));
-    }
     let trials = raw.trials.unwrap_or(DEFAULT_TRIALS);
-    check_trials(trials).map_err(|r| bad("scenario", "trials", trials.to_string(), &r))?;
-    if raw.policy.is_empty() {
-        return Err(other(
-            "no [[policy]] table: at least one policy is needed".into(),
-        ));
-    }
-    if raw.attacker.is_empty() {
-        return Err(other(
-            "no [[attacker]] table: at least one attacker is needed".into(),
-        ));
-    }
-    let window = window_secs(raw.window_hours);
     let mut policies = Vec::new();
     for entry in &raw.policy {
         let table = format!("policy `{}`", entry.name);
-        if policies
-            .iter()
-            .any(|p: &ScenarioPolicy| p.policy.name == entry.name)
-        {
-            return Err(bad(
-                &table,
-                "name",
-                quote(&entry.name),
-                "duplicate policy name",
-            ));
-        }
         let p = resolve_policy(entry)
             .map_err(|(key, value, reason)| bad(&table, key, value, &reason))?;
-        let b = policy::budget(&p.policy, window);
-        let bio = p.bio_attempts.or(b.biometric_presentations).unwrap_or(0);
-        if bio > MAX_BIO_ATTEMPTS {
-            let key = if p.bio_attempts.is_some() {
-                "bio_attempts"
-            } else {
-                "bio_tries"
-            };
-            return Err(bad(
-                &table,
-                key,
-                bio.to_string(),
-                &format!(
-                    "{bio} biometric presentations in the window exceed the simulator's limit \
-                     {MAX_BIO_ATTEMPTS}"
-                ),
-            ));
-        }
         policies.push(p);
     }
     let mut attackers: Vec<Attacker> = Vec::new();
     for a in &raw.attacker {
         let table = format!("attacker `{}`", a.name);
-        if attackers.iter().any(|x| x.name == a.name) {
-            return Err(bad(
-                &table,
-                "name",
-                quote(&a.name),
-                "duplicate attacker name",
-            ));
-        }
         let biometric = BioAttack::parse(&a.biometric).ok_or_else(|| {
             bad(
                 &table,
@@ -342,31 +340,13 @@ fn resolve(file: &str, raw: ScenarioFile) -> Result<Scenario, InputError> {
                 &format!("expected one of {}", PinAttack::NAMES.join(", ")),
             )
         })?;
-        if biometric == BioAttack::None && pin == PinAttack::None {
-            return Err(bad(
-                &table,
-                "pin",
-                quote(&a.pin),
-                "an attacker with biometric = \"none\" needs a PIN strategy",
-            ));
-        }
         attackers.push(Attacker {
             name: a.name.clone(),
             biometric,
             pin,
         });
     }
-    if let Some(b) = &raw.baseline
-        && !policies.iter().any(|p| &p.policy.name == b)
-    {
-        return Err(bad(
-            "scenario",
-            "baseline",
-            quote(b),
-            "names no [[policy]] of this scenario",
-        ));
-    }
-    Ok(Scenario {
+    let s = Scenario {
         name: raw.name,
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         trials,
@@ -374,7 +354,278 @@ fn resolve(file: &str, raw: ScenarioFile) -> Result<Scenario, InputError> {
         baseline: raw.baseline,
         policies,
         attackers,
-    })
+    };
+    s.check(file)?;
+    Ok(s)
+}
+
+/// Is `c` a character that a label may hold? Not a control character (C0, DEL, C1: the
+/// terminal table, and XML 1.0 forbids most of them even escaped) and not U+FFFE / U+FFFF
+/// (not XML characters either).
+fn label_char(c: char) -> bool {
+    !c.is_control() && c != '\u{FFFE}' && c != '\u{FFFF}'
+}
+
+/// A label (scenario, policy or attacker name): non-empty, at most 200 characters, no control
+/// characters. `Err(reason)`.
+fn check_label(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if name.chars().count() > 200 {
+        return Err("longer than 200 characters".into());
+    }
+    if let Some(c) = name.chars().find(|c| !label_char(*c)) {
+        return Err(format!(
+            "holds the control character U+{:04X}, which no report can carry",
+            u32::from(c)
+        ));
+    }
+    Ok(())
+}
+
+/// A probability key: `Err(reason)` unless 0 or a normal number in [2.2e-308, 1].
+fn check_probability(v: f64) -> Result<(), String> {
+    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+        Err("not a probability in [0, 1]".into())
+    } else if v > 0.0 && v < f64::MIN_POSITIVE {
+        Err(format!(
+            "below the smallest normal number {:e} (use 0 or a larger value)",
+            f64::MIN_POSITIVE
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Check everything a run relies on; `file` names the source in errors. [`Scenario::from_toml`]
+    /// calls it on every file, and `sim merge` on the scenario stored in every shard state, so
+    /// both refuse the same inputs. Limits are checked before anything is counted.
+    pub fn check(&self, file: &str) -> Result<(), InputError> {
+        let bad = |table: &str, key: &str, value: String, reason: String| InputError::Value {
+            file: file.into(),
+            table: table.into(),
+            key: key.into(),
+            value,
+            reason,
+        };
+        let other = |message: String| InputError::Other {
+            file: file.into(),
+            message,
+        };
+        check_label(&self.name).map_err(|r| bad("scenario", "name", quote(&self.name), r))?;
+        let w = self.window_hours;
+        if !(w.is_finite() && w > 0.0 && w <= MAX_WINDOW_HOURS) {
+            return Err(bad(
+                "scenario",
+                "window_hours",
+                w.to_string(),
+                "must be a number of hours in (0, 1000000]".into(),
+            ));
+        }
+        check_trials(self.trials)
+            .map_err(|r| bad("scenario", "trials", self.trials.to_string(), r))?;
+        if self.policies.is_empty() {
+            return Err(other(
+                "no [[policy]] table: at least one policy is needed".into(),
+            ));
+        }
+        if self.attackers.is_empty() {
+            return Err(other(
+                "no [[attacker]] table: at least one attacker is needed".into(),
+            ));
+        }
+        if self.policies.len() > MAX_POLICIES {
+            return Err(other(format!(
+                "{} [[policy]] tables: at most {MAX_POLICIES}",
+                self.policies.len()
+            )));
+        }
+        if self.attackers.len() > MAX_ATTACKERS {
+            return Err(other(format!(
+                "{} [[attacker]] tables: at most {MAX_ATTACKERS}",
+                self.attackers.len()
+            )));
+        }
+        let window = self.window_secs();
+        let mut bio_total = 0u64;
+        for (i, sp) in self.policies.iter().enumerate() {
+            let name = &sp.policy.name;
+            let table = format!("policy `{name}`");
+            check_label(name).map_err(|r| bad(&table, "name", quote(name), r))?;
+            if self.policies[..i].iter().any(|q| &q.policy.name == name) {
+                return Err(bad(
+                    &table,
+                    "name",
+                    quote(name),
+                    "duplicate policy name".into(),
+                ));
+            }
+            check_policy(sp).map_err(|(key, value, reason)| bad(&table, key, value, reason))?;
+            // The limits, before anything is sampled: the count stops just past the limit.
+            let (bio, _) = attempts(sp, window);
+            let bio = bio.unwrap_or(0);
+            if bio > MAX_BIO_ATTEMPTS {
+                let b = sp.policy.biometric.as_ref();
+                let tries = b.map_or(0, |b| b.tries_per_round);
+                let lockouts = b.map_or(0, |b| b.timed_lockouts);
+                return Err(bad(
+                    &table,
+                    "bio_tries",
+                    tries.to_string(),
+                    format!(
+                        "with bio_timed_lockouts = {lockouts} the window holds more than \
+                         {MAX_BIO_ATTEMPTS} biometric presentations, the simulator's limit \
+                         (fix them with bio_attempts, or lower bio_tries or bio_timed_lockouts)"
+                    ),
+                ));
+            }
+            bio_total += bio;
+            if bio_total > MAX_BIO_TOTAL {
+                return Err(bad(
+                    &table,
+                    "bio_attempts",
+                    bio.to_string(),
+                    format!(
+                        "the policies' biometric presentations add up to more than \
+                         {MAX_BIO_TOTAL}, the simulator's limit for one scenario"
+                    ),
+                ));
+            }
+        }
+        for (i, a) in self.attackers.iter().enumerate() {
+            let table = format!("attacker `{}`", a.name);
+            check_label(&a.name).map_err(|r| bad(&table, "name", quote(&a.name), r))?;
+            if self.attackers[..i].iter().any(|x| x.name == a.name) {
+                return Err(bad(
+                    &table,
+                    "name",
+                    quote(&a.name),
+                    "duplicate attacker name".into(),
+                ));
+            }
+            if a.biometric == BioAttack::None && a.pin == PinAttack::None {
+                return Err(bad(
+                    &table,
+                    "pin",
+                    quote("none"),
+                    "an attacker with biometric = \"none\" needs a PIN strategy".into(),
+                ));
+            }
+        }
+        if let Some(b) = &self.baseline
+            && !self.policies.iter().any(|p| &p.policy.name == b)
+        {
+            return Err(bad(
+                "scenario",
+                "baseline",
+                quote(b),
+                "names no [[policy]] of this scenario".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The figures of one resolved policy, in the scenario file's key names.
+fn check_policy(sp: &ScenarioPolicy) -> Result<(), (&'static str, String, String)> {
+    let p = &sp.policy;
+    if p.biometric.is_none() && p.pin.is_none() {
+        return Err((
+            "name",
+            quote(&p.name),
+            "neither a biometric key (far, sar, bio_tries) nor a PIN key (pin_digits) given".into(),
+        ));
+    }
+    if let Some(b) = &p.biometric {
+        for (key, v) in [("far", b.far), ("sar", b.sar)] {
+            check_probability(v).map_err(|r| (key, v.to_string(), r))?;
+        }
+        if b.tries_per_round == 0 {
+            return Err(("bio_tries", "0".into(), "must be at least 1".into()));
+        }
+    }
+    if let Some(pin) = &p.pin {
+        if !(1..=18).contains(&pin.digits) {
+            return Err((
+                "pin_digits",
+                pin.digits.to_string(),
+                "must be in 1..=18".into(),
+            ));
+        }
+        if pin.max_tries == Some(0) {
+            return Err(("pin_tries", "0".into(), "must be at least 1".into()));
+        }
+        if let Throttle::Table { delays_secs } = &pin.throttle
+            && delays_secs.is_empty()
+        {
+            return Err((
+                "pin_delays_secs",
+                "[]".into(),
+                "needs at least one delay".into(),
+            ));
+        }
+    }
+    if let Some(v) = sp.bio_attempts {
+        if p.biometric.is_none() {
+            return Err((
+                "bio_attempts",
+                v.to_string(),
+                "the policy has no biometric stage".into(),
+            ));
+        }
+        if v > MAX_BIO_ATTEMPTS {
+            return Err((
+                "bio_attempts",
+                v.to_string(),
+                format!("exceeds the simulator's limit {MAX_BIO_ATTEMPTS}"),
+            ));
+        }
+    }
+    if let Some(v) = sp.pin_attempts
+        && p.pin.is_none()
+    {
+        return Err((
+            "pin_attempts",
+            v.to_string(),
+            "the policy has no PIN stage".into(),
+        ));
+    }
+    // The model's own check, as a backstop; its messages name the key too.
+    p.validate()
+        .map_err(|err| ("policy", quote(&p.name), err.to_string()))?;
+    Ok(())
+}
+
+/// A TOML error on one line: `line L, column C: message (at `the line`)`. The toml crate's own
+/// rendering spans several lines (a snippet with a caret); its message alone does not always
+/// name the key (`invalid type: string "many", expected u64`), the quoted line does.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(span) = e.span() else {
+        return message;
+    };
+    let start = span.start.min(text.len());
+    let before = text.get(..start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let source: String = text[line_start..]
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(120)
+        .collect();
+    // A span over the whole document (a missing field) points at no line.
+    if source.is_empty() || span.end.saturating_sub(span.start) + 1 >= text.trim_end().len() {
+        message
+    } else {
+        format!("line {line}, column {column}: {message} (at `{source}`)")
+    }
 }
 
 /// Check a trial count (shared with the CLI's `--trials`).
@@ -407,10 +658,8 @@ fn resolve_policy(e: &PolicyEntry) -> Result<ScenarioPolicy, KeyError> {
         p.source = s.clone();
     }
     for (key, v) in [("far", e.far), ("sar", e.sar)] {
-        if let Some(v) = v
-            && !(v.is_finite() && (0.0..=1.0).contains(&v))
-        {
-            return Err((key, v.to_string(), "not a probability in [0, 1]".into()));
+        if let Some(v) = v {
+            check_probability(v).map_err(|r| (key, v.to_string(), r))?;
         }
     }
     let zero = |key: &'static str, v: u64| -> Result<(), KeyError> {
@@ -508,9 +757,6 @@ fn resolve_policy(e: &PolicyEntry) -> Result<ScenarioPolicy, KeyError> {
             }
         };
         if let Some(d) = e.pin_digits {
-            if !(1..=18).contains(&d) {
-                return Err(("pin_digits", d.to_string(), "must be in 1..=18".into()));
-            }
             s.digits = d;
         }
         if let Some(t) = e.pin_tries {
@@ -554,44 +800,11 @@ fn resolve_policy(e: &PolicyEntry) -> Result<ScenarioPolicy, KeyError> {
         }
         p.pin = Some(s);
     }
-    if let Some(v) = e.bio_attempts {
-        if p.biometric.is_none() {
-            return Err((
-                "bio_attempts",
-                v.to_string(),
-                "the policy has no biometric stage".into(),
-            ));
-        }
-        if v > MAX_BIO_ATTEMPTS {
-            return Err((
-                "bio_attempts",
-                v.to_string(),
-                format!("exceeds the simulator's limit {MAX_BIO_ATTEMPTS}"),
-            ));
-        }
-    }
-    if let Some(v) = e.pin_attempts
-        && p.pin.is_none()
-    {
-        return Err((
-            "pin_attempts",
-            v.to_string(),
-            "the policy has no PIN stage".into(),
-        ));
-    }
-    if p.biometric.is_none() && p.pin.is_none() {
-        return Err((
-            "name",
-            quote(&e.name),
-            "neither a biometric key (far, sar, bio_tries) nor a PIN key (pin_digits) given".into(),
-        ));
-    }
-    // The model's own check, as a backstop; its messages name the key too.
-    p.validate()
-        .map_err(|err| ("policy", quote(&e.name), err.to_string()))?;
-    Ok(ScenarioPolicy {
+    let sp = ScenarioPolicy {
         policy: p,
         bio_attempts: e.bio_attempts,
         pin_attempts: e.pin_attempts,
-    })
+    };
+    check_policy(&sp)?;
+    Ok(sp)
 }
