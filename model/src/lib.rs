@@ -15,6 +15,7 @@ pub mod bugs;
 pub mod card;
 pub mod check;
 pub mod crypto;
+pub mod events;
 pub mod kiosk;
 pub mod owner;
 pub mod policy;
