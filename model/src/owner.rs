@@ -117,6 +117,7 @@ impl Config {
             Step::Renew => {
                 s.card.renew();
                 s.server.renew(now);
+                s.ghost.on_renewal(now);
             }
             Step::ScanKioskQr => {
                 let k = s.kiosks[KioskId::Near.index()]
@@ -141,7 +142,12 @@ impl Config {
                 s.attacker.learn(t);
                 s.user.awaiting = Some(q);
             }
-            Step::ReportLoss => s.server.revoke_current(),
+            Step::ReportLoss => {
+                if !self.bugs.has(Bug::ForgetLossReport) {
+                    s.server.revoke_current();
+                }
+                s.ghost.on_loss_reported();
+            }
         }
         s.user.pc += 1;
         Some(())

@@ -461,11 +461,13 @@ impl Config {
     pub(crate) fn deliver(&self, s: &mut State, session: u8, term: Term) -> Option<()> {
         let now = self.now_secs(s);
         let before = s.server.clone();
-        // Ground truth for the observer: was the card certificate really valid?
+        // Ground truth for the observer: was the card certificate really valid? From the owner's
+        // renewals and loss reports (the ghost), not from the server's revocation record.
         let cert_valid = match term {
-            Term::CardSig { cert, .. } => before.certs.get(usize::from(cert)).is_some_and(|c| {
-                !c.revoked && now < c.issued_at.saturating_add(self.cert_validity_secs)
-            }),
+            Term::CardSig { cert, .. } => {
+                s.ghost
+                    .cert_really_valid(cert, now, self.cert_validity_secs)
+            }
             _ => true,
         };
         match s.server.receive(session, term, now, self.rules()) {
