@@ -16,8 +16,14 @@
 //!
 //! The attacker never forges: it can only produce terms of its own key.
 
-use crate::crypto::{Key, Origin, Term};
+use crate::biometric::{self, Outcome};
+use crate::bugs::Bug;
+use crate::card::{Entry, PinResult};
+use crate::crypto::{Key, Origin, PhoneId, Term};
+use crate::kiosk::KioskId;
+use crate::policy::Policy;
 use crate::server::{Party, Server, SessionKind, Status};
+use crate::system::{Action, AttackerVerb, Config, Scenario, State};
 
 /// The attacker's state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -85,5 +91,237 @@ impl Attacker {
             }
         }
         out
+    }
+}
+
+/// The attacker's verbs: which are enabled in a state, and what each does. The composition
+/// that offers them as actions is [`crate::system`].
+impl Config {
+    pub(crate) fn attacker_step(&self, s: &mut State, verb: AttackerVerb) -> Option<()> {
+        let now = self.now_secs(s);
+        let rules = self.rules();
+        let attempts = s.attacker.attempts;
+        let cap = |stage: usize, policy: Option<&Policy>| {
+            let limit = policy.map_or(u64::from(self.attempt_cap), |p| {
+                Config::limit(p).saturating_add(2)
+            });
+            u64::from(attempts[stage]) >= limit.min(u64::from(self.attempt_cap))
+        };
+        match verb {
+            AttackerVerb::OpenLogin => {
+                s.server
+                    .open(SessionKind::Login, Party::Attacker, rules)
+                    .ok()?;
+                s.attacker.sessions_opened += 1;
+            }
+            AttackerVerb::RequestRegister { parent } => {
+                s.server
+                    .open(SessionKind::Register { parent }, Party::Attacker, rules)
+                    .ok()?;
+            }
+            AttackerVerb::Phish { session } => {
+                let nonce = s.nonce(session)?;
+                let uv = self.owner_verify(s, PhoneId::Old)?;
+                let t = s
+                    .phone(PhoneId::Old)
+                    .se
+                    .get_assertion(uv, nonce, Origin::Phish)?;
+                s.attacker.learn(t);
+                s.attacker.phished = true;
+            }
+            AttackerVerb::CloneKey => {
+                let se = s.phones[PhoneId::Old.index()].se;
+                se.credential?;
+                s.attacker.clone_ctr = Some(se.ctr);
+            }
+            AttackerVerb::CloneAssert { session } => {
+                let nonce = s.nonce(session)?;
+                let ctr = s.attacker.clone_ctr?.saturating_add(1);
+                s.attacker.clone_ctr = Some(ctr);
+                s.attacker.mark_answered(session);
+                s.attacker.learn(Term::Assertion {
+                    key: PhoneId::Old.key(),
+                    nonce,
+                    origin: Origin::Real,
+                    ctr,
+                });
+            }
+            AttackerVerb::StolenPhoneAssert { session }
+            | AttackerVerb::StolenPhoneSeSign { session } => {
+                let nonce = s.nonce(session)?;
+                let uv = s.phones[PhoneId::Old.index()].auth.thief_verify()?;
+                let se = &mut s.phone(PhoneId::Old).se;
+                let t = match verb {
+                    AttackerVerb::StolenPhoneAssert { .. } => {
+                        se.get_assertion(uv, nonce, Origin::Real)?
+                    }
+                    _ => se.jpki_sign(uv, nonce)?,
+                };
+                s.attacker.mark_answered(session);
+                s.attacker.learn(t);
+            }
+            AttackerVerb::RelayKioskQr => {
+                let k = s.kiosks[KioskId::Remote.index()].showing?;
+                s.attacker.relayed_qr = true;
+                if let Some(t) = self.answer_kiosk_qr(s, KioskId::Remote, k) {
+                    s.attacker.learn(t);
+                }
+            }
+            AttackerVerb::PresentBiometric(outcome) => {
+                let auth = s.phones[PhoneId::Old.index()].auth;
+                if cap(0, None)
+                    || !biometric::takes_presentation(
+                        &auth.lockout,
+                        &self.phone_policy,
+                        now,
+                        self.bugs,
+                    )
+                {
+                    return None;
+                }
+                s.ghost.on_presentation(
+                    self.phone_policy.biometric.as_ref(),
+                    now,
+                    outcome == Outcome::Match,
+                );
+                let a = &mut s.phone(PhoneId::Old).auth;
+                if a.present(&self.phone_policy, now, outcome).is_some() {
+                    a.unlocked_by_thief = true;
+                }
+                s.attacker.attempts[0] += 1;
+            }
+            AttackerVerb::GuessPhonePin(entry) => {
+                let auth = s.phones[PhoneId::Old.index()].auth;
+                if cap(1, None) || !auth.pin_open(&self.phone_policy, now, self.bugs) {
+                    return None;
+                }
+                let throttle = self.phone_policy.pin.as_ref().map(|p| &p.throttle);
+                s.ghost.on_phone_pin(throttle, now, entry);
+                let a = &mut s.phone(PhoneId::Old).auth;
+                if a.enter_pin(&self.phone_policy, now, entry).is_some() {
+                    a.unlocked_by_thief = true;
+                }
+                s.attacker.attempts[1] += 1;
+            }
+            AttackerVerb::GuessCardPin(entry) => {
+                if cap(0, Some(&self.card_policy)) {
+                    return None;
+                }
+                match s.card.verify_user_pin(&self.card_policy, now, entry) {
+                    PinResult::Blocked => return None,
+                    PinResult::Accepted => s.attacker.knows_card_pin = true,
+                    _ => {}
+                }
+                s.ghost.on_card_pin(entry, Config::limit(&self.card_policy));
+                s.attacker.attempts[0] += 1;
+            }
+            AttackerVerb::GuessSigningPassword(entry) => {
+                let unlimited = self.bugs.has(Bug::UnlimitedSigningPassword);
+                if cap(1, Some(&self.signing_policy))
+                    || s.card
+                        .signing_password(&self.signing_policy, now, entry, unlimited)
+                        == PinResult::Blocked
+                {
+                    return None;
+                }
+                s.ghost
+                    .on_signing_password(entry, Config::limit(&self.signing_policy));
+                s.attacker.knows_signing_password |= entry == Entry::Right;
+                s.attacker.attempts[1] += 1;
+            }
+            AttackerVerb::PowerCycleCard => {
+                let before = s.card;
+                s.card.power_cycle(self.bugs.has(Bug::CardCounterInRam));
+                if s.card == before {
+                    return None;
+                }
+            }
+            AttackerVerb::CardSign { session } => {
+                let nonce = s.nonce(session)?;
+                let t = self.card_sign_right_pin(s, now, nonce)?;
+                s.attacker.mark_answered(session);
+                s.attacker.learn(t);
+            }
+        }
+        Some(())
+    }
+
+    /// The attacker's verbs enabled in a state.
+    pub(crate) fn attacker_actions(&self, s: &State, out: &mut Vec<Action>) {
+        let a = &s.attacker;
+        let mut push = |v| out.push(Action::Attacker(v));
+        let sc = s.scenario;
+        if sc.attacker_sessions() && a.sessions_opened < self.attacker_sessions {
+            push(AttackerVerb::OpenLogin);
+        }
+        // Two registrations are enough to show a card authentication used twice.
+        let registrations = s
+            .server
+            .sessions
+            .iter()
+            .filter(|x| {
+                x.opener == Party::Attacker && matches!(x.kind, SessionKind::Register { .. })
+            })
+            .count();
+        if sc.attacker_sessions() && registrations < 2 {
+            for p in s.authenticated_logins(Party::Attacker) {
+                push(AttackerVerb::RequestRegister { parent: p });
+            }
+        }
+        let old = &s.phones[PhoneId::Old.index()];
+        match sc {
+            Scenario::Enrol => {
+                let has_cred = old.se.credential.is_some();
+                for l in s.open_logins(Party::Attacker) {
+                    if has_cred && !a.phished {
+                        push(AttackerVerb::Phish { session: l });
+                    }
+                    if a.clone_ctr.is_some() && !a.answered(l) {
+                        push(AttackerVerb::CloneAssert { session: l });
+                    }
+                }
+                if has_cred && a.clone_ctr.is_none() {
+                    push(AttackerVerb::CloneKey);
+                }
+            }
+            Scenario::Renew => {
+                for l in s.open_logins(Party::Attacker) {
+                    if !a.answered(l) {
+                        push(AttackerVerb::StolenPhoneAssert { session: l });
+                        push(AttackerVerb::StolenPhoneSeSign { session: l });
+                    }
+                }
+            }
+            Scenario::Kiosk => {
+                if !a.relayed_qr && s.kiosks[KioskId::Remote.index()].showing.is_some() {
+                    push(AttackerVerb::RelayKioskQr);
+                }
+            }
+            Scenario::StolenPhone => {
+                if !old.auth.unlocked_by_thief {
+                    push(AttackerVerb::PresentBiometric(Outcome::NoMatch));
+                    push(AttackerVerb::PresentBiometric(Outcome::Match));
+                    push(AttackerVerb::GuessPhonePin(Entry::Wrong));
+                    push(AttackerVerb::GuessPhonePin(Entry::Right));
+                }
+            }
+            Scenario::StolenCard => {
+                if !a.knows_card_pin {
+                    push(AttackerVerb::GuessCardPin(Entry::Wrong));
+                    push(AttackerVerb::GuessCardPin(Entry::Right));
+                } else {
+                    for l in s.open_logins(Party::Attacker) {
+                        if !a.answered(l) {
+                            push(AttackerVerb::CardSign { session: l });
+                        }
+                    }
+                }
+                if !a.knows_signing_password {
+                    push(AttackerVerb::GuessSigningPassword(Entry::Wrong));
+                    push(AttackerVerb::GuessSigningPassword(Entry::Right));
+                }
+                push(AttackerVerb::PowerCycleCard);
+            }
+        }
     }
 }

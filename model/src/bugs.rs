@@ -31,6 +31,7 @@ pub enum Bug {
     KeepOldSeCertificate,
     GlobalPseudonym,
     PseudonymFromCertSerial,
+    ForgetLossReport,
 }
 
 /// An unknown bug name.
@@ -39,7 +40,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 22] = [
+    pub const ALL: [Bug; 23] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -62,6 +63,7 @@ impl Bug {
         Bug::KeepOldSeCertificate,
         Bug::GlobalPseudonym,
         Bug::PseudonymFromCertSerial,
+        Bug::ForgetLossReport,
     ];
 
     /// The command-line name.
@@ -113,6 +115,11 @@ impl Bug {
                 "skip-revocation-check",
                 BIND_TO_IDENTITY,
                 "the server accepts a card signature from a revoked certificate",
+            ),
+            Bug::ForgetLossReport => (
+                "forget-loss-report",
+                BIND_TO_IDENTITY,
+                "J-LIS does not record the owner's loss report, so the lost card's certificate stays unrevoked",
             ),
             Bug::SkipExpiryCheck => (
                 "skip-expiry-check",

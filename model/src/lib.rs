@@ -2,7 +2,8 @@
 //! a stateright model, checked exhaustively.
 //!
 //! One module per actor ([`card`], [`secure_element`], [`biometric`], [`authenticator`],
-//! [`server`], [`kiosk`], [`attacker`]), the composition in [`system`], the properties with
+//! [`server`], [`kiosk`], [`owner`], [`attacker`]; the owner's and the attacker's verbs in
+//! their own files), the composition in [`system`], the properties with
 //! their statements and sources in [`properties`], the unlock policies and their lockout
 //! automaton in [`policy`], symbolic terms in [`crypto`], bug switches in [`bugs`], and the
 //! checker driver behind the `model` binary in [`check`].
@@ -14,7 +15,9 @@ pub mod bugs;
 pub mod card;
 pub mod check;
 pub mod crypto;
+pub mod events;
 pub mod kiosk;
+pub mod owner;
 pub mod policy;
 pub mod properties;
 pub mod secure_element;

@@ -154,6 +154,13 @@ pub struct Ghost {
     pub signing_wrong: u8,
     pub bio: BioSpec,
     pub pin: PinSpec,
+    /// Ground truth of the card's certificates, from the physical world (never the server's
+    /// record): when the owner renewed the card at the municipal office (certificate `i + 1`
+    /// was issued then; certificate 0 at time 0) ...
+    pub renewed_at: Vec<u64>,
+    /// ... and which certificate generations (bitmask) the owner gave up: renewed away or
+    /// reported lost (JPKI: both revoke the user-auth certificate, DESIGN.md §3).
+    pub cert_given_up: u8,
 }
 
 fn bit32(s: u8) -> u32 {
@@ -161,6 +168,33 @@ fn bit32(s: u8) -> u32 {
 }
 
 impl Ghost {
+    /// The owner renewed the card at `now`: the current certificate is given up, the next one
+    /// is issued.
+    pub fn on_renewal(&mut self, now: u64) {
+        self.on_loss_reported();
+        self.renewed_at.push(now);
+    }
+
+    /// The owner reported the card lost: the current certificate is given up.
+    pub fn on_loss_reported(&mut self) {
+        let current = self.renewed_at.len();
+        self.cert_given_up |= 1u8 << (current % 8);
+    }
+
+    /// Was certificate `cert` really valid at `now`: issued (by a renewal the owner made, or
+    /// the first), not given up, and younger than `validity_secs` (JPKI user-auth certificate
+    /// validity, DESIGN.md §3).
+    pub fn cert_really_valid(&self, cert: u8, now: u64, validity_secs: u64) -> bool {
+        let i = usize::from(cert);
+        let issued = match i {
+            0 => Some(0),
+            _ => self.renewed_at.get(i - 1).copied(),
+        };
+        issued.is_some_and(|at| {
+            self.cert_given_up & (1u8 << (cert % 8)) == 0 && now < at.saturating_add(validity_secs)
+        })
+    }
+
     pub fn violate(&mut self, v: Violation) {
         self.violated |= 1 << (v as u16);
     }
@@ -211,7 +245,7 @@ impl Ghost {
                     self.reach(Milestone::JpkiPhoneLogin);
                 }
             }
-            Term::Assertion { key, ctr, .. } => self.on_assertion(before, &session, key, ctr),
+            Term::Assertion { key, ctr, .. } => self.on_assertion(&session, key, ctr),
             Term::Attestation { key, .. } => {
                 if let SessionKind::Register { parent } | SessionKind::Recover { parent } =
                     session.kind
@@ -225,7 +259,7 @@ impl Ghost {
         }
     }
 
-    fn on_assertion(&mut self, before: &Server, session: &Session, key: Key, ctr: u8) {
+    fn on_assertion(&mut self, session: &Session, key: Key, ctr: u8) {
         let i = key.index();
         if ctr <= self.max_ctr[i] {
             self.violate(Violation::Clone);
@@ -244,7 +278,7 @@ impl Ghost {
             }
             _ => {}
         }
-        if key == Key::Old && before.certs.len() > 1 {
+        if key == Key::Old && !self.renewed_at.is_empty() {
             self.reach(Milestone::LoginAfterRenewal);
         }
     }

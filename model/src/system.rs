@@ -1,5 +1,7 @@
 //! The whole system as one stateright [`Model`]: the configuration ([`Config`]), the state of
-//! every actor ([`State`]) and the actions, each an actor and a verb ([`Action`]).
+//! every actor ([`State`]) and the actions, each an actor and a verb ([`Action`]). The owner's
+//! verbs are in [`crate::owner`], the attacker's in [`crate::attacker`]; this module composes
+//! them with the network's deliveries, the kiosks and the clock.
 //!
 //! The owner follows a script per scenario (the flows of DESIGN.md §1, in the seed's order);
 //! the network, the kiosks and the attacker act at any time. Each scenario is one initial state:
@@ -19,14 +21,14 @@
 //! scenarios), and the lockout automata, timers and certificate validity compare those seconds.
 
 use crate::attacker::Attacker;
-use crate::authenticator::{Authenticator, UserVerified};
-use crate::biometric::{self, Outcome};
+use crate::authenticator::Authenticator;
+use crate::biometric::Outcome;
 use crate::bugs::{Bug, Bugs};
 use crate::card::{Card, Entry, Holder, PinResult};
-use crate::crypto::{Origin, PhoneId, Term};
-use crate::kiosk::{self, Kiosk, KioskId};
+use crate::crypto::{PhoneId, Term};
+use crate::kiosk::{Kiosk, KioskId};
 use crate::policy::{HOUR, Policy, builtin_named};
-use crate::properties::{CATALOGUE, Ghost, Kind, Milestone};
+use crate::properties::{CATALOGUE, Ghost, Kind};
 use crate::secure_element::SecureElement;
 use crate::server::{Binding, Party, Rules, Server, Service, SessionKind, Status};
 use serde::Serialize;
@@ -99,7 +101,7 @@ impl Scenario {
     }
 
     /// Does the attacker open sessions of its own at the server?
-    fn attacker_sessions(self) -> bool {
+    pub(crate) fn attacker_sessions(self) -> bool {
         matches!(
             self,
             Scenario::Enrol | Scenario::Renew | Scenario::StolenCard
@@ -343,7 +345,7 @@ impl Config {
         self.rules()
     }
 
-    fn rules(&self) -> Rules {
+    pub(crate) fn rules(&self) -> Rules {
         Rules {
             bugs: self.bugs,
             cert_validity_secs: self.cert_validity_secs,
@@ -351,7 +353,7 @@ impl Config {
         }
     }
 
-    fn limit(policy: &Policy) -> u64 {
+    pub(crate) fn limit(policy: &Policy) -> u64 {
         policy
             .pin
             .as_ref()
@@ -403,19 +405,19 @@ impl Config {
 }
 
 impl State {
-    fn session_open(&self, s: u8) -> bool {
+    pub(crate) fn session_open(&self, s: u8) -> bool {
         self.server
             .sessions
             .get(usize::from(s))
             .is_some_and(|x| x.status == Status::Open)
     }
 
-    fn nonce(&self, s: u8) -> Option<u8> {
+    pub(crate) fn nonce(&self, s: u8) -> Option<u8> {
         self.server.sessions.get(usize::from(s)).map(|x| x.nonce)
     }
 
     /// Open login sessions of a party.
-    fn open_logins(&self, party: Party) -> impl Iterator<Item = u8> + '_ {
+    pub(crate) fn open_logins(&self, party: Party) -> impl Iterator<Item = u8> + '_ {
         (0u8..)
             .zip(&self.server.sessions)
             .filter_map(move |(i, x)| {
@@ -424,7 +426,7 @@ impl State {
             })
     }
 
-    fn authenticated_logins(&self, party: Party) -> impl Iterator<Item = u8> + '_ {
+    pub(crate) fn authenticated_logins(&self, party: Party) -> impl Iterator<Item = u8> + '_ {
         (0u8..)
             .zip(&self.server.sessions)
             .filter_map(move |(i, x)| {
@@ -435,34 +437,15 @@ impl State {
             })
     }
 
-    fn phone(&mut self, id: PhoneId) -> &mut Phone {
+    pub(crate) fn phone(&mut self, id: PhoneId) -> &mut Phone {
         &mut self.phones[id.index()]
     }
 }
 
 impl Config {
-    /// The owner verifies on a phone: biometric or lock-screen PIN per the phone's automaton.
-    /// `Some((token, by_pin))`: verified, by the lock-screen PIN rather than the biometric.
-    fn owner_verify_how(&self, s: &mut State, id: PhoneId) -> Option<(UserVerified, bool)> {
-        let now = self.now_secs(s);
-        let auth = &mut s.phones[id.index()].auth;
-        let by_pin =
-            !biometric::takes_presentation(&auth.lockout, &self.phone_policy, now, Bugs::NONE);
-        let uv = auth.owner_verify(&self.phone_policy, now)?;
-        if by_pin {
-            s.ghost.reach(Milestone::OwnerPinFallback);
-        }
-        Some((uv, by_pin))
-    }
-
-    fn owner_verify(&self, s: &mut State, id: PhoneId) -> Option<UserVerified> {
-        self.owner_verify_how(s, id).map(|(uv, _)| uv)
-    }
-
     /// Run the owner's next step, if its precondition holds.
-    /// Whoever holds the card enters the right PIN and the card signs `nonce`; the observer
     /// records the PIN entry. `None` if the card refuses (blocked, or no such challenge).
-    fn card_sign_right_pin(&self, s: &mut State, now: u64, nonce: u8) -> Option<Term> {
+    pub(crate) fn card_sign_right_pin(&self, s: &mut State, now: u64, nonce: u8) -> Option<Term> {
         let PinResult::Signed(t) = s
             .card
             .user_auth(&self.card_policy, now, Entry::Right, nonce)
@@ -474,133 +457,17 @@ impl Config {
         Some(t)
     }
 
-    fn user_step(&self, s: &mut State, step: Step) -> Option<()> {
-        if let Some(a) = s.user.awaiting
-            && s.session_open(a)
-        {
-            return None;
-        }
-        s.user.awaiting = None;
-        let now = self.now_secs(s);
-        let rules = self.rules();
-        match step {
-            Step::StartLogin => {
-                let i = s.server.open(SessionKind::Login, Party::User, rules).ok()?;
-                s.user.login = Some(i);
-            }
-            Step::CardAuth => {
-                let l = s.user.login.filter(|l| s.session_open(*l))?;
-                if s.card.holder != Holder::Owner {
-                    return None;
-                }
-                let nonce = s.nonce(l)?;
-                let t = self.card_sign_right_pin(s, now, nonce)?;
-                s.attacker.learn(t);
-                s.user.awaiting = Some(l);
-            }
-            Step::EnrolSe => {
-                let l = s.user.login?;
-                s.server.enrol_se(l, PhoneId::Old).ok()?;
-                s.phone(PhoneId::Old).se.enrol_jpki();
-            }
-            Step::RequestRegister | Step::RequestRecover => {
-                let parent = s.user.login?;
-                let kind = if step == Step::RequestRegister {
-                    SessionKind::Register { parent }
-                } else {
-                    SessionKind::Recover { parent }
-                };
-                let c = s.server.open(kind, Party::User, rules).ok()?;
-                if step == Step::RequestRecover {
-                    s.ghost.on_recovery(parent);
-                }
-                s.user.child = Some(c);
-            }
-            Step::Attest(id) => {
-                let c = s.user.child.filter(|c| s.session_open(*c))?;
-                let nonce = s.nonce(c)?;
-                let uv = self.owner_verify(s, id)?;
-                let t = s.phone(id).se.make_credential(uv, nonce, Origin::Real);
-                s.attacker.learn(t);
-                s.user.awaiting = Some(c);
-            }
-            Step::SeLogin | Step::FidoLogin(_) => {
-                let l = s.user.login.filter(|l| s.session_open(*l))?;
-                let nonce = s.nonce(l)?;
-                let id = match step {
-                    Step::FidoLogin(id) => id,
-                    _ => PhoneId::Old,
-                };
-                let (uv, by_pin) = self.owner_verify_how(s, id)?;
-                let t = match step {
-                    Step::SeLogin if !by_pin => {
-                        s.ghost.reach(Milestone::SeSignedAfterBiometric);
-                        s.phone(id).se.jpki_sign(uv, nonce)?
-                    }
-                    Step::SeLogin => s.phone(id).se.jpki_sign(uv, nonce)?,
-                    _ => s.phone(id).se.get_assertion(uv, nonce, Origin::Real)?,
-                };
-                s.attacker.learn(t);
-                s.user.awaiting = Some(l);
-            }
-            Step::Pseudonym(svc) => {
-                let l = s.user.login?;
-                s.server.issue_pseudonym(l, svc, self.bugs).ok()?;
-            }
-            Step::Renew => {
-                s.card.renew();
-                s.server.renew(now);
-            }
-            Step::ScanKioskQr => {
-                let k = s.kiosks[KioskId::Near.index()]
-                    .showing
-                    .filter(|k| s.session_open(*k))?;
-                let t = self.answer_kiosk_qr(s, KioskId::Near, k)?;
-                s.attacker.learn(t);
-                s.user.awaiting = Some(k);
-            }
-            Step::ShowPhoneQr => {
-                let kind = SessionKind::PhoneQr {
-                    kiosk: KioskId::Near,
-                };
-                let q = s.server.open(kind, Party::User, rules).ok()?;
-                let nonce = s.nonce(q)?;
-                let uv = self.owner_verify(s, PhoneId::Old)?;
-                let t = s
-                    .phone(PhoneId::Old)
-                    .se
-                    .get_assertion(uv, nonce, Origin::Real)?;
-                s.user.qr = Some(t);
-                s.attacker.learn(t);
-                s.user.awaiting = Some(q);
-            }
-            Step::ReportLoss => s.server.revoke_current(),
-        }
-        s.user.pc += 1;
-        Some(())
-    }
-
-    /// The owner's phone answers a kiosk QR (after its proximity check).
-    fn answer_kiosk_qr(&self, s: &mut State, kiosk: KioskId, session: u8) -> Option<Term> {
-        if !kiosk::phone_accepts_qr(kiosk, self.bugs.has(Bug::SkipProximityCheck)) {
-            return None;
-        }
-        let nonce = s.nonce(session)?;
-        let uv = self.owner_verify(s, PhoneId::Old)?;
-        s.phone(PhoneId::Old)
-            .se
-            .get_assertion(uv, nonce, Origin::Real)
-    }
-
     /// The network delivers `term` to session `session`.
-    fn deliver(&self, s: &mut State, session: u8, term: Term) -> Option<()> {
+    pub(crate) fn deliver(&self, s: &mut State, session: u8, term: Term) -> Option<()> {
         let now = self.now_secs(s);
         let before = s.server.clone();
-        // Ground truth for the observer: was the card certificate really valid?
+        // Ground truth for the observer: was the card certificate really valid? From the owner's
+        // renewals and loss reports (the ghost), not from the server's revocation record.
         let cert_valid = match term {
-            Term::CardSig { cert, .. } => before.certs.get(usize::from(cert)).is_some_and(|c| {
-                !c.revoked && now < c.issued_at.saturating_add(self.cert_validity_secs)
-            }),
+            Term::CardSig { cert, .. } => {
+                s.ghost
+                    .cert_really_valid(cert, now, self.cert_validity_secs)
+            }
             _ => true,
         };
         match s.server.receive(session, term, now, self.rules()) {
@@ -611,155 +478,6 @@ impl Config {
             // A refusal that flagged a key still changes the state.
             Err(_) => (s.server != before).then_some(()),
         }
-    }
-
-    fn attacker_step(&self, s: &mut State, verb: AttackerVerb) -> Option<()> {
-        let now = self.now_secs(s);
-        let rules = self.rules();
-        let attempts = s.attacker.attempts;
-        let cap = |stage: usize, policy: Option<&Policy>| {
-            let limit = policy.map_or(u64::from(self.attempt_cap), |p| {
-                Config::limit(p).saturating_add(2)
-            });
-            u64::from(attempts[stage]) >= limit.min(u64::from(self.attempt_cap))
-        };
-        match verb {
-            AttackerVerb::OpenLogin => {
-                s.server
-                    .open(SessionKind::Login, Party::Attacker, rules)
-                    .ok()?;
-                s.attacker.sessions_opened += 1;
-            }
-            AttackerVerb::RequestRegister { parent } => {
-                s.server
-                    .open(SessionKind::Register { parent }, Party::Attacker, rules)
-                    .ok()?;
-            }
-            AttackerVerb::Phish { session } => {
-                let nonce = s.nonce(session)?;
-                let uv = self.owner_verify(s, PhoneId::Old)?;
-                let t = s
-                    .phone(PhoneId::Old)
-                    .se
-                    .get_assertion(uv, nonce, Origin::Phish)?;
-                s.attacker.learn(t);
-                s.attacker.phished = true;
-            }
-            AttackerVerb::CloneKey => {
-                let se = s.phones[PhoneId::Old.index()].se;
-                se.credential?;
-                s.attacker.clone_ctr = Some(se.ctr);
-            }
-            AttackerVerb::CloneAssert { session } => {
-                let nonce = s.nonce(session)?;
-                let ctr = s.attacker.clone_ctr?.saturating_add(1);
-                s.attacker.clone_ctr = Some(ctr);
-                s.attacker.mark_answered(session);
-                s.attacker.learn(Term::Assertion {
-                    key: PhoneId::Old.key(),
-                    nonce,
-                    origin: Origin::Real,
-                    ctr,
-                });
-            }
-            AttackerVerb::StolenPhoneAssert { session }
-            | AttackerVerb::StolenPhoneSeSign { session } => {
-                let nonce = s.nonce(session)?;
-                let uv = s.phones[PhoneId::Old.index()].auth.thief_verify()?;
-                let se = &mut s.phone(PhoneId::Old).se;
-                let t = match verb {
-                    AttackerVerb::StolenPhoneAssert { .. } => {
-                        se.get_assertion(uv, nonce, Origin::Real)?
-                    }
-                    _ => se.jpki_sign(uv, nonce)?,
-                };
-                s.attacker.mark_answered(session);
-                s.attacker.learn(t);
-            }
-            AttackerVerb::RelayKioskQr => {
-                let k = s.kiosks[KioskId::Remote.index()].showing?;
-                s.attacker.relayed_qr = true;
-                if let Some(t) = self.answer_kiosk_qr(s, KioskId::Remote, k) {
-                    s.attacker.learn(t);
-                }
-            }
-            AttackerVerb::PresentBiometric(outcome) => {
-                let auth = s.phones[PhoneId::Old.index()].auth;
-                if cap(0, None)
-                    || !biometric::takes_presentation(
-                        &auth.lockout,
-                        &self.phone_policy,
-                        now,
-                        self.bugs,
-                    )
-                {
-                    return None;
-                }
-                s.ghost.on_presentation(
-                    self.phone_policy.biometric.as_ref(),
-                    now,
-                    outcome == Outcome::Match,
-                );
-                let a = &mut s.phone(PhoneId::Old).auth;
-                if a.present(&self.phone_policy, now, outcome).is_some() {
-                    a.unlocked_by_thief = true;
-                }
-                s.attacker.attempts[0] += 1;
-            }
-            AttackerVerb::GuessPhonePin(entry) => {
-                let auth = s.phones[PhoneId::Old.index()].auth;
-                if cap(1, None) || !auth.pin_open(&self.phone_policy, now, self.bugs) {
-                    return None;
-                }
-                let throttle = self.phone_policy.pin.as_ref().map(|p| &p.throttle);
-                s.ghost.on_phone_pin(throttle, now, entry);
-                let a = &mut s.phone(PhoneId::Old).auth;
-                if a.enter_pin(&self.phone_policy, now, entry).is_some() {
-                    a.unlocked_by_thief = true;
-                }
-                s.attacker.attempts[1] += 1;
-            }
-            AttackerVerb::GuessCardPin(entry) => {
-                if cap(0, Some(&self.card_policy)) {
-                    return None;
-                }
-                match s.card.verify_user_pin(&self.card_policy, now, entry) {
-                    PinResult::Blocked => return None,
-                    PinResult::Accepted => s.attacker.knows_card_pin = true,
-                    _ => {}
-                }
-                s.ghost.on_card_pin(entry, Config::limit(&self.card_policy));
-                s.attacker.attempts[0] += 1;
-            }
-            AttackerVerb::GuessSigningPassword(entry) => {
-                let unlimited = self.bugs.has(Bug::UnlimitedSigningPassword);
-                if cap(1, Some(&self.signing_policy))
-                    || s.card
-                        .signing_password(&self.signing_policy, now, entry, unlimited)
-                        == PinResult::Blocked
-                {
-                    return None;
-                }
-                s.ghost
-                    .on_signing_password(entry, Config::limit(&self.signing_policy));
-                s.attacker.knows_signing_password |= entry == Entry::Right;
-                s.attacker.attempts[1] += 1;
-            }
-            AttackerVerb::PowerCycleCard => {
-                let before = s.card;
-                s.card.power_cycle(self.bugs.has(Bug::CardCounterInRam));
-                if s.card == before {
-                    return None;
-                }
-            }
-            AttackerVerb::CardSign { session } => {
-                let nonce = s.nonce(session)?;
-                let t = self.card_sign_right_pin(s, now, nonce)?;
-                s.attacker.mark_answered(session);
-                s.attacker.learn(t);
-            }
-        }
-        Some(())
     }
 
     fn kiosk_step(&self, s: &mut State, kiosk: KioskId, verb: KioskVerb) -> Option<()> {
@@ -788,85 +506,6 @@ impl Config {
             }
         }
         Some(())
-    }
-
-    /// The attacker's verbs enabled in a state.
-    fn attacker_actions(&self, s: &State, out: &mut Vec<Action>) {
-        let a = &s.attacker;
-        let mut push = |v| out.push(Action::Attacker(v));
-        let sc = s.scenario;
-        if sc.attacker_sessions() && a.sessions_opened < self.attacker_sessions {
-            push(AttackerVerb::OpenLogin);
-        }
-        // Two registrations are enough to show a card authentication used twice.
-        let registrations = s
-            .server
-            .sessions
-            .iter()
-            .filter(|x| {
-                x.opener == Party::Attacker && matches!(x.kind, SessionKind::Register { .. })
-            })
-            .count();
-        if sc.attacker_sessions() && registrations < 2 {
-            for p in s.authenticated_logins(Party::Attacker) {
-                push(AttackerVerb::RequestRegister { parent: p });
-            }
-        }
-        let old = &s.phones[PhoneId::Old.index()];
-        match sc {
-            Scenario::Enrol => {
-                let has_cred = old.se.credential.is_some();
-                for l in s.open_logins(Party::Attacker) {
-                    if has_cred && !a.phished {
-                        push(AttackerVerb::Phish { session: l });
-                    }
-                    if a.clone_ctr.is_some() && !a.answered(l) {
-                        push(AttackerVerb::CloneAssert { session: l });
-                    }
-                }
-                if has_cred && a.clone_ctr.is_none() {
-                    push(AttackerVerb::CloneKey);
-                }
-            }
-            Scenario::Renew => {
-                for l in s.open_logins(Party::Attacker) {
-                    if !a.answered(l) {
-                        push(AttackerVerb::StolenPhoneAssert { session: l });
-                        push(AttackerVerb::StolenPhoneSeSign { session: l });
-                    }
-                }
-            }
-            Scenario::Kiosk => {
-                if !a.relayed_qr && s.kiosks[KioskId::Remote.index()].showing.is_some() {
-                    push(AttackerVerb::RelayKioskQr);
-                }
-            }
-            Scenario::StolenPhone => {
-                if !old.auth.unlocked_by_thief {
-                    push(AttackerVerb::PresentBiometric(Outcome::NoMatch));
-                    push(AttackerVerb::PresentBiometric(Outcome::Match));
-                    push(AttackerVerb::GuessPhonePin(Entry::Wrong));
-                    push(AttackerVerb::GuessPhonePin(Entry::Right));
-                }
-            }
-            Scenario::StolenCard => {
-                if !a.knows_card_pin {
-                    push(AttackerVerb::GuessCardPin(Entry::Wrong));
-                    push(AttackerVerb::GuessCardPin(Entry::Right));
-                } else {
-                    for l in s.open_logins(Party::Attacker) {
-                        if !a.answered(l) {
-                            push(AttackerVerb::CardSign { session: l });
-                        }
-                    }
-                }
-                if !a.knows_signing_password {
-                    push(AttackerVerb::GuessSigningPassword(Entry::Wrong));
-                    push(AttackerVerb::GuessSigningPassword(Entry::Right));
-                }
-                push(AttackerVerb::PowerCycleCard);
-            }
-        }
     }
 }
 

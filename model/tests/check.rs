@@ -168,6 +168,7 @@ bug_tests! {
     bug_keep_old_se_certificate => KeepOldSeCertificate,
     bug_global_pseudonym => GlobalPseudonym,
     bug_pseudonym_from_cert_serial => PseudonymFromCertSerial,
+    bug_forget_loss_report => ForgetLossReport,
 }
 
 /// Every `always` property has at least one bug switch.
