@@ -394,6 +394,21 @@ impl Chart {
     }
 }
 
+/// The Explorer's picture of a path (stateright's `Model::as_svg`): the chart of the steps so
+/// far, titled with the scenario, so each initial state shows its scenario's name.
+pub fn explorer_svg(
+    config: &crate::system::Config,
+    path: stateright::Path<crate::system::State, crate::system::Action>,
+) -> Option<String> {
+    let steps = crate::check::trace(config, &path.into_vec());
+    let mut chart = from_trace(&steps, None);
+    if chart.rows.is_empty() {
+        chart.title = format!("{} (initial state)", chart.title);
+    }
+    let title = chart.title.clone();
+    Some(html! { h3 { (title) } (chart.markup()) }.into_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,3 +55,20 @@ fn page_names_every_property_and_bug_with_a_chart_each() {
         assert!(!page.contains(banned), "page contains {banned}");
     }
 }
+
+#[test]
+fn explorer_names_each_initial_state_by_its_scenario() {
+    use stateright::Model;
+    let config = model::system::Config::new().expect("default");
+    let inits = config.init_states();
+    assert_eq!(inits.len(), model::system::Scenario::ALL.len());
+    for (state, sc) in inits.into_iter().zip(model::system::Scenario::ALL) {
+        let path = stateright::Path::from_actions(&config, state, std::iter::empty())
+            .expect("a one-state path");
+        let svg = config.as_svg(path).expect("a picture");
+        assert!(
+            svg.contains(&format!("<h3>scenario {} (initial state)</h3>", sc.name())),
+            "{svg}"
+        );
+    }
+}
