@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use model::bugs::Bug;
+use model::chart;
 use model::check::{self, Options};
 use model::policy::{self, HOUR};
 use model::system::{Config, Scenario};
@@ -42,6 +43,16 @@ enum Command {
         /// Only this scenario (enrol, renew, kiosk, stolen-phone, stolen-card).
         #[arg(long, value_name = "NAME")]
         scenario: Option<String>,
+        /// Also write the counterexample of the property the bug switch breaks as a message
+        /// sequence chart (SVG) to FILE (needs --bug).
+        #[arg(long, value_name = "FILE", requires = "bug")]
+        svg: Option<std::path::PathBuf>,
+    },
+    /// Write the reviewer's page DIR/model.html: the property and bug-switch tables and every
+    /// bug switch's shortest counterexample as a message sequence chart (self-contained HTML).
+    Report {
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        out: std::path::PathBuf,
     },
     /// List the bug switches and the property each must break.
     Bugs {
@@ -133,6 +144,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             json,
             threads,
             scenario,
+            svg,
         } => {
             let threads: usize = threads
                 .parse()
@@ -154,6 +166,24 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                     ..Options::default()
                 },
             );
+            if let (Some(file), Some(name)) = (&svg, &bug) {
+                let bug: Bug = name
+                    .parse()
+                    .map_err(|e: model::bugs::UnknownBug| Usage(e.to_string()))?;
+                let property = bug.breaks();
+                let trace = report
+                    .property(property)
+                    .and_then(|p| p.trace.as_ref())
+                    .ok_or_else(|| {
+                        Usage(format!(
+                            "`{property}` is not violated with --bug {name}: no chart written to {}",
+                            file.display()
+                        ))
+                    })?;
+                let mut text = chart::from_trace(trace, Some(property)).svg();
+                text.push('\n');
+                write_whole(file, &text)?;
+            }
             if json {
                 println!("{}", to_json(&report)?);
             } else {
@@ -164,6 +194,21 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Report { out } => {
+            let started = std::time::Instant::now();
+            let page = model::report::default_page().map_err(|e| Usage(e.to_string()))?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| Usage(format!("cannot create {}: {e}", out.display())))?;
+            let file = out.join("model.html");
+            write_whole(&file, &page)?;
+            eprintln!(
+                "wrote {} ({} bytes) in {:.1} s",
+                file.display(),
+                page.len(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bugs { json } => {
             #[derive(Serialize)]
@@ -252,6 +297,19 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Write a file whole or not at all: a temporary file beside it, then a rename.
+fn write_whole(file: &std::path::Path, text: &str) -> Result<(), Usage> {
+    let mut tmp = file.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Usage(format!("cannot write {}: {e}", file.display()))
+        })
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, Usage> {

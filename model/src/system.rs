@@ -588,6 +588,11 @@ impl Model for Config {
             .collect()
     }
 
+    /// The Explorer names each initial state by its scenario and draws the path as a chart.
+    fn as_svg(&self, path: stateright::Path<State, Action>) -> Option<String> {
+        crate::chart::explorer_svg(self, path)
+    }
+
     fn format_action(&self, action: &Action) -> String {
         let (actor, verb, message) = describe(action);
         if message.is_empty() {
