@@ -56,7 +56,7 @@ use statrs::function::beta::beta_reg;
 
 use crate::estimate::{combine, exact_bio};
 use crate::pins::{self, GuessCurve, PinModel};
-use crate::run::Shard;
+pub use crate::run::Shard;
 use crate::scenario::{BioAttack, InputError, PinAttack, Scenario};
 
 pub mod output;
