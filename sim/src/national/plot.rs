@@ -72,10 +72,15 @@ pub fn ccdf_svg(r: &Report) -> Result<String, OutputError> {
             .draw()
             .map_err(err)?;
         let mut ci = 0;
+        let mut bi = 0;
         for c in &r.ccdf {
             let base = c.role == "baseline";
             let colour = if base {
-                BLACK
+                // First baseline black, the next ones grey: a mix policy drawn wider underneath
+                // stays visible where its curve equals a baseline's (card only = card PIN).
+                let k = [BLACK, RGBColor(130, 130, 130)][bi.min(1)];
+                bi += 1;
+                k
             } else {
                 let k = COLOURS[ci % COLOURS.len()];
                 ci += 1;
@@ -84,7 +89,7 @@ pub fn ccdf_svg(r: &Report) -> Result<String, OutputError> {
             let style = if base {
                 colour.stroke_width(2)
             } else {
-                colour.stroke_width(3)
+                colour.stroke_width(6)
             };
             // Draw as a step curve: (x_i, y_i) then up/down to the next point.
             let pts: Vec<(f64, f64)> = c
