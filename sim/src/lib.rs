@@ -9,10 +9,13 @@
 //! - [`estimate`]: exact probabilities, the per-trial experiment with importance sampling, Wilson
 //!   intervals.
 //! - [`exact_sum`]: exact accumulation, so threads and shards give identical bytes.
+//! - [`national`]: `sim national`, the population-scale yearly risk with heterogeneity and
+//!   parameter uncertainty (issue 11).
 //! - [`run`]: rows, parallel blocks, shards, merge; [`output`] and [`plot`]: the report files.
 
 pub mod estimate;
 pub mod exact_sum;
+pub mod national;
 pub mod output;
 pub mod pins;
 pub mod plot;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sim::estimate::{self, Accumulator, BioSampler, Experiment};
+use sim::national::{self, National};
 use sim::output::{self, OutputError};
 use sim::run::{self, Shard, ShardState};
 use sim::scenario::{self, InputError, Scenario};
@@ -30,13 +31,17 @@ enum Command {
     Run(RunArgs),
     /// Combine the outputs of `run --shard I/N` into the unsharded result.
     Merge {
-        /// Shard output directories (each holds risk.state.json).
+        /// Shard output directories (each holds risk.state.json, or national.state.json from
+        /// `sim national --shard`).
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
         /// Where to write the merged report.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
     },
+    /// National yearly risk (issue 11): write national.csv, national.json, national.svg and
+    /// sensitivity.svg. A scenario file is `sim run`'s format plus a [population] section.
+    National(NationalArgs),
     /// List the built-in policies, attacker strategies and scenarios.
     List,
     /// Measure trials per second and the time to 1% relative error at p = 1e-6.
@@ -69,6 +74,29 @@ struct RunArgs {
     threads: Option<usize>,
     /// Run only shard I of N (0-based), e.g. 0/4; also writes risk.state.json for `sim merge`.
     #[arg(long, allow_hyphen_values = true)]
+    shard: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct NationalArgs {
+    /// Scenario TOML file with a [population] section, or `builtin:national` (the default).
+    #[arg(long)]
+    scenario: Option<String>,
+    /// Output directory.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override the number of outer draws of the uncertain parameters (the scenario's `trials`).
+    #[arg(long)]
+    trials: Option<u64>,
+    /// Worker threads (default: all cores). The result does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run only the outer draws of shard I of N (0-based); writes national.state.json only,
+    /// for `sim merge`.
+    #[arg(long)]
     shard: Option<String>,
 }
 
@@ -108,6 +136,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Merge { dirs, out } => cmd_merge(&dirs, &out),
+        Command::National(args) => cmd_national(args),
         Command::List => cmd_list(),
         Command::Bench { threads, trials } => cmd_bench(threads, trials),
     };
@@ -216,8 +245,107 @@ fn cmd_run(args: RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+fn cmd_national(args: NationalArgs) -> Result<(), CliError> {
+    check_out(&args.out)?;
+    let spec = args.scenario.as_deref().unwrap_or("builtin:national");
+    let mut n = match spec.strip_prefix("builtin:") {
+        Some("national") => National::builtin()?,
+        Some(other) => {
+            return Err(CliError::Usage(format!(
+                "`--scenario` = {spec:?}: no built-in national scenario {other:?} (have: national)"
+            )));
+        }
+        None => National::from_path(Path::new(spec))?,
+    };
+    if let Some(seed) = args.seed {
+        n.scenario.seed = seed;
+    }
+    if let Some(t) = args.trials {
+        if t == 0 || t > national::MAX_DRAWS {
+            return Err(CliError::Usage(format!(
+                "`--trials` = {t}: must be in 1..={}",
+                national::MAX_DRAWS
+            )));
+        }
+        n.scenario.trials = t;
+    }
+    let shard = match &args.shard {
+        Some(text) => Shard::parse(text).map_err(CliError::Usage)?,
+        None => Shard::WHOLE,
+    };
+    let pool = pool(args.threads)?;
+    let start = Instant::now();
+    let values = pool.install(|| national::simulate(&n, shard));
+    if args.shard.is_some() {
+        let state = national::NationalState::new(&n, shard, &values);
+        let files = national::output::state_files(&state)?;
+        output::write_all(&args.out, &files)?;
+        eprintln!(
+            "wrote {} ({} draws of shard {}/{}) in {:.2} s",
+            args.out.join(national::STATE).display(),
+            values.len(),
+            shard.index,
+            shard.count,
+            start.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    let report = national::report(&n, &values);
+    let files = national::output::files(&report)?;
+    output::write_all(&args.out, &files)?;
+    print!("{}", national::output::table(&report));
+    eprintln!(
+        "wrote {} in {:.2} s",
+        files
+            .iter()
+            .map(|(f, _)| args.out.join(f).display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `sim merge` of `sim national --shard` outputs.
+fn merge_national(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
+    let mut states = Vec::new();
+    for d in dirs {
+        let path = d.join(national::STATE);
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|source| InputError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        let st: national::NationalState =
+            serde_json::from_str(&text).map_err(|e| InputError::Parse {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+        if st.format != national::STATE_FORMAT {
+            return Err(bad_state(
+                &file,
+                "format",
+                &format!("{:?}", st.format),
+                "unknown format",
+            ));
+        }
+        states.push((file, st));
+    }
+    let (n, values) = national::merge(&states).map_err(|e| CliError::Usage(e.to_string()))?;
+    let report = national::report(&n, &values);
+    let files = national::output::files(&report)?;
+    output::write_all(out, &files)?;
+    print!("{}", national::output::table(&report));
+    Ok(())
+}
+
 fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
     check_out(out)?;
+    if dirs.iter().any(|d| d.join(national::STATE).exists())
+        && !dirs.iter().any(|d| d.join(output::STATE).exists())
+    {
+        return merge_national(dirs, out);
+    }
     let mut states: Vec<(String, ShardState)> = Vec::new();
     for d in dirs {
         let path = d.join(output::STATE);

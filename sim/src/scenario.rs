@@ -72,6 +72,9 @@ pub struct ScenarioFile {
     pub policy: Vec<PolicyEntry>,
     #[serde(default)]
     pub attacker: Vec<AttackerEntry>,
+    /// `sim national`'s population (read and checked by [`crate::national`]; `sim run` ignores it).
+    #[serde(default)]
+    pub population: Option<toml::Value>,
 }
 
 /// One `[[policy]]` table.
