@@ -398,9 +398,9 @@ impl Chart {
 /// far, titled with the scenario, so each initial state shows its scenario's name.
 pub fn explorer_svg(
     config: &crate::system::Config,
-    path: stateright::Path<crate::system::State, crate::system::Action>,
+    path: &[(crate::system::State, Option<crate::system::Action>)],
 ) -> Option<String> {
-    let steps = crate::check::trace(config, &path.into_vec());
+    let steps = crate::check::trace(config, path);
     let mut chart = from_trace(&steps, None);
     if chart.rows.is_empty() {
         chart.title = format!("{} (initial state)", chart.title);

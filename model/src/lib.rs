@@ -17,6 +17,7 @@ pub mod chart;
 pub mod check;
 pub mod crypto;
 pub mod events;
+pub mod explore;
 pub mod kiosk;
 pub mod owner;
 pub mod policy;

@@ -252,7 +252,8 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                 .map_err(|e| Usage(format!("--addr `{addr}`: cannot listen: {e}")))?;
             let config = config_with(bug.as_deref())?;
             eprintln!("Explorer on http://{addr}/ (Ctrl-C to stop)");
-            let _checker = config.checker().serve(addr);
+            // The Explorer gets the wrapper whose start names each scenario.
+            let _checker = model::explore::Explore(config).checker().serve(addr);
             loop {
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             }

@@ -588,9 +588,9 @@ impl Model for Config {
             .collect()
     }
 
-    /// The Explorer names each initial state by its scenario and draws the path as a chart.
+    /// The Explorer's picture of a path: its chart, titled with the scenario.
     fn as_svg(&self, path: stateright::Path<State, Action>) -> Option<String> {
-        crate::chart::explorer_svg(self, path)
+        crate::chart::explorer_svg(self, &path.into_vec())
     }
 
     fn format_action(&self, action: &Action) -> String {
