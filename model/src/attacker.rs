@@ -3,7 +3,8 @@
 //!
 //! - Network (Jacomme-Kremer CSF 2018 threat model for FIDO; DESIGN.md §3): every response the
 //!   owner's devices produce is added to the knowledge set (read). Delivery of any known term to
-//!   any open session is a separate step, so the attacker may drop (never deliver), delay,
+//!   any session the server has, in any status and of any kind, is a separate step (only the
+//!   server's checks refuse; a refusal that changes nothing is no step), so the attacker may drop (never deliver), delay,
 //!   replay (deliver again, or to another session) and redirect. It opens sessions of its own,
 //!   lures the owner to the phishing origin with one of its sessions' challenges, relays a
 //!   remote kiosk's QR to the owner and the owner's QR to the remote kiosk, and may hold a
@@ -17,7 +18,7 @@
 //! The attacker never forges: it can only produce terms of its own key.
 
 use crate::crypto::{Key, Origin, Term};
-use crate::server::{Party, Server, SessionKind, Status};
+use crate::server::{Party, Server, SessionKind};
 
 /// The attacker's state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -72,17 +73,16 @@ impl Attacker {
                 continue;
             }
             registrations += 1;
-            if s.status == Status::Open {
-                out.push(Term::Attestation {
-                    key: if registrations == 1 {
-                        Key::Attacker
-                    } else {
-                        Key::Attacker2
-                    },
-                    nonce: s.nonce,
-                    origin: Origin::Real,
-                });
-            }
+            // In any status: the server, not the attacker, refuses a session already answered.
+            out.push(Term::Attestation {
+                key: if registrations == 1 {
+                    Key::Attacker
+                } else {
+                    Key::Attacker2
+                },
+                nonce: s.nonce,
+                origin: Origin::Real,
+            });
         }
         out
     }

@@ -424,17 +424,6 @@ impl State {
             })
     }
 
-    fn authenticated_logins(&self, party: Party) -> impl Iterator<Item = u8> + '_ {
-        (0u8..)
-            .zip(&self.server.sessions)
-            .filter_map(move |(i, x)| {
-                (x.opener == party
-                    && x.kind == SessionKind::Login
-                    && matches!(x.status, Status::Authenticated(_)))
-                .then_some(i)
-            })
-    }
-
     fn phone(&mut self, id: PhoneId) -> &mut Phone {
         &mut self.phones[id.index()]
     }
@@ -807,8 +796,9 @@ impl Config {
                 x.opener == Party::Attacker && matches!(x.kind, SessionKind::Register { .. })
             })
             .count();
+        // Any session may be named as the parent; the server checks opener, kind and status.
         if sc.attacker_sessions() && registrations < 2 {
-            for p in s.authenticated_logins(Party::Attacker) {
+            for p in (0u8..).take(s.server.sessions.len()) {
                 push(AttackerVerb::RequestRegister { parent: p });
             }
         }
@@ -901,21 +891,20 @@ impl Model for Config {
             if let Some(t) = s.user.qr {
                 out.push(Action::Kiosk(KioskId::Near, KioskVerb::ScanQr(t)));
             }
+            // The attacker may show the remote kiosk any term it knows; the server decides.
             for t in &s.attacker.knows {
-                if matches!(t, Term::Assertion { .. }) {
-                    out.push(Action::Kiosk(KioskId::Remote, KioskVerb::ScanQr(*t)));
-                }
+                out.push(Action::Kiosk(KioskId::Remote, KioskVerb::ScanQr(*t)));
             }
         }
         let sendable = s.attacker.sendable(&s.server);
-        for (i, x) in (0u8..).zip(&s.server.sessions) {
-            if x.status == Status::Open && !matches!(x.kind, SessionKind::PhoneQr { .. }) {
-                for t in &sendable {
-                    out.push(Action::Deliver {
-                        session: i,
-                        term: *t,
-                    });
-                }
+        // Any term to any session, in any status and of any kind: only the server's checks
+        // refuse (a refused delivery that changes nothing is not a step).
+        for i in (0u8..).take(s.server.sessions.len()) {
+            for t in &sendable {
+                out.push(Action::Deliver {
+                    session: i,
+                    term: *t,
+                });
             }
         }
         self.attacker_actions(s, out);
