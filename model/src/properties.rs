@@ -154,6 +154,12 @@ pub struct Ghost {
     pub signing_wrong: u8,
     pub bio: BioSpec,
     pub pin: PinSpec,
+    /// Card certificate generations issued in truth (the first at the card's issue).
+    pub cert_gens: u8,
+    /// When each generation was issued (renewal at the municipal office), in truth.
+    pub cert_issued_at: [u64; 4],
+    /// Generations dead in truth (bitmask): superseded by a renewal, or the card reported lost.
+    pub cert_dead: u8,
 }
 
 fn bit32(s: u8) -> u32 {
@@ -175,6 +181,38 @@ impl Ghost {
 
     pub fn reached(&self, m: Milestone) -> bool {
         self.reached & (1 << (m as u16)) != 0
+    }
+
+    /// The card was renewed at the municipal office at `now` (a physical event): the
+    /// generation on the chip is superseded and a new one issued.
+    pub fn on_renewal(&mut self, now: u64) {
+        let gens = self.cert_gens.max(1);
+        self.cert_dead |= 1 << (gens - 1).min(7);
+        if let Some(t) = self.cert_issued_at.get_mut(usize::from(gens)) {
+            *t = now;
+        }
+        self.cert_gens = gens.saturating_add(1);
+    }
+
+    /// The owner reported the card lost while generation `cert` was on its chip.
+    pub fn on_loss_reported(&mut self, cert: u8) {
+        self.cert_dead |= 1 << cert.min(7);
+    }
+
+    /// Was certificate generation `cert` really valid at `now`: issued, neither superseded
+    /// nor reported lost, and within `validity` seconds of its issue (JPKI: 5 years).
+    pub fn cert_really_valid(&self, cert: u8, now: u64, validity: u64) -> bool {
+        cert < self.cert_gens.max(1)
+            && self.cert_dead & (1 << cert.min(7)) == 0
+            && self
+                .cert_issued_at
+                .get(usize::from(cert))
+                .is_some_and(|t| now < t.saturating_add(validity))
+    }
+
+    /// The card has been renewed at least once (in truth).
+    pub fn renewed(&self) -> bool {
+        self.cert_gens > 1
     }
 
     /// The server accepted `term` for session `s` (`before`: the server before the step).
@@ -211,7 +249,7 @@ impl Ghost {
                     self.reach(Milestone::JpkiPhoneLogin);
                 }
             }
-            Term::Assertion { key, ctr, .. } => self.on_assertion(before, &session, key, ctr),
+            Term::Assertion { key, ctr, .. } => self.on_assertion(&session, key, ctr),
             Term::Attestation { key, .. } => {
                 if let SessionKind::Register { parent } | SessionKind::Recover { parent } =
                     session.kind
@@ -225,7 +263,7 @@ impl Ghost {
         }
     }
 
-    fn on_assertion(&mut self, before: &Server, session: &Session, key: Key, ctr: u8) {
+    fn on_assertion(&mut self, session: &Session, key: Key, ctr: u8) {
         let i = key.index();
         if ctr <= self.max_ctr[i] {
             self.violate(Violation::Clone);
@@ -244,7 +282,7 @@ impl Ghost {
             }
             _ => {}
         }
-        if key == Key::Old && before.certs.len() > 1 {
+        if key == Key::Old && self.renewed() {
             self.reach(Milestone::LoginAfterRenewal);
         }
     }
@@ -593,4 +631,38 @@ pub const CATALOGUE: &[PropertyRow] = &[
 /// The catalogue row of a property.
 pub fn entry(name: &str) -> Option<&'static PropertyRow> {
     CATALOGUE.iter().find(|e| e.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The observer's certificate validity comes from the physical events: issue at 0, a
+    /// renewal at 100 s supersedes generation 0, a loss report kills generation 1, and 5 years
+    /// (here `validity` = 1000 s) end a generation. Controls: each generation is valid before
+    /// its event, so the rule is not a blanket refusal.
+    #[test]
+    fn certificate_validity_follows_the_physical_events() {
+        let mut g = Ghost::default();
+        assert!(g.cert_really_valid(0, 0, 1000));
+        assert!(g.cert_really_valid(0, 999, 1000));
+        assert!(
+            !g.cert_really_valid(0, 1000, 1000),
+            "expired at issue + validity"
+        );
+        assert!(!g.cert_really_valid(1, 0, 1000), "not issued yet");
+        g.on_renewal(100);
+        assert!(g.renewed());
+        assert!(
+            !g.cert_really_valid(0, 100, 1000),
+            "superseded by the renewal"
+        );
+        assert!(
+            g.cert_really_valid(1, 1099, 1000),
+            "issued at 100, valid to 1100"
+        );
+        assert!(!g.cert_really_valid(1, 1100, 1000));
+        g.on_loss_reported(1);
+        assert!(!g.cert_really_valid(1, 200, 1000), "reported lost");
+    }
 }

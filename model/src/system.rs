@@ -537,6 +537,7 @@ impl Config {
                 s.server.issue_pseudonym(l, svc, self.bugs).ok()?;
             }
             Step::Renew => {
+                s.ghost.on_renewal(now);
                 s.card.renew();
                 s.server.renew(now);
             }
@@ -563,7 +564,10 @@ impl Config {
                 s.attacker.learn(t);
                 s.user.awaiting = Some(q);
             }
-            Step::ReportLoss => s.server.revoke_current(),
+            Step::ReportLoss => {
+                s.ghost.on_loss_reported(s.card.cert);
+                s.server.revoke_current();
+            }
         }
         s.user.pc += 1;
         Some(())
@@ -585,11 +589,13 @@ impl Config {
     fn deliver(&self, s: &mut State, session: u8, term: Term) -> Option<()> {
         let now = self.now_secs(s);
         let before = s.server.clone();
-        // Ground truth for the observer: was the card certificate really valid?
+        // Ground truth for the observer, from the physical world (renewals, loss reports, the
+        // issue times), never from J-LIS's records: was the card certificate really valid?
         let cert_valid = match term {
-            Term::CardSig { cert, .. } => before.certs.get(usize::from(cert)).is_some_and(|c| {
-                !c.revoked && now < c.issued_at.saturating_add(self.cert_validity_secs)
-            }),
+            Term::CardSig { cert, .. } => {
+                s.ghost
+                    .cert_really_valid(cert, now, self.cert_validity_secs)
+            }
             _ => true,
         };
         match s.server.receive(session, term, now, self.rules()) {
