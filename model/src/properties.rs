@@ -332,19 +332,22 @@ impl Ghost {
     }
 
     /// A user-auth PIN entry reached the card's check (`limit`: the card policy's tries).
+    /// Once `limit` wrong entries in a row have blocked the card, it takes nothing, right or
+    /// wrong, until the in-person reset (which the model's actors cannot get).
     pub fn on_card_pin(&mut self, entry: Entry, limit: u64) {
-        self.card_wrong = count(self.card_wrong, entry);
-        if u64::from(self.card_wrong) > limit {
+        if u64::from(self.card_wrong) >= limit {
             self.violate(Violation::PinLockout);
         }
+        self.card_wrong = count(self.card_wrong, entry);
     }
 
     /// A signing-password entry reached the card's check.
+    /// As [`Ghost::on_card_pin`]: a blocked signing password takes nothing, right or wrong.
     pub fn on_signing_password(&mut self, entry: Entry, limit: u64) {
-        self.signing_wrong = count(self.signing_wrong, entry);
-        if u64::from(self.signing_wrong) > limit {
+        if u64::from(self.signing_wrong) >= limit {
             self.violate(Violation::PinLockout);
         }
+        self.signing_wrong = count(self.signing_wrong, entry);
     }
 
     /// The sensor took a presentation at `now` with this outcome.
@@ -463,8 +466,9 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::PIN_LOCKOUT,
         kind: Kind::Always,
         statement: "the card takes at most 3 wrong user-auth PINs and 5 wrong signing passwords \
-                    before a right one; neither power loss nor time resets the counters (only \
-                    the in-person reset, which a thief cannot get)",
+                    in a row; once blocked it takes nothing, right or wrong, and neither power \
+                    loss nor time resets the counters (only the in-person reset, which a thief \
+                    cannot get)",
         source: "JPKI rules (J-LIS)",
         condition: |_, s| ok(s, Violation::PinLockout),
     },
@@ -664,5 +668,31 @@ mod tests {
         assert!(!g.cert_really_valid(1, 1100, 1000));
         g.on_loss_reported(1);
         assert!(!g.cert_really_valid(1, 200, 1000), "reported lost");
+    }
+
+    /// A blocked secret takes nothing: after 3 wrong card PINs even the right one is a
+    /// violation. Control: 2 wrong and then the right one is not, and the right one resets the
+    /// count.
+    #[test]
+    fn a_blocked_card_takes_nothing_not_even_the_right_pin() {
+        let mut g = Ghost::default();
+        for _ in 0..2 {
+            g.on_card_pin(Entry::Wrong, 3);
+        }
+        g.on_card_pin(Entry::Right, 3);
+        assert!(!g.violated(Violation::PinLockout));
+        for _ in 0..3 {
+            g.on_card_pin(Entry::Wrong, 3);
+        }
+        assert!(!g.violated(Violation::PinLockout));
+        g.on_card_pin(Entry::Right, 3);
+        assert!(g.violated(Violation::PinLockout));
+        let mut g = Ghost::default();
+        for _ in 0..5 {
+            g.on_signing_password(Entry::Wrong, 5);
+        }
+        assert!(!g.violated(Violation::PinLockout));
+        g.on_signing_password(Entry::Right, 5);
+        assert!(g.violated(Violation::PinLockout));
     }
 }
