@@ -83,6 +83,7 @@ pub enum Milestone {
     LoginAfterRenewal,
     OwnerPinFallback,
     SeSignedAfterBiometric,
+    SigningPasswordAccepted,
 }
 
 /// The biometric rules restated from CDD 7.3.10 for the observer: failures since the last
@@ -590,6 +591,24 @@ pub const CATALOGUE: &[PropertyRow] = &[
         condition: |c, s| {
             s.scenario == Scenario::StolenCard
                 && s.card.user_pin.pin_gate(&c.card_policy, c.now_secs(s)) == Gate::Locked
+        },
+    },
+    PropertyRow {
+        name: "signing password accepted",
+        kind: Kind::Sometimes,
+        statement: "the card accepts a right signing password (the stage the 5-try limit guards \
+                    is reachable)",
+        source: "JPKI rules (J-LIS)",
+        condition: |_, s| s.ghost.reached(Milestone::SigningPasswordAccepted),
+    },
+    PropertyRow {
+        name: "signing password blocked",
+        kind: Kind::Sometimes,
+        statement: "wrong signing passwords block the stolen card's signature key",
+        source: "JPKI rules (J-LIS)",
+        condition: |c, s| {
+            s.scenario == Scenario::StolenCard
+                && s.card.signing.pin_gate(&c.signing_policy, c.now_secs(s)) == Gate::Locked
         },
     },
     PropertyRow {

@@ -728,12 +728,16 @@ impl Config {
             }
             AttackerVerb::GuessSigningPassword(entry) => {
                 let unlimited = self.bugs.has(Bug::UnlimitedSigningPassword);
-                if cap(1, Some(&self.signing_policy))
-                    || s.card
-                        .signing_password(&self.signing_policy, now, entry, unlimited)
-                        == PinResult::Blocked
-                {
+                if cap(1, Some(&self.signing_policy)) {
                     return None;
+                }
+                match s
+                    .card
+                    .signing_password(&self.signing_policy, now, entry, unlimited)
+                {
+                    PinResult::Blocked => return None,
+                    PinResult::Accepted => s.ghost.reach(Milestone::SigningPasswordAccepted),
+                    _ => {}
                 }
                 s.ghost
                     .on_signing_password(entry, Config::limit(&self.signing_policy));
