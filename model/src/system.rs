@@ -369,7 +369,10 @@ impl Config {
             scenario,
             now: 0,
             user: User::default(),
-            card: Card::new(Holder::Owner),
+            card: Card {
+                right_pin_when_blocked: self.bugs.has(Bug::BlockedCardTakesRightPin),
+                ..Card::new(Holder::Owner)
+            },
             phones: [phone(PhoneId::Old), phone(PhoneId::New)],
             server: Server::new(),
             kiosks: [Kiosk::default(); 2],
