@@ -3,7 +3,8 @@
 //!
 //! - Network (Jacomme-Kremer CSF 2018 threat model for FIDO; DESIGN.md §3): every response the
 //!   owner's devices produce is added to the knowledge set (read). Delivery of any known term to
-//!   any open session is a separate step, so the attacker may drop (never deliver), delay,
+//!   any session the server has, in any status and of any kind, is a separate step (only the
+//!   server's checks refuse; a refusal that changes nothing is no step), so the attacker may drop (never deliver), delay,
 //!   replay (deliver again, or to another session) and redirect. It opens sessions of its own,
 //!   lures the owner to the phishing origin with one of its sessions' challenges, relays a
 //!   remote kiosk's QR to the owner and the owner's QR to the remote kiosk, and may hold a
@@ -22,7 +23,8 @@ use crate::card::{Entry, PinResult};
 use crate::crypto::{Key, Origin, PhoneId, Term};
 use crate::kiosk::KioskId;
 use crate::policy::Policy;
-use crate::server::{Party, Server, SessionKind, Status};
+use crate::properties::Milestone;
+use crate::server::{Party, Server, SessionKind};
 use crate::system::{Action, AttackerVerb, Config, Scenario, State};
 
 /// The attacker's state.
@@ -78,17 +80,16 @@ impl Attacker {
                 continue;
             }
             registrations += 1;
-            if s.status == Status::Open {
-                out.push(Term::Attestation {
-                    key: if registrations == 1 {
-                        Key::Attacker
-                    } else {
-                        Key::Attacker2
-                    },
-                    nonce: s.nonce,
-                    origin: Origin::Real,
-                });
-            }
+            // In any status: the server, not the attacker, refuses a session already answered.
+            out.push(Term::Attestation {
+                key: if registrations == 1 {
+                    Key::Attacker
+                } else {
+                    Key::Attacker2
+                },
+                nonce: s.nonce,
+                origin: Origin::Real,
+            });
         }
         out
     }
@@ -217,12 +218,16 @@ impl Config {
             }
             AttackerVerb::GuessSigningPassword(entry) => {
                 let unlimited = self.bugs.has(Bug::UnlimitedSigningPassword);
-                if cap(1, Some(&self.signing_policy))
-                    || s.card
-                        .signing_password(&self.signing_policy, now, entry, unlimited)
-                        == PinResult::Blocked
-                {
+                if cap(1, Some(&self.signing_policy)) {
                     return None;
+                }
+                match s
+                    .card
+                    .signing_password(&self.signing_policy, now, entry, unlimited)
+                {
+                    PinResult::Blocked => return None,
+                    PinResult::Accepted => s.ghost.reach(Milestone::SigningPasswordAccepted),
+                    _ => {}
                 }
                 s.ghost
                     .on_signing_password(entry, Config::limit(&self.signing_policy));
@@ -263,8 +268,9 @@ impl Config {
                 x.opener == Party::Attacker && matches!(x.kind, SessionKind::Register { .. })
             })
             .count();
+        // Any session may be named as the parent; the server checks opener, kind and status.
         if sc.attacker_sessions() && registrations < 2 {
-            for p in s.authenticated_logins(Party::Attacker) {
+            for p in (0u8..).take(s.server.sessions.len()) {
                 push(AttackerVerb::RequestRegister { parent: p });
             }
         }

@@ -21,6 +21,7 @@ pub enum Bug {
     SkipOriginCheck,
     CardCounterInRam,
     CardUnblocksOverTime,
+    BlockedCardTakesRightPin,
     UnlimitedSigningPassword,
     UnlimitedBiometricTries,
     IgnoreBiometricTimeouts,
@@ -40,7 +41,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 23] = [
+    pub const ALL: [Bug; 24] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -53,6 +54,7 @@ impl Bug {
         Bug::SkipOriginCheck,
         Bug::CardCounterInRam,
         Bug::CardUnblocksOverTime,
+        Bug::BlockedCardTakesRightPin,
         Bug::UnlimitedSigningPassword,
         Bug::UnlimitedBiometricTries,
         Bug::IgnoreBiometricTimeouts,
@@ -155,6 +157,11 @@ impl Bug {
                 "card-counter-in-ram",
                 PIN_LOCKOUT,
                 "the card keeps its retry counters in RAM: a power cycle clears them",
+            ),
+            Bug::BlockedCardTakesRightPin => (
+                "blocked-card-takes-right-pin",
+                PIN_LOCKOUT,
+                "the blocked card refuses wrong PINs only: the right PIN still gets through",
             ),
             Bug::CardUnblocksOverTime => (
                 "card-unblocks-over-time",

@@ -36,6 +36,8 @@ pub struct Card {
     /// The signing password's counter.
     pub signing: Lockout,
     pub holder: Holder,
+    /// Bug `blocked-card-takes-right-pin`: the block refuses wrong PINs only (fixed per run).
+    pub right_pin_when_blocked: bool,
 }
 
 /// What the card did with a PIN entry.
@@ -58,6 +60,7 @@ impl Card {
             user_pin: Lockout::new(0),
             signing: Lockout::new(0),
             holder,
+            right_pin_when_blocked: false,
         }
     }
 
@@ -68,7 +71,8 @@ impl Card {
 
     /// JPKI `VERIFY` of the user-authentication PIN.
     pub fn verify_user_pin(&mut self, policy: &Policy, now: u64, entry: Entry) -> PinResult {
-        if !Card::open(&self.user_pin, policy, now) {
+        let takes_right = self.right_pin_when_blocked && entry == Entry::Right;
+        if !Card::open(&self.user_pin, policy, now) && !takes_right {
             return PinResult::Blocked;
         }
         match entry {

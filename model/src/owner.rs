@@ -146,7 +146,7 @@ impl Config {
                 if !self.bugs.has(Bug::ForgetLossReport) {
                     s.server.revoke_current();
                 }
-                s.ghost.on_loss_reported();
+                s.ghost.on_loss_reported(s.card.cert);
             }
         }
         s.user.pc += 1;

@@ -83,6 +83,7 @@ pub enum Milestone {
     LoginAfterRenewal,
     OwnerPinFallback,
     SeSignedAfterBiometric,
+    SigningPasswordAccepted,
 }
 
 /// The biometric rules restated from CDD 7.3.10 for the observer: failures since the last
@@ -154,13 +155,12 @@ pub struct Ghost {
     pub signing_wrong: u8,
     pub bio: BioSpec,
     pub pin: PinSpec,
-    /// Ground truth of the card's certificates, from the physical world (never the server's
-    /// record): when the owner renewed the card at the municipal office (certificate `i + 1`
-    /// was issued then; certificate 0 at time 0) ...
-    pub renewed_at: Vec<u64>,
-    /// ... and which certificate generations (bitmask) the owner gave up: renewed away or
-    /// reported lost (JPKI: both revoke the user-auth certificate, DESIGN.md §3).
-    pub cert_given_up: u8,
+    /// Card certificate generations issued in truth (the first at the card's issue).
+    pub cert_gens: u8,
+    /// When each generation was issued (renewal at the municipal office), in truth.
+    pub cert_issued_at: [u64; 4],
+    /// Generations dead in truth (bitmask): superseded by a renewal, or the card reported lost.
+    pub cert_dead: u8,
 }
 
 fn bit32(s: u8) -> u32 {
@@ -168,33 +168,6 @@ fn bit32(s: u8) -> u32 {
 }
 
 impl Ghost {
-    /// The owner renewed the card at `now`: the current certificate is given up, the next one
-    /// is issued.
-    pub fn on_renewal(&mut self, now: u64) {
-        self.on_loss_reported();
-        self.renewed_at.push(now);
-    }
-
-    /// The owner reported the card lost: the current certificate is given up.
-    pub fn on_loss_reported(&mut self) {
-        let current = self.renewed_at.len();
-        self.cert_given_up |= 1u8 << (current % 8);
-    }
-
-    /// Was certificate `cert` really valid at `now`: issued (by a renewal the owner made, or
-    /// the first), not given up, and younger than `validity_secs` (JPKI user-auth certificate
-    /// validity, DESIGN.md §3).
-    pub fn cert_really_valid(&self, cert: u8, now: u64, validity_secs: u64) -> bool {
-        let i = usize::from(cert);
-        let issued = match i {
-            0 => Some(0),
-            _ => self.renewed_at.get(i - 1).copied(),
-        };
-        issued.is_some_and(|at| {
-            self.cert_given_up & (1u8 << (cert % 8)) == 0 && now < at.saturating_add(validity_secs)
-        })
-    }
-
     pub fn violate(&mut self, v: Violation) {
         self.violated |= 1 << (v as u16);
     }
@@ -209,6 +182,38 @@ impl Ghost {
 
     pub fn reached(&self, m: Milestone) -> bool {
         self.reached & (1 << (m as u16)) != 0
+    }
+
+    /// The card was renewed at the municipal office at `now` (a physical event): the
+    /// generation on the chip is superseded and a new one issued.
+    pub fn on_renewal(&mut self, now: u64) {
+        let gens = self.cert_gens.max(1);
+        self.cert_dead |= 1 << (gens - 1).min(7);
+        if let Some(t) = self.cert_issued_at.get_mut(usize::from(gens)) {
+            *t = now;
+        }
+        self.cert_gens = gens.saturating_add(1);
+    }
+
+    /// The owner reported the card lost while generation `cert` was on its chip.
+    pub fn on_loss_reported(&mut self, cert: u8) {
+        self.cert_dead |= 1 << cert.min(7);
+    }
+
+    /// Was certificate generation `cert` really valid at `now`: issued, neither superseded
+    /// nor reported lost, and within `validity` seconds of its issue (JPKI: 5 years).
+    pub fn cert_really_valid(&self, cert: u8, now: u64, validity: u64) -> bool {
+        cert < self.cert_gens.max(1)
+            && self.cert_dead & (1 << cert.min(7)) == 0
+            && self
+                .cert_issued_at
+                .get(usize::from(cert))
+                .is_some_and(|t| now < t.saturating_add(validity))
+    }
+
+    /// The card has been renewed at least once (in truth).
+    pub fn renewed(&self) -> bool {
+        self.cert_gens > 1
     }
 
     /// The server accepted `term` for session `s` (`before`: the server before the step).
@@ -278,7 +283,7 @@ impl Ghost {
             }
             _ => {}
         }
-        if key == Key::Old && !self.renewed_at.is_empty() {
+        if key == Key::Old && self.renewed() {
             self.reach(Milestone::LoginAfterRenewal);
         }
     }
@@ -328,19 +333,22 @@ impl Ghost {
     }
 
     /// A user-auth PIN entry reached the card's check (`limit`: the card policy's tries).
+    /// Once `limit` wrong entries in a row have blocked the card, it takes nothing, right or
+    /// wrong, until the in-person reset (which the model's actors cannot get).
     pub fn on_card_pin(&mut self, entry: Entry, limit: u64) {
-        self.card_wrong = count(self.card_wrong, entry);
-        if u64::from(self.card_wrong) > limit {
+        if u64::from(self.card_wrong) >= limit {
             self.violate(Violation::PinLockout);
         }
+        self.card_wrong = count(self.card_wrong, entry);
     }
 
     /// A signing-password entry reached the card's check.
+    /// As [`Ghost::on_card_pin`]: a blocked signing password takes nothing, right or wrong.
     pub fn on_signing_password(&mut self, entry: Entry, limit: u64) {
-        self.signing_wrong = count(self.signing_wrong, entry);
-        if u64::from(self.signing_wrong) > limit {
+        if u64::from(self.signing_wrong) >= limit {
             self.violate(Violation::PinLockout);
         }
+        self.signing_wrong = count(self.signing_wrong, entry);
     }
 
     /// The sensor took a presentation at `now` with this outcome.
@@ -459,8 +467,9 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::PIN_LOCKOUT,
         kind: Kind::Always,
         statement: "the card takes at most 3 wrong user-auth PINs and 5 wrong signing passwords \
-                    before a right one; neither power loss nor time resets the counters (only \
-                    the in-person reset, which a thief cannot get)",
+                    in a row; once blocked it takes nothing, right or wrong, and neither power \
+                    loss nor time resets the counters (only the in-person reset, which a thief \
+                    cannot get)",
         source: "JPKI rules (J-LIS)",
         condition: |_, s| ok(s, Violation::PinLockout),
     },
@@ -585,6 +594,24 @@ pub const CATALOGUE: &[PropertyRow] = &[
         },
     },
     PropertyRow {
+        name: "signing password accepted",
+        kind: Kind::Sometimes,
+        statement: "the card accepts a right signing password (the stage the 5-try limit guards \
+                    is reachable)",
+        source: "JPKI rules (J-LIS)",
+        condition: |_, s| s.ghost.reached(Milestone::SigningPasswordAccepted),
+    },
+    PropertyRow {
+        name: "signing password blocked",
+        kind: Kind::Sometimes,
+        statement: "wrong signing passwords block the stolen card's signature key",
+        source: "JPKI rules (J-LIS)",
+        condition: |c, s| {
+            s.scenario == Scenario::StolenCard
+                && s.card.signing.pin_gate(&c.signing_policy, c.now_secs(s)) == Gate::Locked
+        },
+    },
+    PropertyRow {
         name: "biometric closed until the PIN",
         kind: Kind::Sometimes,
         statement: "a thief's failures close the biometric for good: only the PIN is left",
@@ -627,4 +654,64 @@ pub const CATALOGUE: &[PropertyRow] = &[
 /// The catalogue row of a property.
 pub fn entry(name: &str) -> Option<&'static PropertyRow> {
     CATALOGUE.iter().find(|e| e.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The observer's certificate validity comes from the physical events: issue at 0, a
+    /// renewal at 100 s supersedes generation 0, a loss report kills generation 1, and 5 years
+    /// (here `validity` = 1000 s) end a generation. Controls: each generation is valid before
+    /// its event, so the rule is not a blanket refusal.
+    #[test]
+    fn certificate_validity_follows_the_physical_events() {
+        let mut g = Ghost::default();
+        assert!(g.cert_really_valid(0, 0, 1000));
+        assert!(g.cert_really_valid(0, 999, 1000));
+        assert!(
+            !g.cert_really_valid(0, 1000, 1000),
+            "expired at issue + validity"
+        );
+        assert!(!g.cert_really_valid(1, 0, 1000), "not issued yet");
+        g.on_renewal(100);
+        assert!(g.renewed());
+        assert!(
+            !g.cert_really_valid(0, 100, 1000),
+            "superseded by the renewal"
+        );
+        assert!(
+            g.cert_really_valid(1, 1099, 1000),
+            "issued at 100, valid to 1100"
+        );
+        assert!(!g.cert_really_valid(1, 1100, 1000));
+        g.on_loss_reported(1);
+        assert!(!g.cert_really_valid(1, 200, 1000), "reported lost");
+    }
+
+    /// A blocked secret takes nothing: after 3 wrong card PINs even the right one is a
+    /// violation. Control: 2 wrong and then the right one is not, and the right one resets the
+    /// count.
+    #[test]
+    fn a_blocked_card_takes_nothing_not_even_the_right_pin() {
+        let mut g = Ghost::default();
+        for _ in 0..2 {
+            g.on_card_pin(Entry::Wrong, 3);
+        }
+        g.on_card_pin(Entry::Right, 3);
+        assert!(!g.violated(Violation::PinLockout));
+        for _ in 0..3 {
+            g.on_card_pin(Entry::Wrong, 3);
+        }
+        assert!(!g.violated(Violation::PinLockout));
+        g.on_card_pin(Entry::Right, 3);
+        assert!(g.violated(Violation::PinLockout));
+        let mut g = Ghost::default();
+        for _ in 0..5 {
+            g.on_signing_password(Entry::Wrong, 5);
+        }
+        assert!(!g.violated(Violation::PinLockout));
+        g.on_signing_password(Entry::Right, 5);
+        assert!(g.violated(Violation::PinLockout));
+    }
 }

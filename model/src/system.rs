@@ -371,7 +371,10 @@ impl Config {
             scenario,
             now: 0,
             user: User::default(),
-            card: Card::new(Holder::Owner),
+            card: Card {
+                right_pin_when_blocked: self.bugs.has(Bug::BlockedCardTakesRightPin),
+                ..Card::new(Holder::Owner)
+            },
             phones: [phone(PhoneId::Old), phone(PhoneId::New)],
             server: Server::new(),
             kiosks: [Kiosk::default(); 2],
@@ -426,17 +429,6 @@ impl State {
             })
     }
 
-    pub(crate) fn authenticated_logins(&self, party: Party) -> impl Iterator<Item = u8> + '_ {
-        (0u8..)
-            .zip(&self.server.sessions)
-            .filter_map(move |(i, x)| {
-                (x.opener == party
-                    && x.kind == SessionKind::Login
-                    && matches!(x.status, Status::Authenticated(_)))
-                .then_some(i)
-            })
-    }
-
     pub(crate) fn phone(&mut self, id: PhoneId) -> &mut Phone {
         &mut self.phones[id.index()]
     }
@@ -461,8 +453,8 @@ impl Config {
     pub(crate) fn deliver(&self, s: &mut State, session: u8, term: Term) -> Option<()> {
         let now = self.now_secs(s);
         let before = s.server.clone();
-        // Ground truth for the observer: was the card certificate really valid? From the owner's
-        // renewals and loss reports (the ghost), not from the server's revocation record.
+        // Ground truth for the observer, from the physical world (renewals, loss reports, the
+        // issue times), never from J-LIS's records: was the card certificate really valid?
         let cert_valid = match term {
             Term::CardSig { cert, .. } => {
                 s.ghost
@@ -540,21 +532,20 @@ impl Model for Config {
             if let Some(t) = s.user.qr {
                 out.push(Action::Kiosk(KioskId::Near, KioskVerb::ScanQr(t)));
             }
+            // The attacker may show the remote kiosk any term it knows; the server decides.
             for t in &s.attacker.knows {
-                if matches!(t, Term::Assertion { .. }) {
-                    out.push(Action::Kiosk(KioskId::Remote, KioskVerb::ScanQr(*t)));
-                }
+                out.push(Action::Kiosk(KioskId::Remote, KioskVerb::ScanQr(*t)));
             }
         }
         let sendable = s.attacker.sendable(&s.server);
-        for (i, x) in (0u8..).zip(&s.server.sessions) {
-            if x.status == Status::Open && !matches!(x.kind, SessionKind::PhoneQr { .. }) {
-                for t in &sendable {
-                    out.push(Action::Deliver {
-                        session: i,
-                        term: *t,
-                    });
-                }
+        // Any term to any session, in any status and of any kind: only the server's checks
+        // refuse (a refused delivery that changes nothing is not a step).
+        for i in (0u8..).take(s.server.sessions.len()) {
+            for t in &sendable {
+                out.push(Action::Deliver {
+                    session: i,
+                    term: *t,
+                });
             }
         }
         self.attacker_actions(s, out);

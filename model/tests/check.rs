@@ -158,6 +158,7 @@ bug_tests! {
     bug_skip_origin_check => SkipOriginCheck,
     bug_card_counter_in_ram => CardCounterInRam,
     bug_card_unblocks_over_time => CardUnblocksOverTime,
+    bug_blocked_card_takes_right_pin => BlockedCardTakesRightPin,
     bug_unlimited_signing_password => UnlimitedSigningPassword,
     bug_unlimited_biometric_tries => UnlimitedBiometricTries,
     bug_ignore_biometric_timeouts => IgnoreBiometricTimeouts,

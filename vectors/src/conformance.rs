@@ -143,8 +143,11 @@ pub enum SessionKind {
         /// The login session.
         parent: usize,
     },
-    /// A kiosk's login (either QR direction): an assertion.
+    /// A kiosk's login (the kiosk shows the QR): an assertion.
     Kiosk,
+    /// The phone's QR session: its assertion counts only when a kiosk scans the QR and posts
+    /// it ([`World::scan`]); an assertion posted straight to it is the wrong ceremony.
+    PhoneQr,
 }
 
 /// How a session was authenticated.
@@ -639,6 +642,27 @@ impl World {
         Ok(format_rfc3339(&t))
     }
 
+    /// A kiosk scanned the phone's QR of `session` and posts `resp` for it: decided as a
+    /// kiosk login ([`World::post`] on a kiosk session); the session keeps its kind.
+    pub fn scan(
+        &mut self,
+        rp: &mut RpState,
+        session: usize,
+        resp: Response,
+        checks: Checks,
+    ) -> Result<Result<(), Refusal>, ConformanceError> {
+        let Some(kind) = rp.sessions.get(session).map(|s| s.kind) else {
+            return Ok(Err(Refusal::NoSuchSession));
+        };
+        if kind != SessionKind::PhoneQr {
+            return Ok(Err(Refusal::WrongCeremony));
+        }
+        rp.sessions[session].kind = SessionKind::Kiosk;
+        let verdict = self.post(rp, session, resp, checks);
+        rp.sessions[session].kind = kind;
+        verdict
+    }
+
     /// Posts `resp` to `session`: the verifier decides with the carried state; an accepted
     /// response finishes the session, consumes its challenge, and stores what it proves (the
     /// card authentication, the counter, the registered credential).
@@ -652,6 +676,10 @@ impl World {
         let Some(s) = rp.sessions.get(session).copied() else {
             return Ok(Err(Refusal::NoSuchSession));
         };
+        if s.kind == SessionKind::PhoneQr {
+            // Only a kiosk's scan answers a phone's QR session ([`World::scan`]).
+            return Ok(Err(Refusal::WrongCeremony));
+        }
         // Without the challenge check the server takes whatever challenge the client signed
         // and keeps no record of consumed ones.
         let (challenge, used) = if checks.challenge {

@@ -226,7 +226,8 @@ fn kind_of(k: MKind) -> SessionKind {
         MKind::Recover { parent } => SessionKind::Recover {
             parent: usize::from(parent),
         },
-        MKind::Kiosk { .. } | MKind::PhoneQr { .. } => SessionKind::Kiosk,
+        MKind::Kiosk { .. } => SessionKind::Kiosk,
+        MKind::PhoneQr { .. } => SessionKind::PhoneQr,
     }
 }
 
@@ -289,7 +290,7 @@ struct Walker<'a> {
     /// Decisions already counted: (server, clock, concrete state, action).
     decided: HashSet<(model::server::Server, u8, RpState, Action)>,
     /// Concrete posts already made: (state, session, response) -> (verdict, next state).
-    memo: HashMap<(RpState, usize, Response), Posted>,
+    memo: HashMap<(RpState, usize, Response, bool), Posted>,
 }
 
 impl Walker<'_> {
@@ -298,13 +299,18 @@ impl Walker<'_> {
         rp: &RpState,
         session: usize,
         resp: Response,
+        scan: bool,
     ) -> Result<Posted, ConformanceError> {
-        let key = (rp.clone(), session, resp);
+        let key = (rp.clone(), session, resp, scan);
         if let Some(v) = self.memo.get(&key) {
             return Ok(v.clone());
         }
         let mut next = rp.clone();
-        let verdict = self.world.post(&mut next, session, resp, self.map.checks)?;
+        let verdict = if scan {
+            self.world.scan(&mut next, session, resp, self.map.checks)?
+        } else {
+            self.world.post(&mut next, session, resp, self.map.checks)?
+        };
         self.memo.insert(key, (verdict, next.clone()));
         Ok((verdict, next))
     }
@@ -340,7 +346,8 @@ impl Walker<'_> {
     }
 
     /// Posts the rendered response `resp` to the concrete relying party for server session `i`
-    /// (the model's term is `term`), records the two verdicts, and returns the concrete state after.
+    /// (the model's term is `term`; a kiosk's scan goes through [`World::scan`]), records the two
+    /// verdicts, and returns the concrete state after.
     fn decide(
         &mut self,
         s: &State,
@@ -349,7 +356,8 @@ impl Walker<'_> {
         (i, term, resp): (usize, Term, Response),
         model: Result<(), String>,
     ) -> Result<RpState, ConformanceError> {
-        let (concrete, after) = self.post(rp, i, resp)?;
+        let scan = matches!(a, Action::Kiosk(_, KioskVerb::ScanQr(_)));
+        let (concrete, after) = self.post(rp, i, resp, scan)?;
         let kind = classify(s, i, term);
         self.record(
             s,
