@@ -43,7 +43,8 @@ pub fn sig3(x: f64) -> String {
     }
 }
 
-fn opt(x: Option<f64>) -> String {
+/// An optional number for a CSV cell: empty when absent, shortest round-trip notation otherwise.
+pub fn opt(x: Option<f64>) -> String {
     x.map_or(String::new(), |v| format!("{v:e}"))
 }
 

@@ -4,11 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{CSV, JSON, NationalState, Report, SENSITIVITY_SVG, STATE, SVG};
-use crate::output::{self, OutputError, sig3};
-
-fn opt(x: Option<f64>) -> String {
-    x.map_or(String::new(), |v| format!("{v:e}"))
-}
+use crate::output::{self, OutputError, opt, sig3};
 
 /// `national.csv`: one line per row, then the total; numbers in shortest round-trip notation.
 pub fn csv(r: &Report) -> Result<Vec<u8>, OutputError> {
