@@ -41,8 +41,18 @@
 //!
 //! Reproducible: outer draw `j` has its own ChaCha8 stream (key: seed and a tag; stream `j`), so a
 //! shard `I/N` computes draws `[I*T/N, (I+1)*T/N)` and the merge concatenates them: any thread
-//! count and any shard split give the same bytes. Per-holder percentiles and the one-at-a-time
-//! sensitivity analysis use the nominal figures and the strata midpoints (deterministic).
+//! count and any shard split give the same bytes.
+//!
+//! Per-holder percentiles use the posterior like the totals. The holder at upper-tail
+//! probability `v` of `Z` has, in draw `j`, the yearly risk `risk(z_v, theta_j)`; the risk is
+//! non-decreasing in `z` for every `theta`, so the `v`-quantile over holders of the expected risk
+//! `E_theta risk(z, theta)` is `E_theta risk(z_v, theta)`: the mean over the outer draws of the
+//! risk at `z_v`, whose figures the report recomputes from each draw's stream (nothing extra is
+//! stored in a shard). Its 2.5%/97.5% quantiles over the draws are the interval. The CCDF is
+//! the same expectation at 61 tail levels. The one-at-a-time sensitivity analysis evaluates the
+//! posterior-mean total over the first [`SENSITIVITY_DRAWS`] draws for each parameter value, with
+//! the same draws for every value (a FAR or SAR varied is fixed at its posterior 2.5% / 97.5%
+//! quantile while the others keep their posteriors).
 
 use std::collections::BTreeMap;
 
@@ -850,8 +860,10 @@ impl National {
             .collect()
     }
 
-    /// Expected compromised holders per year of every row for one outer draw `j`.
-    fn draw(&self, rows: &[RowModel], normal: &Normal, j: u64) -> Vec<f64> {
+    /// The figures (FAR, SAR per policy, from their posteriors) and the strata points of outer
+    /// draw `j`: a pure function of the seed and `j` (its own ChaCha8 stream), so the report can
+    /// recompute a draw's figures without storing them (any shard split gives the same).
+    fn draw_inputs(&self, normal: &Normal, j: u64) -> (Vec<Figures>, Vec<(f64, f64)>) {
         let mut key = [0u8; 32];
         key[..8].copy_from_slice(&self.scenario.seed.to_le_bytes());
         key[8..].copy_from_slice(KEY_TAG);
@@ -864,6 +876,12 @@ impl National {
             .collect();
         let figs = self.figures_at(&us);
         let zs = self.strata_points(normal, || uniform(&mut rng));
+        (figs, zs)
+    }
+
+    /// Expected compromised holders per year of every row for one outer draw `j`.
+    fn draw(&self, rows: &[RowModel], normal: &Normal, j: u64) -> Vec<f64> {
+        let (figs, zs) = self.draw_inputs(normal, j);
         rows.iter()
             .map(|r| {
                 self.row_holders(r) * self.row_rate(r) * self.mean_p(r, figs[r.pop_policy], &zs)
@@ -952,6 +970,12 @@ pub struct Row {
     pub per_holder_p50: f64,
     pub per_holder_p99: f64,
     pub per_holder_p999: f64,
+    /// 2.5% and 97.5% quantiles over the outer draws of the 99.9th-percentile holder's risk
+    /// (`per_holder_p999` is their mean: the posterior expectation, as for the totals).
+    pub per_holder_p999_ci_low: f64,
+    pub per_holder_p999_ci_high: f64,
+    /// The 99.9th-percentile holder at the claimed figures (no parameter uncertainty).
+    pub per_holder_p999_claimed: f64,
     pub ratio_to_baseline: Option<f64>,
     /// Share of the outer draws in which this row's per-holder risk is below the baseline's.
     pub prob_below_baseline: Option<f64>,
@@ -994,7 +1018,8 @@ pub struct Sensitivity {
     pub parameter: String,
     pub low_value: String,
     pub high_value: String,
-    /// The yearly total (mix rows, nominal figures) at the low and the high value.
+    /// The yearly total (mix rows; posterior mean over the first `sensitivity_draws` draws,
+    /// the same draws for every value) at the low and the high value.
     pub total_low: f64,
     pub total_high: f64,
     pub swing: f64,
@@ -1017,6 +1042,10 @@ pub struct Report {
     pub policies: Vec<PolicySummary>,
     /// The yearly total at the nominal figures (no parameter uncertainty).
     pub nominal_total: f64,
+    /// The outer draws the sensitivity analysis averages over (the first ones of the run).
+    pub sensitivity_draws: u64,
+    /// The yearly total of the unmodified model over those draws: the tornado's centre.
+    pub sensitivity_base_total: f64,
     pub sensitivity: Vec<Sensitivity>,
     /// The per-holder risk CCDF of each mix policy (all attackers): `(risk, share of holders
     /// above it)` points.
@@ -1064,7 +1093,7 @@ fn summary(values: &[f64]) -> (f64, f64, f64, f64) {
 const PERCENTILES: [f64; 3] = [0.5, 0.01, 0.001];
 
 impl National {
-    /// Per-holder yearly risk of a row at the upper-tail probability `v` (nominal figures).
+    /// Per-holder yearly risk of a row at the upper-tail probability `v`, at figures `f`.
     fn per_holder_at(&self, r: &RowModel, f: Figures, normal: &Normal, v: f64) -> f64 {
         let z = if r.bio == BioAttack::ZeroEffort && self.far_sigma > 0.0 {
             z_of_tail(normal, v)
@@ -1080,6 +1109,12 @@ pub fn report(n: &National, values: &[Vec<f64>]) -> Report {
     let rows = n.rows();
     let normal = standard_normal();
     let nominal = n.nominal();
+    // The figures of every outer draw, recomputed from the draws' own streams: per-holder
+    // percentiles and the CCDF are posterior expectations over them, like the totals.
+    let figs: Vec<Vec<Figures>> = (0..values.len() as u64)
+        .into_par_iter()
+        .map(|j| n.draw_inputs(&normal, j).0)
+        .collect();
     let col = |r: usize| -> Vec<f64> { values.iter().map(|d| d[r]).collect() };
     let base_name = n.baselines.first().cloned();
     let base_row = |r: &RowModel| -> Option<usize> {
@@ -1093,10 +1128,9 @@ pub fn report(n: &National, values: &[Vec<f64>]) -> Report {
         let v = col(ri);
         let (mean, lo, hi, rel) = summary(&v);
         let holders = n.row_holders(r);
-        let f = nominal[r.pop_policy];
-        let pct: Vec<f64> = PERCENTILES
+        let pct: Vec<(f64, f64, f64)> = PERCENTILES
             .iter()
-            .map(|&q| n.per_holder_at(r, f, &normal, q))
+            .map(|&q| over_draws(&figs, |f| n.per_holder_at(r, f[r.pop_policy], &normal, q)))
             .collect();
         let (ratio, below) = match base_row(r) {
             Some(b) => {
@@ -1124,9 +1158,12 @@ pub fn report(n: &National, values: &[Vec<f64>]) -> Report {
             ci_high: hi,
             mc_rel_error: rel,
             per_holder_mean: mean / holders,
-            per_holder_p50: pct[0],
-            per_holder_p99: pct[1],
-            per_holder_p999: pct[2],
+            per_holder_p50: pct[0].0,
+            per_holder_p99: pct[1].0,
+            per_holder_p999: pct[2].0,
+            per_holder_p999_ci_low: pct[2].1,
+            per_holder_p999_ci_high: pct[2].2,
+            per_holder_p999_claimed: n.per_holder_at(r, nominal[r.pop_policy], &normal, 0.001),
             ratio_to_baseline: ratio,
             prob_below_baseline: below,
             bio_presentations: r.per_delay.iter().map(|d| d.1).collect(),
@@ -1173,11 +1210,15 @@ pub fn report(n: &National, values: &[Vec<f64>]) -> Report {
             })
             .collect()
     };
+    // Posterior mean over the draws of the holder at tail probability q, all attackers.
     let group_tail = |pi: usize, base: bool, q: f64| -> f64 {
-        rows.iter()
-            .filter(|r| r.pop_policy == pi && r.baseline == base)
-            .map(|r| n.per_holder_at(r, nominal[pi], &normal, q))
-            .sum()
+        over_draws(&figs, |f| {
+            rows.iter()
+                .filter(|r| r.pop_policy == pi && r.baseline == base)
+                .map(|r| n.per_holder_at(r, f[pi], &normal, q))
+                .sum()
+        })
+        .0
     };
     let mut policies = Vec::new();
     for &(pi, base) in &groups {
@@ -1250,6 +1291,7 @@ pub fn report(n: &National, values: &[Vec<f64>]) -> Report {
         .collect();
 
     let nominal_total = mix_total(n, &rows, &nominal);
+    let sensitivity_draws = n.draws().min(SENSITIVITY_DRAWS);
     Report {
         scenario: n.scenario.name.clone(),
         seed: n.scenario.seed,
@@ -1264,6 +1306,8 @@ pub fn report(n: &National, values: &[Vec<f64>]) -> Report {
         total,
         policies,
         nominal_total,
+        sensitivity_draws,
+        sensitivity_base_total: total_of(n),
         sensitivity: sensitivity(n),
         ccdf,
     }
@@ -1278,10 +1322,37 @@ fn mix_total(n: &National, rows: &[RowModel], figs: &[Figures]) -> f64 {
         .sum()
 }
 
-/// The nominal total of a modified model.
+/// The mean of `f(figures of draw j)` over the draws, and its 2.5% / 97.5% quantiles. The
+/// values are computed in parallel and summed in draw order (same bytes for any thread count).
+fn over_draws(figs: &[Vec<Figures>], f: impl Fn(&[Figures]) -> f64 + Sync) -> (f64, f64, f64) {
+    let v: Vec<f64> = figs.par_iter().map(|x| f(x)).collect();
+    let (mean, lo, hi, _) = summary(&v);
+    (mean, lo, hi)
+}
+
+/// Outer draws the sensitivity analysis averages over: the first `min(draws, 256)` of the run,
+/// the same draws (common random numbers) for every parameter value, so a swing is the
+/// parameter's effect, not Monte-Carlo noise between two independent samples.
+pub const SENSITIVITY_DRAWS: u64 = 256;
+
+/// The yearly total of the mix rows of a (modified) model: its posterior mean over the first
+/// [`SENSITIVITY_DRAWS`] outer draws.
 fn total_of(n: &National) -> f64 {
     let rows = n.rows();
-    mix_total(n, &rows, &n.nominal())
+    let normal = standard_normal();
+    let d = n.draws().min(SENSITIVITY_DRAWS);
+    let v: Vec<f64> = (0..d)
+        .into_par_iter()
+        .map(|j| {
+            n.draw(&rows, &normal, j)
+                .iter()
+                .zip(&rows)
+                .filter(|(_, r)| !r.baseline)
+                .map(|(v, _)| v)
+                .sum()
+        })
+        .collect();
+    v.iter().sum::<f64>() / d as f64
 }
 
 /// Renormalise shares after scaling entry `i` by `k` (the others keep their proportions).
@@ -1303,7 +1374,8 @@ fn rescale(shares: &mut [f64], i: usize, k: f64) {
     }
 }
 
-/// One-at-a-time sensitivity of the nominal yearly total, sorted by swing (largest first).
+/// One-at-a-time sensitivity of the yearly total (posterior mean over the first
+/// [`SENSITIVITY_DRAWS`] draws), sorted by swing (largest first).
 pub fn sensitivity(n: &National) -> Vec<Sensitivity> {
     let mut out = Vec::new();
     let mut one = |name: String, lo_v: String, hi_v: String, lo: National, hi: National| {
@@ -1393,13 +1465,17 @@ pub fn sensitivity(n: &National) -> Vec<Sensitivity> {
                     format!("{:.3e}", (rate * 2.0).min(1.0)),
                 ),
             };
+            // The figure fixed at the value (its posterior dropped); the other figures keep
+            // their posteriors.
             let set = |v: f64| {
                 with(&|m| {
                     if let Some(bb) = m.scenario.policies[idx].policy.biometric.as_mut() {
                         if key == "far" {
                             bb.far = v;
+                            m.policies[pi].far_comparisons = None;
                         } else {
                             bb.sar = v;
+                            m.policies[pi].sar_presentations = None;
                         }
                     }
                 })

@@ -58,9 +58,15 @@ pub const HUMAN_TOTAL: u64 = 1_000_000_000;
 const TOP20_UNIT: u64 = 10_000;
 /// Number of 4-digit PINs.
 const PIN4_SPACE: usize = 10_000;
-/// Bonneau et al. FC 2012: success within 3 birthday guesses, per mille.
+/// Bonneau, Preibusch, Anderson, "A birthday present every eleven wallets? The security of
+/// customer-chosen banking PINs", FC 2012, abstract: guessing from the victim's birthday "will
+/// enable a competent thief to gain use of an ATM card once for every 11-18 stolen wallets,
+/// depending on whether banks prohibit weak PINs such as 1234" (3 guesses at an ATM). Once in 11
+/// wallets is 1/11 = 9.09%, rounded to 91 per mille (the abstract gives the ratio, not a
+/// percentage; J. Bonneau's summary quoted by ZDNet, 2012: "around 9%").
 pub const BIRTHDAY_PER_MILLE: u64 = 91;
-/// The same with a blocklist of popular PINs, per mille.
+/// The same with a blocklist of weak PINs: once in 18 wallets, 1/18 = 5.56%, 56 per mille (same
+/// abstract).
 pub const BIRTHDAY_BLOCKLIST_PER_MILLE: u64 = 56;
 /// Guesses the birthday figures refer to.
 pub const BIRTHDAY_GUESSES: u64 = 3;
@@ -333,10 +339,18 @@ impl GuessCurve {
 /// Guessed: Analyzing the Security of Smartphone Unlock PINs", IEEE S&P 2020 (n = 1220 PINs chosen
 /// by participants primed for smartphone unlocking; iOS blocklists of 274 4-digit and 2910
 /// 6-digit PINs). Their findings that we rely on: 6-digit PINs are about as guessable as 4-digit
-/// ones at these guess counts, and the iOS-sized blocklists help little. The shares below are
-/// OUR ROUNDED ASSUMPTIONS of that order, not figures copied from the paper's tables (the paper
-/// was not at hand when they were set): replace them with the paper's table to calibrate exactly.
-/// Each is `(guesses, share of PINs found)`.
+/// ones at these guess counts, and the iOS-sized blocklists help little. What we could verify of
+/// the paper is its abstract only (quoted in sim/README.md): "against a throttled attacker (with
+/// 10, 30, or 100 guesses ...), using 6-digit PINs instead of 4-digit PINs provides little to no
+/// increase in security, and surprisingly may even decrease security" and "relatively small
+/// blocklists in use today by iOS offer little or no benefit against a throttled guessing
+/// attack". The tables with the success rates at 10/30/100 guesses were not reachable: searched
+/// (December 2026, the `search` tool's pages and docs corpora) ar5iv.labs.arxiv.org/html/
+/// 2003.04868, readkong.com, scribd.com, sciencestack.ai, par.nsf.gov, the project site
+/// this-pin-can-be-easily-guessed.github.io and its GitHub repository; every stored copy stops
+/// after the abstract and introduction. So the shares below remain OUR ROUNDED ASSUMPTIONS, not
+/// figures of the paper: replace them with its table to calibrate. Each is `(guesses, share of
+/// PINs found)`.
 pub const PIN6_HUMAN: [(u64, f64); 3] = [(10, 0.06), (30, 0.09), (100, 0.14)];
 /// 6-digit with the iOS blocklist (click-through warning).
 pub const PIN6_HUMAN_BLOCKLIST: [(u64, f64); 3] = [(10, 0.04), (30, 0.07), (100, 0.12)];
@@ -344,10 +358,15 @@ pub const PIN6_HUMAN_BLOCKLIST: [(u64, f64); 3] = [(10, 0.04), (30, 0.07), (100,
 /// DataGenetics top 10 (23.3%) no longer applies; assumption of the same order as the 6-digit.
 pub const PIN4_HUMAN_BLOCKLIST: [(u64, f64); 3] = [(10, 0.05), (30, 0.09), (100, 0.16)];
 /// The JPKI signing password (6-16 characters, upper-case letters and digits, locked after 5
-/// wrong tries; J-LIS). Human-chosen passwords against an online attacker: ASSUMPTION of 1% found
-/// within 10 guesses and 2% within 100, the order of trawling online-guessing success in the
-/// password literature (Bonneau, "The Science of Guessing", IEEE S&P 2012; Wang et al., "Targeted
-/// Online Password Guessing", ACM CCS 2016); not calibrated to a Japanese data set.
+/// wrong tries; J-LIS). Human-chosen passwords against an online trawling attacker.
+/// - 10 guesses, 1%: Bonneau, "The science of guessing: analyzing an anonymized corpus of 70
+///   million passwords", IEEE S&P 2012 (Yahoo!, ~70 million users), as summarised by Gates
+///   Cambridge, "Online insecurity", 23 March 2012: "one per cent can be cracked within 10
+///   guesses". The paper's abstract: "fewer than 10 bits of security against an online, trawling
+///   attack". With 5 tries only this anchor matters (the curve is linear from (0, 0)): 0.5%.
+/// - 100 guesses, 2%: ASSUMPTION (no 100-guess figure was found in the searched excerpts).
+///
+/// Not calibrated to a Japanese or an alphanumeric-only data set.
 pub const PASSWORD_HUMAN: [(u64, f64); 2] = [(10, 0.01), (100, 0.02)];
 /// Size of the signing password space used for the curve's end point: 36^6, the shortest
 /// passwords (a lower bound; only the first anchors matter for 5 tries).

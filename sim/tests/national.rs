@@ -294,7 +294,7 @@ fn threads_and_shards_do_not_change_a_byte() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-/// The committed default run regenerates byte for byte (about 3 s on 2 loaded cores).
+/// The committed default run regenerates byte for byte (about 11 s on 2 loaded cores).
 #[test]
 fn committed_default_run_regenerates() {
     let d = scratch("default");
@@ -359,4 +359,140 @@ fn bad_input_names_file_key_value_and_writes_nothing() {
     let o = sim(&["national", "--scenario", file.to_str().unwrap_or("")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("[population]"));
+}
+
+/// Per-holder percentiles use the posterior, as the totals do (issue 11 follow-up). One
+/// bio-only zero-effort row, one presentation, no heterogeneity: every holder's yearly risk in
+/// draw `j` is `rate x FAR_j`, so (i) the per-holder percentiles equal the row's per-holder mean
+/// `expected_per_year / holders` (same draws, same arithmetic), and (ii) both are
+/// `rate x E[FAR]` with `FAR ~ Beta(k + 1/2, n - k + 1/2)` (Jeffreys), `k = far n = 1` of
+/// `n = 1000`: mean `1.5 / 1001 = 1.4985e-3`, not the claimed `1e-3`. The posterior's relative
+/// standard deviation is `sqrt(b / (a (a + b + 1))) = 0.816`, so 4000 draws give the mean to
+/// `0.816 / sqrt(4000) = 1.3%` (one standard error); we allow 5%.
+#[test]
+fn per_holder_percentiles_use_the_posterior() {
+    let text = r#"
+name = "posterior"
+trials = 4000
+window_hours = 72
+
+[[policy]]
+name = "bio"
+far = 0.001
+sar = 0.1
+bio_tries = 1
+bio_attempts = 1
+
+[[attacker]]
+name = "finder"
+biometric = "zero-effort"
+
+[population]
+holders = 1000000
+loss_rate_per_year = 0.5
+report_delay_hours = 24
+far_sigma = 0.0
+
+[[population.policy]]
+policy = "bio"
+share = 1.0
+far_comparisons = 1000
+
+[[population.attacker]]
+attacker = "finder"
+share = 1.0
+"#;
+    let n = National::from_toml("posterior.toml", text).expect("valid");
+    let r = run_all(&n);
+    let row = &r.rows[0];
+    let per_holder = row.expected_per_year / row.holders;
+    for p in [row.per_holder_p50, row.per_holder_p99, row.per_holder_p999] {
+        assert!(
+            ((p - per_holder) / per_holder).abs() < 1e-12,
+            "{p} vs {per_holder}"
+        );
+    }
+    let want = 0.5 * 1.5 / 1001.0;
+    assert!(
+        ((row.per_holder_p50 - want) / want).abs() < 0.05,
+        "{} vs {want}",
+        row.per_holder_p50
+    );
+    // The interval is the posterior's spread, wide here (k = 1).
+    assert!(row.per_holder_p999_ci_low < 0.5 * 1e-3 && row.per_holder_p999_ci_high > 0.5 * 3e-3);
+    // Negative control: the claimed figure (what the percentiles used before) is 33% lower.
+    let claimed = 0.5 * 1e-3;
+    assert!(((row.per_holder_p999_claimed - claimed) / claimed).abs() < 1e-12);
+    assert!(row.per_holder_p50 > 1.3 * claimed);
+    // The sensitivity analysis uses the posterior too: its base total is the posterior mean over
+    // the first 256 draws (relative sd 0.816 / 16 = 5%: within 20%), not the claimed total 10^6 x 0.5 x 10^-3 = 500.
+    assert_eq!(r.sensitivity_draws, 256);
+    let base_want = 1e6 * want;
+    assert!(
+        ((r.sensitivity_base_total - base_want) / base_want).abs() < 0.2,
+        "{}",
+        r.sensitivity_base_total
+    );
+    assert!(
+        (r.nominal_total - 500.0).abs() < 1e-9,
+        "{}",
+        r.nominal_total
+    );
+}
+
+/// The committed default run's card-PIN and signing-password rows, derived by hand from the
+/// scenario's figures (sim/scenarios/national.toml) and the published tables, not from the code:
+/// - card-pin x finder: 3 guesses of the DataGenetics order find "1234" 10.713% + "1111" 6.016%
+///   + "0000" 1.881% = 18.610%; 10^8 x 0.55 x 0.0178 x 0.90 x 0.18610 = 163,973.1;
+/// - card-pin x thief-birthday: the 3 guesses are the birthday ones, 1/11 -> 9.1% (Bonneau et
+///   al.): 10^8 x 0.55 x 0.0178 x 0.09 x 0.091 = 8,017.9;
+/// - card-pin x spoofer (no biometric stage; popular PINs): 10^8 x 0.55 x 0.0178 x 0.01 x 0.18610
+///   = 1,821.9;
+/// - jpki-signing x finder, baseline (every holder): 5 tries on a curve through (10, 1%) from 0:
+///   0.5%; 10^8 x 0.0178 x 0.90 x 0.005 = 8,010.
+#[test]
+fn default_run_pinned_rows() {
+    let mut n = National::builtin().expect("built-in");
+    n.scenario.trials = 8; // these rows have no uncertain figure
+    let r = run_all(&n);
+    let want = [
+        (
+            "card-pin",
+            "finder",
+            "mix",
+            1e8 * 0.55 * 0.0178 * 0.90 * 0.18610,
+        ),
+        (
+            "card-pin",
+            "thief-birthday",
+            "mix",
+            1e8 * 0.55 * 0.0178 * 0.09 * 0.091,
+        ),
+        (
+            "card-pin",
+            "spoofer",
+            "mix",
+            1e8 * 0.55 * 0.0178 * 0.01 * 0.18610,
+        ),
+        (
+            "jpki-signing",
+            "finder",
+            "baseline",
+            1e8 * 0.0178 * 0.90 * 0.005,
+        ),
+    ];
+    for (p, a, role, v) in want {
+        let row = r
+            .rows
+            .iter()
+            .find(|x| x.policy == p && x.attacker == a && x.role == role)
+            .expect("row present");
+        assert!(
+            ((row.expected_per_year - v) / v).abs() < 1e-9,
+            "{p} {a}: {} vs {v}",
+            row.expected_per_year
+        );
+    }
+    // Negative control: the old loss rate (0.02) would be 12% off.
+    assert!((1e8 * 0.55 * 0.02 * 0.90 * 0.18610 - want[0].3).abs() > 0.1 * want[0].3);
 }

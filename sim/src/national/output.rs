@@ -158,7 +158,9 @@ pub fn table(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "sensitivity (yearly total at low / high, nominal {}):",
+        "sensitivity (yearly total at low / high; posterior mean {} over the first {} draws; claimed figures {}):",
+        count(r.sensitivity_base_total),
+        r.sensitivity_draws,
         count(r.nominal_total)
     );
     for s in &r.sensitivity {

@@ -136,12 +136,12 @@ pub fn tornado_svg(r: &Report) -> Result<String, OutputError> {
         .sensitivity
         .iter()
         .flat_map(|s| [s.total_low, s.total_high])
-        .fold(r.nominal_total, f64::min);
+        .fold(r.sensitivity_base_total, f64::min);
     let hi = r
         .sensitivity
         .iter()
         .flat_map(|s| [s.total_low, s.total_high])
-        .fold(r.nominal_total, f64::max);
+        .fold(r.sensitivity_base_total, f64::max);
     let pad = (hi - lo).max(1.0) * 0.05;
     let label_px = labels.iter().map(|l| l.len()).max().unwrap_or(10) as u32 * 7 + 20;
     let mut buf = String::new();
@@ -153,8 +153,9 @@ pub fn tornado_svg(r: &Report) -> Result<String, OutputError> {
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
-                    "One-at-a-time sensitivity of the yearly total (nominal {} compromised holders/yr)",
-                    sig3(r.nominal_total)
+                    "One-at-a-time sensitivity of the yearly total (posterior mean {} compromised holders/yr over {} draws)",
+                    sig3(r.sensitivity_base_total),
+                    r.sensitivity_draws
                 ),
                 ("sans-serif", 18),
             )
@@ -183,10 +184,10 @@ pub fn tornado_svg(r: &Report) -> Result<String, OutputError> {
         for (i, s) in r.sensitivity.iter().enumerate() {
             let y = top - 1 - i as i32;
             for (v, c) in [(s.total_low, COLOURS[0]), (s.total_high, COLOURS[1])] {
-                let (a, b) = if v < r.nominal_total {
-                    (v, r.nominal_total)
+                let (a, b) = if v < r.sensitivity_base_total {
+                    (v, r.sensitivity_base_total)
                 } else {
-                    (r.nominal_total, v)
+                    (r.sensitivity_base_total, v)
                 };
                 chart
                     .draw_series(std::iter::once(PathElement::new(
@@ -198,7 +199,10 @@ pub fn tornado_svg(r: &Report) -> Result<String, OutputError> {
         }
         chart
             .draw_series(std::iter::once(PathElement::new(
-                vec![(r.nominal_total, -1), (r.nominal_total, top)],
+                vec![
+                    (r.sensitivity_base_total, -1),
+                    (r.sensitivity_base_total, top),
+                ],
                 BLACK.stroke_width(1),
             )))
             .map_err(err)?;
