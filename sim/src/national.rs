@@ -111,6 +111,8 @@ struct PopulationEntry {
     #[serde(default)]
     baselines: Option<Vec<String>>,
     #[serde(default)]
+    pin_curve_scale: Option<f64>,
+    #[serde(default)]
     policy: Vec<PopPolicyEntry>,
     #[serde(default)]
     attacker: Vec<PopAttackerEntry>,
@@ -201,6 +203,14 @@ pub struct National {
     pub attackers: Vec<PopAttacker>,
     /// Baseline policies (names of `policies` entries): rows as if every holder used them.
     pub baselines: Vec<String>,
+    /// Factor on the shares of the assumed PIN guessing curves (`[population] pin_curve_scale`,
+    /// default 1; the sensitivity analysis varies it).
+    #[serde(default = "one")]
+    pub pin_curve_scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 fn bad(file: &str, table: &str, key: &str, value: String, reason: &str) -> InputError {
@@ -337,6 +347,16 @@ fn resolve(
             "sar_concentration",
             c.to_string(),
             "must be > 0",
+        ));
+    }
+    let pin_curve_scale = pop.pin_curve_scale.unwrap_or(1.0);
+    if !(pin_curve_scale.is_finite() && pin_curve_scale > 0.0 && pin_curve_scale <= 100.0) {
+        return Err(bad(
+            file,
+            t,
+            "pin_curve_scale",
+            pin_curve_scale.to_string(),
+            "must be in (0, 100]",
         ));
     }
     let strata = pop.strata.unwrap_or(DEFAULT_STRATA);
@@ -569,6 +589,7 @@ fn resolve(
         policies,
         attackers,
         baselines,
+        pin_curve_scale,
     })
 }
 
@@ -606,7 +627,29 @@ impl Guessing {
     }
 }
 
-fn guessing(pp: &PopPolicy, space_digits: Option<u32>, attack: PinAttack) -> Guessing {
+/// The assumed numeric-PIN guessing curves (`PIN6_HUMAN`, `PIN6_HUMAN_BLOCKLIST`,
+/// `PIN4_HUMAN_BLOCKLIST`) with every anchor's share multiplied by `scale` (the sensitivity
+/// analysis' handle on figures no source calibrated; 1 = as published in `sim::pins`). A scale
+/// that is not a positive number (a tampered state) counts as 1; shares stay below 1.
+fn scaled_curve(space: u64, anchors: &[(u64, f64)], scale: f64) -> GuessCurve {
+    let k = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    };
+    let a: Vec<(u64, f64)> = anchors
+        .iter()
+        .map(|&(g, c)| (g, (c * k).min(0.999)))
+        .collect();
+    GuessCurve::new(space, &a)
+}
+
+fn guessing(
+    pp: &PopPolicy,
+    space_digits: Option<u32>,
+    attack: PinAttack,
+    pin_curve_scale: f64,
+) -> Guessing {
     let Some(digits) = space_digits else {
         return Guessing::None;
     };
@@ -625,11 +668,20 @@ fn guessing(pp: &PopPolicy, space_digits: Option<u32>, attack: PinAttack) -> Gue
                 Some(GuessCurve::new(pins::PASSWORD_SPACE, &pins::PASSWORD_HUMAN))
             }
             (Secret::Pin, 4, false) => None,
-            (Secret::Pin, 4, true) => Some(GuessCurve::new(space, &pins::PIN4_HUMAN_BLOCKLIST)),
-            (Secret::Pin, _, false) => Some(GuessCurve::new(space.max(1000), &pins::PIN6_HUMAN)),
-            (Secret::Pin, _, true) => Some(GuessCurve::new(
+            (Secret::Pin, 4, true) => Some(scaled_curve(
+                space,
+                &pins::PIN4_HUMAN_BLOCKLIST,
+                pin_curve_scale,
+            )),
+            (Secret::Pin, _, false) => Some(scaled_curve(
+                space.max(1000),
+                &pins::PIN6_HUMAN,
+                pin_curve_scale,
+            )),
+            (Secret::Pin, _, true) => Some(scaled_curve(
                 space.max(1000),
                 &pins::PIN6_HUMAN_BLOCKLIST,
+                pin_curve_scale,
             )),
         }
     };
@@ -682,7 +734,12 @@ impl National {
             let sp = &self.scenario.policies[pp.index];
             for (ai, pa) in self.attackers.iter().enumerate() {
                 let a = &self.scenario.attackers[pa.index];
-                let g = guessing(pp, sp.policy.pin.as_ref().map(|p| p.digits), a.pin);
+                let g = guessing(
+                    pp,
+                    sp.policy.pin.as_ref().map(|p| p.digits),
+                    a.pin,
+                    self.pin_curve_scale,
+                );
                 let per_delay = self
                     .delays
                     .iter()
@@ -1429,6 +1486,13 @@ pub fn sensitivity(n: &National) -> Vec<Sensitivity> {
             with(&|m| m.sar_concentration = Some(c * 2.0)),
         );
     }
+    one(
+        "assumed PIN guessing curves".into(),
+        "x0.5".into(),
+        "x2".into(),
+        with(&|m| m.pin_curve_scale *= 0.5),
+        with(&|m| m.pin_curve_scale *= 2.0),
+    );
     one(
         "templates".into(),
         "1".into(),

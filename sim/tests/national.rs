@@ -331,6 +331,11 @@ fn bad_input_names_file_key_value_and_writes_nothing() {
             "report_delay_hours",
         ),
         ("far_sigma = 0.0", "far_sigma = -1", "far_sigma"),
+        (
+            "far_sigma = 0.0",
+            "far_sigma = 0.0\npin_curve_scale = 0",
+            "pin_curve_scale",
+        ),
         ("attacker = \"finder\"", "attacker = \"nobody\"", "attacker"),
     ] {
         let file = d.join("bad.toml");
