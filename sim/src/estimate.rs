@@ -17,6 +17,13 @@
 //!   `1/2 Uniform(first g guesses) + 1/2 P` (Hesterberg 1995), weight `P(k) / (1/(2g) + P(k)/2)`,
 //!   bounded by 2.
 //!
+//! An observer (issue 16: the attacker saw the lock-screen PIN typed) knows the PIN with
+//! probability `o` and then gets in at the first guess, whatever the biometric: `p = o + (1 - o)
+//! p_ordinary = 1 - (1 - o)(1 - p_bio)(1 - p_pin)`. The observation is not sampled: `o` is a
+//! figure of the row, so each trial carries `o + (1 - o) w` for the ordinary trial's weight `w`
+//! (conditioning on the observation, which removes its Bernoulli variance; the row is then
+//! weighted). No extra random number is drawn, so every stream is what it was without observer.
+//!
 //! Every trial has its own ChaCha8 stream: the key is the seed and the row index, the stream
 //! number is the trial index, so any trial can be recomputed alone and the result does not depend
 //! on threads or shards. Weights are summed exactly ([`ExactSum`]).
@@ -258,6 +265,9 @@ fn unit(rng: &mut ChaCha8Rng) -> f64 {
 pub struct Experiment {
     pub bio: Option<BioSampler>,
     pub pin: Option<PinSampler>,
+    /// Probability that the attacker knows the PIN (0 when the row's policy has no lock-screen
+    /// PIN or its window holds no guess).
+    pub observed: f64,
 }
 
 impl Experiment {
@@ -265,7 +275,7 @@ impl Experiment {
     pub fn exact(&self) -> f64 {
         let b = self.bio.as_ref().map_or(0.0, BioSampler::exact);
         let p = self.pin.as_ref().map_or(0.0, PinSampler::exact);
-        combine(b, p)
+        combine(self.observed, combine(b, p))
     }
 
     /// The largest weight one trial can carry (1 for plain Monte-Carlo).
@@ -275,7 +285,17 @@ impl Experiment {
             .as_ref()
             .map_or((0.0, 1.0), BioSampler::max_weights);
         let pin = self.pin.as_ref().map_or(0.0, PinSampler::max_weight);
-        accept.max(rejected * pin)
+        self.observe(accept.max(rejected * pin))
+    }
+
+    /// `o + (1 - o) w`: the weight of a trial whose ordinary weight is `w` (just `w` when `o` is
+    /// 0, bit for bit).
+    fn observe(&self, w: f64) -> f64 {
+        if self.observed > 0.0 {
+            combine(self.observed, w)
+        } else {
+            w
+        }
     }
 
     /// The binary exponent `e` with which this row's squared weights are accumulated, as
@@ -290,6 +310,7 @@ impl Experiment {
     pub fn is_weighted(&self) -> bool {
         self.bio.as_ref().is_some_and(BioSampler::is_tilted)
             || self.pin.as_ref().is_some_and(|p| p.mixture)
+            || self.observed > 0.0
     }
 
     /// How the estimate is made, for the report.
@@ -301,6 +322,9 @@ impl Experiment {
         if self.pin.as_ref().is_some_and(|p| p.mixture) {
             parts.push("PIN mix 1/2".to_string());
         }
+        if self.observed > 0.0 {
+            parts.push(format!("PIN observed o={} in closed form", self.observed));
+        }
         if parts.is_empty() {
             "plain MC; Wilson".into()
         } else {
@@ -310,6 +334,11 @@ impl Experiment {
 
     /// The trial's weight: 0 if the attacker fails, the likelihood ratio if it succeeds.
     pub fn trial(&self, rng: &mut ChaCha8Rng) -> f64 {
+        self.observe(self.ordinary_trial(rng))
+    }
+
+    /// The trial without the observation.
+    fn ordinary_trial(&self, rng: &mut ChaCha8Rng) -> f64 {
         let mut w = 1.0;
         if let Some(b) = &self.bio {
             match b.sample(unit(rng)) {
@@ -613,6 +642,7 @@ mod tests {
         let e = Experiment {
             bio: Some(BioSampler::new(1e-200, 5)),
             pin: None,
+            observed: 0.0,
         };
         let key = row_key(3, 0);
         let mut scaled = Accumulator::scaled(e.w2_exp());
@@ -678,6 +708,7 @@ mod tests {
         let e = Experiment {
             bio: Some(BioSampler::new(0.07, 5)),
             pin: Some(PinSampler::new(PinModel::human(), 10)),
+            observed: 0.0,
         };
         let key = row_key(7, 3);
         let a: Vec<f64> = (0..50).map(|t| e.trial(&mut trial_rng(&key, t))).collect();

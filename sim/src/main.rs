@@ -100,6 +100,30 @@ struct NationalArgs {
     shard: Option<String>,
 }
 
+/// `print!` to stdout, but a reader that went away (`sim list | head`: EPIPE, since Rust ignores
+/// SIGPIPE) ends the program quietly with exit 0 instead of a panic; any other write error is
+/// one `error:` line and exit 1.
+macro_rules! out {
+    ($($t:tt)*) => { write_out(format_args!($($t)*)) };
+}
+/// `println!` through [`write_out`].
+macro_rules! outln {
+    () => { write_out(format_args!("\n")) };
+    ($($t:tt)*) => { write_out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+fn write_out(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_fmt(args).and_then(|()| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Why the command failed: bad input exits 2, failure to write exits 1.
 #[derive(Debug, thiserror::Error)]
 enum CliError {
@@ -232,7 +256,7 @@ fn cmd_run(args: RunArgs) -> Result<(), CliError> {
         .then(|| ShardState::new(&s, &rows, &accs, shard));
     let files = output::files(&report, state.as_ref())?;
     output::write_all(&args.out, &files)?;
-    print!("{}", output::table(&report));
+    out!("{}", output::table(&report));
     eprintln!(
         "wrote {} in {:.2} s",
         files
@@ -293,7 +317,7 @@ fn cmd_national(args: NationalArgs) -> Result<(), CliError> {
     let report = national::report(&n, &values);
     let files = national::output::files(&report)?;
     output::write_all(&args.out, &files)?;
-    print!("{}", national::output::table(&report));
+    out!("{}", national::output::table(&report));
     eprintln!(
         "wrote {} in {:.2} s",
         files
@@ -335,7 +359,7 @@ fn merge_national(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
     let report = national::report(&n, &values);
     let files = national::output::files(&report)?;
     output::write_all(out, &files)?;
-    print!("{}", national::output::table(&report));
+    out!("{}", national::output::table(&report));
     Ok(())
 }
 
@@ -437,7 +461,7 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
     let report = run::report(&s, &rows, &skipped, &accs, Shard::WHOLE);
     let files = output::files(&report, None)?;
     output::write_all(out, &files)?;
-    print!("{}", output::table(&report));
+    out!("{}", output::table(&report));
     Ok(())
 }
 
@@ -463,12 +487,12 @@ fn bad_state(file: &str, key: &str, value: &str, reason: &str) -> CliError {
 }
 
 fn cmd_list() -> Result<(), CliError> {
-    println!("Built-in policies (model::policy::builtin), attempts in 1 h / 72 h:");
+    outln!("Built-in policies (model::policy::builtin), attempts in 1 h / 72 h:");
     for p in model::policy::builtin() {
         let b1 = model::policy::budget(&p, model::policy::HOUR);
         let b72 = model::policy::budget(&p, 72 * model::policy::HOUR);
         let n = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-        println!(
+        outln!(
             "  {:16} bio {:>3} / {:>3}  pin {:>3} / {:>3}  {}",
             p.name,
             n(b1.biometric_presentations),
@@ -478,17 +502,18 @@ fn cmd_list() -> Result<(), CliError> {
             p.source
         );
     }
-    println!("Attacker strategies:");
-    println!("  biometric = {}", scenario::BioAttack::NAMES.join(" | "));
-    println!("  pin       = {}", scenario::PinAttack::NAMES.join(" | "));
-    println!("Built-in scenarios (--scenario builtin:NAME):");
+    outln!("Attacker strategies:");
+    outln!("  biometric = {}", scenario::BioAttack::NAMES.join(" | "));
+    outln!("  pin       = {}", scenario::PinAttack::NAMES.join(" | "));
+    outln!("  pin_observed = P(saw the lock-screen PIN typed) in [0, 1], default 0 (issue 16)");
+    outln!("Built-in scenarios (--scenario builtin:NAME):");
     for (name, text) in scenario::BUILTIN_SCENARIOS {
         let first = text.lines().next().unwrap_or("").trim_start_matches("# ");
-        println!("  {name:10} {first}");
+        outln!("  {name:10} {first}");
         match Scenario::builtin(name) {
             Some(Ok(s)) => {
                 let (rows, skipped) = run::plan(&s);
-                println!(
+                outln!(
                     "             {} policies x {} attackers: {} rows, {} skipped; {} h window",
                     s.policies.len(),
                     s.attackers.len(),
@@ -497,7 +522,7 @@ fn cmd_list() -> Result<(), CliError> {
                     s.window_hours
                 );
             }
-            Some(Err(e)) => println!("             invalid: {e}"),
+            Some(Err(e)) => outln!("             invalid: {e}"),
             None => {}
         }
     }
@@ -512,7 +537,7 @@ fn cmd_bench(threads: Option<usize>, trials: u64) -> Result<(), CliError> {
         .ok_or_else(|| CliError::Internal("no default scenario".into()))??;
     s.trials = trials;
     let (rows, _) = run::plan(&s);
-    println!(
+    outln!(
         "machine: {} threads in the pool, {} available",
         pool.current_num_threads(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -522,7 +547,7 @@ fn cmd_bench(threads: Option<usize>, trials: u64) -> Result<(), CliError> {
     let _ = pool.install(|| run::simulate(&s, &rows, Shard::WHOLE, &|_| {}));
     let dt = t0.elapsed().as_secs_f64();
     let n = trials * rows.len() as u64;
-    println!(
+    outln!(
         "default scenario: {} rows x {} trials = {} trials in {:.3} s: {:.3e} trials/s",
         rows.len(),
         trials,
@@ -537,6 +562,7 @@ fn cmd_bench(threads: Option<usize>, trials: u64) -> Result<(), CliError> {
     let tilted = Experiment {
         bio: Some(BioSampler::new(q, b)),
         pin: None,
+        observed: 0.0,
     };
     let exact = tilted.exact();
     let key = estimate::row_key(1, 0);
@@ -571,7 +597,7 @@ fn cmd_bench(threads: Option<usize>, trials: u64) -> Result<(), CliError> {
         }
     };
     let dt = t0.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "rare event p = 1-(1-{q:e})^{b} = {exact:.6e}: importance sampling (q' = {}) reached \
          {:.3}% relative error in {} trials, {:.4} s; estimate {:.6e}, 95% [{:.6e}, {:.6e}]",
         tilted.bio.as_ref().map_or(0.0, |x| x.tilt),
@@ -586,6 +612,7 @@ fn cmd_bench(threads: Option<usize>, trials: u64) -> Result<(), CliError> {
     let plain = Experiment {
         bio: Some(BioSampler::new(0.5, b)),
         pin: None,
+        observed: 0.0,
     };
     let t0 = Instant::now();
     let m = 1u64 << 21;
@@ -603,7 +630,7 @@ fn cmd_bench(threads: Option<usize>, trials: u64) -> Result<(), CliError> {
     });
     let rate = m as f64 / t0.elapsed().as_secs_f64();
     let need = (1.0 - exact) / (exact * 1e-4);
-    println!(
+    outln!(
         "plain Monte-Carlo would need (1-p)/(p * 0.01^2) = {need:.3e} trials: {:.0} s at the \
          measured {rate:.3e} trials/s",
         need / rate

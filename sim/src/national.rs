@@ -10,7 +10,8 @@
 //!
 //! `holders x share(policy) x loss_rate x share(attacker) x E_holders E_delay P(in | holder, delay)`
 //!
-//! with `P = 1 - (1 - p_bio)(1 - p_pin)` as in `sim run`, and
+//! with `P = 1 - (1 - p_bio)(1 - p_pin)` as in `sim run` (for an attacker with `pin_observed = o`,
+//! the shoulder surfer of issue 16, on a lock screen: `1 - (1 - o)(1 - p_bio)(1 - p_pin)`), and
 //! - zero-effort attacker: the holder's FAR is lognormal around the policy's figure,
 //!   `FAR_u = far exp(far_sigma Z - far_sigma^2/2)` (mean preserved), capped at 1, with `Z`
 //!   standard normal; with `templates` enrolled templates a presentation matches if any does,
@@ -740,6 +741,11 @@ impl National {
                     a.pin,
                     self.pin_curve_scale,
                 );
+                // The observer (issue 16) knows the lock-screen PIN with `pin_observed`: it
+                // works where a biometric stage fronts a PIN stage and the window holds a guess.
+                let lock_screen = sp.policy.biometric.is_some()
+                    && sp.policy.pin.is_some()
+                    && pp.secret == Secret::Pin;
                 let per_delay = self
                     .delays
                     .iter()
@@ -751,7 +757,12 @@ impl National {
                             (Secret::Pin, Some(space)) => guesses.min(space),
                             _ => guesses,
                         };
-                        (w, bio, g.success(guesses))
+                        let observed = if lock_screen && guesses >= 1 {
+                            a.pin_observed
+                        } else {
+                            0.0
+                        };
+                        (w, bio, combine(observed, g.success(guesses)))
                     })
                     .collect();
                 let bio_stage = sp.policy.biometric.as_ref();
@@ -1576,6 +1587,23 @@ pub fn sensitivity(n: &National) -> Vec<Sensitivity> {
             format!("{:.3}", (pa.share * 2.0).min(1.0)),
             scaled(0.5),
             scaled(2.0),
+        );
+    }
+    // Issue 16: the observer's chance of knowing the lock-screen PIN (Aviv et al. 2017's
+    // single-observation rate by default; x2 is about their multiple-observation rate).
+    for pa in &n.attackers {
+        let idx = pa.index;
+        let o = n.scenario.attackers[idx].pin_observed;
+        if o <= 0.0 {
+            continue;
+        }
+        let set = |v: f64| with(&|m| m.scenario.attackers[idx].pin_observed = v);
+        one(
+            format!("{} pin_observed", pa.name),
+            format!("{:.3}", o * 0.5),
+            format!("{:.3}", (o * 2.0).min(1.0)),
+            set(o * 0.5),
+            set((o * 2.0).min(1.0)),
         );
     }
     out.sort_by(|a, b| {

@@ -111,6 +111,13 @@ pub fn plan(s: &Scenario) -> (Vec<RowPlan>, Vec<Skipped>) {
                     }
                 }
             });
+            // The observer's PIN works on a lock screen (a biometric stage in front of a PIN
+            // stage) whose window holds at least one guess.
+            let observed = if p.biometric.is_some() && p.pin.is_some() && budget >= 1 {
+                a.pin_observed
+            } else {
+                0.0
+            };
             rows.push(RowPlan {
                 policy: p.name.clone(),
                 attacker: a.name.clone(),
@@ -119,6 +126,7 @@ pub fn plan(s: &Scenario) -> (Vec<RowPlan>, Vec<Skipped>) {
                 experiment: Experiment {
                     bio: bio_sampler,
                     pin: pin.map(|(_, x)| x),
+                    observed,
                 },
             });
         }
@@ -218,6 +226,10 @@ pub struct Row {
     pub bio_presentations: Option<u64>,
     pub pin_guesses: Option<u64>,
     pub hits: u64,
+    /// The probability that the attacker knows the lock-screen PIN (issue 16), where it applies
+    /// (absent otherwise, so rows without an observer keep their bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_observed: Option<f64>,
 }
 
 /// The whole report.
@@ -261,6 +273,7 @@ pub fn report(
                 bio_presentations: r.bio_presentations,
                 pin_guesses: r.pin_guesses,
                 hits: acc.hits,
+                pin_observed: (r.experiment.observed > 0.0).then_some(r.experiment.observed),
             }
         })
         .collect();

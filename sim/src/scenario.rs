@@ -123,6 +123,10 @@ pub struct AttackerEntry {
     pub biometric: String,
     #[serde(default = "default_pin")]
     pub pin: String,
+    /// Probability that the attacker saw the lock-screen PIN typed (and read it right) before
+    /// taking the phone: it then unlocks with it at the first guess. Default 0.
+    #[serde(default)]
+    pub pin_observed: Option<f64>,
 }
 
 fn default_bio() -> String {
@@ -187,6 +191,17 @@ pub struct Attacker {
     pub name: String,
     pub biometric: BioAttack,
     pub pin: PinAttack,
+    /// `P(the attacker knows the lock-screen PIN)` (issue 16's shoulder surfer): with it the
+    /// attacker types the PIN at the first guess on any policy with a biometric stage and a PIN
+    /// stage (a lock screen); the card's PIN and the signing password are not typed there, so
+    /// PIN-only policies are unaffected. 0 (the default, not serialised, so shard states and
+    /// reports of scenarios without it keep their bytes): the ordinary attacker.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pin_observed: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// A policy after validation, with optional fixed attempt counts.
@@ -343,10 +358,12 @@ fn resolve(file: &str, raw: ScenarioFile) -> Result<Scenario, InputError> {
                 &format!("expected one of {}", PinAttack::NAMES.join(", ")),
             )
         })?;
+        let pin_observed = a.pin_observed.unwrap_or(0.0);
         attackers.push(Attacker {
             name: a.name.clone(),
             biometric,
             pin,
+            pin_observed,
         });
     }
     let s = Scenario {
@@ -508,6 +525,8 @@ impl Scenario {
                     "duplicate attacker name".into(),
                 ));
             }
+            check_probability(a.pin_observed)
+                .map_err(|r| bad(&table, "pin_observed", a.pin_observed.to_string(), r))?;
             if a.biometric == BioAttack::None && a.pin == PinAttack::None {
                 return Err(bad(
                     &table,

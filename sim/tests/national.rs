@@ -448,13 +448,16 @@ share = 1.0
 /// The committed default run's card-PIN and signing-password rows, derived by hand from the
 /// scenario's figures (sim/scenarios/national.toml) and the published tables, not from the code:
 /// - card-pin x finder: 3 guesses of the DataGenetics order find "1234" 10.713% + "1111" 6.016%
-///   + "0000" 1.881% = 18.610%; 10^8 x 0.55 x 0.0178 x 0.90 x 0.18610 = 163,973.1;
+///   + "0000" 1.881% = 18.610%; 10^8 x 0.55 x 0.0178 x 0.88 x 0.18610 = 160,329.2 (the finder's
+///     share 0.88 since issue 16 gave 0.02 of the former 0.90 to the observer);
+/// - card-pin x observer: the card's PIN is not the lock-screen PIN, so the observation does not
+///   help; otherwise the finder: 10^8 x 0.55 x 0.0178 x 0.02 x 0.18610 = 3,643.8;
 /// - card-pin x thief-birthday: the 3 guesses are the birthday ones, 1/11 -> 9.1% (Bonneau et
 ///   al.): 10^8 x 0.55 x 0.0178 x 0.09 x 0.091 = 8,017.9;
 /// - card-pin x spoofer (no biometric stage; popular PINs): 10^8 x 0.55 x 0.0178 x 0.01 x 0.18610
 ///   = 1,821.9;
 /// - jpki-signing x finder, baseline (every holder): 5 tries on a curve through (10, 1%) from 0:
-///   0.5%; 10^8 x 0.0178 x 0.90 x 0.005 = 8,010.
+///   0.5%; 10^8 x 0.0178 x 0.88 x 0.005 = 7,832.
 #[test]
 fn default_run_pinned_rows() {
     let mut n = National::builtin().expect("built-in");
@@ -465,7 +468,13 @@ fn default_run_pinned_rows() {
             "card-pin",
             "finder",
             "mix",
-            1e8 * 0.55 * 0.0178 * 0.90 * 0.18610,
+            1e8 * 0.55 * 0.0178 * 0.88 * 0.18610,
+        ),
+        (
+            "card-pin",
+            "observer",
+            "mix",
+            1e8 * 0.55 * 0.0178 * 0.02 * 0.18610,
         ),
         (
             "card-pin",
@@ -483,7 +492,7 @@ fn default_run_pinned_rows() {
             "jpki-signing",
             "finder",
             "baseline",
-            1e8 * 0.0178 * 0.90 * 0.005,
+            1e8 * 0.0178 * 0.88 * 0.005,
         ),
     ];
     for (p, a, role, v) in want {
@@ -499,5 +508,5 @@ fn default_run_pinned_rows() {
         );
     }
     // Negative control: the old loss rate (0.02) would be 12% off.
-    assert!((1e8 * 0.55 * 0.02 * 0.90 * 0.18610 - want[0].3).abs() > 0.1 * want[0].3);
+    assert!((1e8 * 0.55 * 0.02 * 0.88 * 0.18610 - want[0].3).abs() > 0.1 * want[0].3);
 }
