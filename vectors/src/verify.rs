@@ -25,6 +25,7 @@ use x509_cert::crl::CertificateList;
 use crate::sig::{Alg, Backend, PublicKey, SigError};
 use crate::webauthn::{
     self, FLAG_AT, FLAG_BE, FLAG_BS, FLAG_ED, FLAG_UP, FLAG_UV, MAX_CREDENTIAL_ID_LEN, unb64,
+    unb64_into,
 };
 
 /// `sha256WithRSAEncryption`, RFC 8017 §A.2.4 / RFC 4055 §5.
@@ -34,9 +35,6 @@ pub const OID_SHA256_WITH_RSA: der::asn1::ObjectIdentifier =
 /// Longest signature accepted: RSA-4096 (`sig::RSA_MAX_BITS / 8`); a DER ES256 signature is at
 /// most 72 bytes.
 pub const MAX_SIG_LEN: usize = crate::sig::RSA_MAX_BITS / 8;
-
-/// The strict base64url engine (no padding; RFC 4648 §5).
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// A field of the credential that could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -325,10 +323,8 @@ pub fn decode_credential_id<'b>(
     raw_id: &str,
     buf: &'b mut [u8; MAX_CREDENTIAL_ID_LEN],
 ) -> Result<&'b [u8], Reject> {
-    let n = match base64::Engine::decode_slice(&B64, raw_id.as_bytes(), &mut buf[..]) {
-        Ok(n) => n,
-        Err(_) => return Err(Reject::Malformed(Field::Credential)),
-    };
+    let n =
+        unb64_into(raw_id.as_bytes(), &mut buf[..]).ok_or(Reject::Malformed(Field::Credential))?;
     if n == 0 {
         return Err(Reject::Malformed(Field::Credential));
     }
@@ -360,6 +356,32 @@ pub fn credential_id_of(credential_json: &[u8]) -> Result<Vec<u8>, Reject> {
 fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], field: Field) -> Result<T, Reject> {
     let text = std::str::from_utf8(bytes).map_err(|_| Reject::Malformed(field))?;
     serde_json::from_str(text).map_err(|_| Reject::Malformed(field))
+}
+
+/// Stack room for a decoded clientDataJSON in the assertion hot path; browsers send about 130
+/// to 300 bytes. A longer one is decoded onto the heap.
+const CLIENT_DATA_STACK: usize = 512;
+/// Stack room for decoded assertion authenticator data (37 bytes without extensions).
+const AUTH_DATA_STACK: usize = 256;
+
+/// Decodes base64url `s` (strictly, [`unb64_into`]) into `stack` if it fits with `spare` bytes
+/// after it, else into `heap`; returns the decoded bytes followed by `spare` zero bytes.
+fn decode_into<'b>(
+    s: &str,
+    stack: &'b mut [u8],
+    heap: &'b mut Vec<u8>,
+    spare: usize,
+    field: Field,
+) -> Result<&'b mut [u8], Reject> {
+    let n = webauthn::b64_decoded_len(s.as_bytes()).ok_or(Reject::Malformed(field))?;
+    let buf: &mut [u8] = if n + spare <= stack.len() {
+        &mut stack[..n + spare]
+    } else {
+        heap.resize(n + spare, 0);
+        heap
+    };
+    unb64_into(s.as_bytes(), buf).ok_or(Reject::Malformed(field))?;
+    Ok(buf)
 }
 
 fn decode(s: &str, field: Field) -> Result<Vec<u8>, Reject> {
@@ -451,8 +473,8 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     // credential record" (when this relying party has it); in any case it must be a user handle.
     if let Some(handle) = &cred.response.user_handle {
         let mut buf = [0u8; MAX_USER_HANDLE_LEN];
-        let n = base64::Engine::decode_slice(&B64, handle.as_bytes(), &mut buf)
-            .map_err(|_| Reject::Malformed(Field::Credential))?;
+        let n =
+            unb64_into(handle.as_bytes(), &mut buf).ok_or(Reject::Malformed(Field::Credential))?;
         if n == 0 {
             return Err(Reject::Malformed(Field::Credential));
         }
@@ -465,28 +487,42 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
         }
     }
     // "Let cData, authData and sig denote the value of response's clientDataJSON,
-    // authenticatorData, and signature respectively."
-    let c_data = decode(&cred.response.client_data_json, Field::ClientDataJson)?;
-    // authData with room for the 32-byte hash appended below (one allocation).
-    let ad_b64 = cred.response.authenticator_data.as_bytes();
-    let mut signed = Vec::with_capacity(ad_b64.len() * 3 / 4 + 3 + 32);
-    base64::Engine::decode_vec(&B64, ad_b64, &mut signed)
-        .map_err(|_| Reject::Malformed(Field::AuthenticatorData))?;
+    // authenticatorData, and signature respectively." Decoded into stack buffers (heap only
+    // for an unusually long field): no allocation on the common path.
+    let mut cd_stack = [0u8; CLIENT_DATA_STACK];
+    let mut cd_heap = Vec::new();
+    let c_data = decode_into(
+        &cred.response.client_data_json,
+        &mut cd_stack,
+        &mut cd_heap,
+        0,
+        Field::ClientDataJson,
+    )?;
+    // authData with room for the 32-byte hash appended below.
+    let mut signed_stack = [0u8; AUTH_DATA_STACK + 32];
+    let mut signed_heap = Vec::new();
+    let signed = decode_into(
+        &cred.response.authenticator_data,
+        &mut signed_stack,
+        &mut signed_heap,
+        32,
+        Field::AuthenticatorData,
+    )?;
     // The signature into a stack buffer (RSA-4096 is the largest: 512 bytes).
     let mut sig_buf = [0u8; MAX_SIG_LEN];
-    let sig_len =
-        base64::Engine::decode_slice(&B64, cred.response.signature.as_bytes(), &mut sig_buf)
-            .map_err(|_| Reject::Malformed(Field::Signature))?;
+    let sig_len = unb64_into(cred.response.signature.as_bytes(), &mut sig_buf)
+        .ok_or(Reject::Malformed(Field::Signature))?;
     let sig = &sig_buf[..sig_len];
     check_client_data(
-        &c_data,
+        c_data,
         "webauthn.get",
         &exp.challenge_b64,
         &exp.used_challenges,
         &exp.origin,
     )?;
-    let head =
-        webauthn::parse_auth_data(&signed).ok_or(Reject::Malformed(Field::AuthenticatorData))?;
+    let ad_len = signed.len() - 32;
+    let head = webauthn::parse_auth_data(&signed[..ad_len])
+        .ok_or(Reject::Malformed(Field::AuthenticatorData))?;
     // §6.1 layout. An assertion carries no attested credential data (§6.3.3
     // authenticatorGetAssertion returns none; policy: AT set is malformed), and extension outputs
     // follow if and only if ED is set; nothing after them. The common case (no flags, 37 bytes)
@@ -504,10 +540,9 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     // "Let hash be the result of computing a hash over the cData using SHA-256."
     // "Using credentialRecord.publicKey, verify that sig is a valid signature over the binary
     // concatenation of authData and hash."
-    let hash = Sha256::digest(&c_data);
-    signed.extend_from_slice(&hash);
+    signed[ad_len..].copy_from_slice(&Sha256::digest(c_data));
     exp.key
-        .verify(&signed, sig)
+        .verify(signed, sig)
         .map_err(|_| Reject::BadSignature)?;
     // "If authData.signCount is nonzero or credentialRecord.signCount is nonzero, then ...
     // greater than credentialRecord.signCount: the signature counter is valid" (and §6.1.1);

@@ -62,6 +62,106 @@ pub fn unb64(s: &str) -> Result<Vec<u8>, base64::DecodeError> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s)
 }
 
+/// A base64url digit's value shifted into place for position `i` of a 4-character group
+/// (`6 * (3 - i)` bits), or [`B64_BAD`] for a byte outside the alphabet (RFC 4648 §5 Table 2:
+/// `A-Z a-z 0-9 - _`; `=` is outside it, so padding is refused).
+const fn b64_table(i: u32) -> [u32; 256] {
+    let mut t = [B64_BAD; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => 0xFF,
+        };
+        if v != 0xFF {
+            t[c] = (v as u32) << (6 * (3 - i));
+        }
+        c += 1;
+    }
+    t
+}
+
+/// The mark of a byte outside the alphabet: bit 31, above the 24 bits a group decodes to.
+const B64_BAD: u32 = 1 << 31;
+static B64_DEC: [[u32; 256]; 4] = [b64_table(0), b64_table(1), b64_table(2), b64_table(3)];
+
+/// The length `s` decodes to, if its length is one a base64url text without padding can have
+/// (not 1 more than a multiple of 4, RFC 4648 §4: the last group has 2, 3 or 4 characters).
+pub fn b64_decoded_len(s: &[u8]) -> Option<usize> {
+    match s.len() % 4 {
+        1 => None,
+        0 => Some(s.len() / 4 * 3),
+        r => Some(s.len() / 4 * 3 + r - 1),
+    }
+}
+
+/// base64url without padding, strict decode into `out` (the verifier's hot path: no
+/// allocation): the same language as [`unb64`] (RFC 4648 §5 alphabet, no padding, canonical
+/// trailing bits, §3.5), checked against it by the `base64url` fuzz target. Returns the decoded
+/// length, or `None` if `s` is not such a text or `out` is too short.
+///
+/// Each group of 4 characters is 4 table loads ORed into 24 bits; a character outside the
+/// alphabet sets bit 31, tested once at the end, so the loop has no branch per character.
+pub fn unb64_into(s: &[u8], out: &mut [u8]) -> Option<usize> {
+    let n = b64_decoded_len(s)?;
+    let out = out.get_mut(..n)?;
+    let [t0, t1, t2, t3] = &B64_DEC;
+    let (groups, tail) = s.split_at(s.len() / 4 * 4);
+    let (out_groups, out_tail) = out.split_at_mut(groups.len() / 4 * 3);
+    let group = |g: &[u8]| {
+        t0[usize::from(g[0])]
+            | t1[usize::from(g[1])]
+            | t2[usize::from(g[2])]
+            | t3[usize::from(g[3])]
+    };
+    let mut bad = 0u32;
+    // Two groups at a time while 8 output bytes fit: one 8-byte store of which the last 2 are
+    // overwritten by the next round.
+    let (mut i, mut o) = (0, 0);
+    while i + 8 <= groups.len() && o + 8 <= out_groups.len() {
+        let (v1, v2) = (group(&groups[i..i + 4]), group(&groups[i + 4..i + 8]));
+        bad |= v1 | v2;
+        let w = (u64::from(v1 & 0x00FF_FFFF) << 40) | (u64::from(v2 & 0x00FF_FFFF) << 16);
+        out_groups[o..o + 8].copy_from_slice(&w.to_be_bytes());
+        i += 8;
+        o += 6;
+    }
+    for (g, o) in groups[i..]
+        .chunks_exact(4)
+        .zip(out_groups[o..].chunks_exact_mut(3))
+    {
+        let v = group(g);
+        bad |= v;
+        o.copy_from_slice(&v.to_be_bytes()[1..]);
+    }
+    // The last 2 or 3 characters carry 1 or 2 bytes; the bits beyond them must be zero
+    // (RFC 4648 §3.5 canonical encoding), as `unb64` requires.
+    let (v, spare) = match *tail {
+        [] => (0, 0),
+        [a, b] => {
+            let v = t0[usize::from(a)] | t1[usize::from(b)];
+            (v, v & 0x0000_F000)
+        }
+        [a, b, c] => {
+            let v = t0[usize::from(a)] | t1[usize::from(b)] | t2[usize::from(c)];
+            (v, v & 0x0000_00C0)
+        }
+        _ => return None,
+    };
+    if spare != 0 {
+        return None;
+    }
+    bad |= v;
+    let bytes = v.to_be_bytes();
+    out_tail.copy_from_slice(&bytes[1..1 + out_tail.len()]);
+    (bad & B64_BAD == 0).then_some(n)
+}
+
 /// Builds authenticator data.
 pub fn auth_data(
     rp_id_hash: &[u8; 32],
@@ -374,6 +474,63 @@ impl CoseKey {
                 )
                 .ok()?;
                 key.to_public_key_der().ok().map(|d| d.into_vec())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `unb64_into` accepts exactly what `unb64` (the `base64` crate's strict engine, an
+    /// independent implementation) accepts, with the same bytes; each reject below is one rule
+    /// (alphabet, padding, length, canonical trailing bits, room in `out`).
+    #[test]
+    fn unb64_into_agrees_with_unb64() {
+        let cases = [
+            "",
+            "AA",
+            "AAA",
+            "AAAA",
+            "-_-_",
+            "QUJD",
+            "QUI",
+            "QQ",
+            "QR",
+            "QUJ",
+            "QUI=",
+            "QQ==",
+            "Q",
+            "QUJDR",
+            "QUJD+",
+            "QU/D",
+            "QU D",
+            "QU\nD",
+            "QUJDRA",
+            "QUJDRB",
+            "QUJDREU",
+            "QUJDREV",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAAAAAAA!AAA",
+        ];
+        for s in cases {
+            let mut out = [0u8; 64];
+            let mine = unb64_into(s.as_bytes(), &mut out).map(|n| out[..n].to_vec());
+            assert_eq!(mine, unb64(s).ok(), "{s:?}");
+        }
+        // Every length of random-looking bytes round-trips.
+        let data: Vec<u8> = (0u32..300)
+            .map(|i| (i.wrapping_mul(167) >> 1) as u8)
+            .collect();
+        for n in 0..data.len() {
+            let text = b64(&data[..n]);
+            let mut out = vec![0u8; n];
+            assert_eq!(unb64_into(text.as_bytes(), &mut out), Some(n));
+            assert_eq!(out, &data[..n]);
+            if n > 0 {
+                // Negative control: one byte too little room is refused.
+                assert_eq!(unb64_into(text.as_bytes(), &mut out[..n - 1]), None);
             }
         }
     }

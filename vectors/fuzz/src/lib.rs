@@ -14,7 +14,7 @@ use vectors::sig::Backend;
 use vectors::verify::{
     Expected, ExpectedCard, ExpectedCreate, verify_assertion, verify_card, verify_registration,
 };
-use vectors::webauthn::{b64, parse_attested, parse_auth_data, parse_cose, unb64};
+use vectors::webauthn::{b64, parse_attested, parse_auth_data, parse_cose, unb64, unb64_into};
 
 /// An accepted assertion case: `get-es256-accept.json`.
 pub const GET: &str = include_str!("../../data/get-es256-accept.json");
@@ -73,6 +73,11 @@ pub fn base64url(data: &[u8]) {
         assert_eq!(unb64(&b64(&bytes)).ok(), Some(bytes));
     }
     assert_eq!(unb64(&b64(data)).ok().as_deref(), Some(data));
+    // The verifier's allocation-free decoder accepts the same texts with the same bytes.
+    let mut out = vec![0u8; data.len()];
+    let fast = unb64_into(data, &mut out).map(|n| out[..n].to_vec());
+    let slow = std::str::from_utf8(data).ok().and_then(|s| unb64(s).ok());
+    assert_eq!(fast, slow);
 }
 
 /// The CBOR attestation object (bytes as the accepted registration's `attestationObject`) and
