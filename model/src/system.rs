@@ -238,6 +238,15 @@ impl Config {
         Ok(())
     }
 
+    /// The larger bounds of `model check --deep` (not in CI): each owner step once more than
+    /// its flows need, two attacker logins, up to 10 server sessions.
+    pub fn deep(mut self) -> Config {
+        self.owner_repeats = 1;
+        self.attacker_sessions = 2;
+        self.max_sessions = 10;
+        self
+    }
+
     pub fn with_bug(mut self, bug: Bug) -> Config {
         self.bugs = self.bugs.with(bug);
         self
@@ -389,7 +398,7 @@ impl Config {
         };
         match s.server.receive(session, term, now, self.rules()) {
             Ok(()) => {
-                s.ghost.on_accept(&before, session, term, cert_valid);
+                s.ghost.on_accept(session, term, cert_valid);
                 Some(())
             }
             // A refusal that flagged a key still changes the state.
@@ -414,7 +423,7 @@ impl Config {
                 let before = s.server.clone();
                 match s.server.present_qr(kiosk, t, self.rules()) {
                     Ok(q) => {
-                        s.ghost.on_accept(&before, q, t, true);
+                        s.ghost.on_accept(q, t, true);
                         s.ghost.on_qr_login(kiosk);
                     }
                     Err(_) if s.server != before => {}
@@ -488,6 +497,10 @@ impl Model for Config {
                 s.now += 1;
                 s.card.time_passes(self.bugs.has(Bug::CardUnblocksOverTime));
             }
+        }
+        // The challenges that went out in this step (the `Opened` events), for the observers.
+        for x in s.server.sessions.iter().skip(last.server.sessions.len()) {
+            s.ghost.on_opened(x.kind, x.opener, x.nonce);
         }
         Some(s)
     }
