@@ -228,7 +228,6 @@ fn local_device(action: &str) -> Option<&'static str> {
     if action.starts_with("GuessCardPin")
         || action.starts_with("GuessSigningPassword")
         || action.starts_with("PowerCycleCard")
-        || action.starts_with("Renew")
     {
         Some("card")
     } else if action.starts_with("GuessPhonePin") || action.starts_with("PresentBiometric") {
@@ -248,6 +247,8 @@ fn asks_server(action: &str) -> bool {
         "EnrolSe",
         "Pseudonym",
         "ReportLoss",
+        // Renewal at the municipal office: J-LIS issues the next certificate.
+        "Renew",
     ]
     .iter()
     .any(|a| action.starts_with(a))

@@ -42,6 +42,8 @@ pub struct Report {
     pub properties: Vec<PropertyReport>,
     pub unique_states: usize,
     pub seconds: f64,
+    /// `unique_states / seconds` (0 when no time was measured).
+    pub states_per_second: f64,
 }
 
 impl Report {
@@ -122,11 +124,14 @@ pub fn run(config: Config, options: &Options) -> Report {
             }
         })
         .collect();
-    Report {
+    let mut report = Report {
         properties,
         unique_states,
         seconds,
-    }
+        states_per_second: 0.0,
+    };
+    report.states_per_second = report.states_per_second();
+    report
 }
 
 /// A path as readable steps, each with the server's answer where there is one. `path` pairs

@@ -43,6 +43,11 @@ enum Command {
         /// Only this scenario (enrol, renew, kiosk, stolen-phone, stolen-card).
         #[arg(long, value_name = "NAME")]
         scenario: Option<String>,
+        /// Larger bounds (not in CI; minutes or more per scenario): each owner step once more
+        /// than its flows need, two attacker logins, up to 10 server sessions. Run one scenario
+        /// per process with `--scenario NAME` to spread the scenarios over machines.
+        #[arg(long)]
+        deep: bool,
         /// Also write the counterexample of the property the bug switch breaks as a message
         /// sequence chart (SVG) to FILE (needs --bug).
         #[arg(long, value_name = "FILE", requires = "bug")]
@@ -145,6 +150,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             threads,
             scenario,
             svg,
+            deep,
         } => {
             let threads: usize = threads
                 .parse()
@@ -152,6 +158,9 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                 .filter(|n| (1..=64).contains(n))
                 .ok_or_else(|| Usage(format!("--threads `{threads}` is not a number in 1..=64")))?;
             let mut config = config_with(bug.as_deref())?;
+            if deep {
+                config = config.deep();
+            }
             if let Some(name) = scenario {
                 let sc = Scenario::ALL
                     .into_iter()

@@ -1,11 +1,17 @@
-//! The owner: the steps of each flow (DESIGN.md §1) on the owner's phone(s) and card, in the
-//! scenario's script order ([`crate::system::Scenario::script`]).
+//! The owner: the steps of each flow (DESIGN.md §1) on the owner's phone(s) and card, as
+//! enabled actions, not one script (issue 9).
 //!
-//! Each step runs only if its precondition holds (the owner waits for the answer to the
-//! session it last answered before taking the next step). The owner's phone verifies the owner
-//! with the biometric, or with the lock-screen PIN when the phone's automaton no longer takes
-//! presentations; the owner always enters the right secrets. The composition that offers these
-//! steps as actions is [`crate::system`].
+//! Each scenario names the steps its owner may take and how often ([`Scenario::owner_steps`]):
+//! any step whose precondition holds may be taken, in any order, each up to its bound (the
+//! number of times the flow needs it, plus [`Config::owner_repeats`]; a counter per step in
+//! [`Owner::counts`]). The owner may stop at any point, so every flow may be abandoned midway,
+//! and a new login abandons the current one. The preconditions are the owner's own (a session
+//! to answer, a card in hand, a credential on the phone); whether the server accepts is the
+//! server's business: a step the server refuses changes nothing and is no step.
+//!
+//! The owner's phone verifies the owner with the biometric, or with the lock-screen PIN when
+//! the phone's automaton no longer takes presentations; the owner always enters the right
+//! secrets. The composition that offers these steps as actions is [`crate::system`].
 
 use crate::authenticator::UserVerified;
 use crate::biometric;
@@ -14,8 +20,106 @@ use crate::card::Holder;
 use crate::crypto::{Origin, PhoneId, Term};
 use crate::kiosk::{self, KioskId};
 use crate::properties::Milestone;
-use crate::server::{Party, SessionKind};
-use crate::system::{Config, State, Step};
+use crate::server::{Party, Service, SessionKind};
+use crate::system::{Action, Config, Scenario, State};
+use serde::Serialize;
+
+/// One step of the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Step {
+    /// Open a login session at the portal (it becomes the owner's current login).
+    StartLogin,
+    /// Hold the card to the phone (NFC), type the PIN: the card signs the current login's
+    /// challenge.
+    CardAuth,
+    /// Have the SE's JPKI copy issued in the current login (the server requires it to be
+    /// card-authenticated).
+    EnrolSe,
+    /// Ask to register a FIDO credential under the current login.
+    RequestRegister,
+    /// The phone creates its credential and attests it (after user verification).
+    Attest(PhoneId),
+    /// The SE's JPKI copy signs the login challenge (after user verification).
+    SeLogin,
+    /// The phone asserts the login challenge (after user verification).
+    FidoLogin(PhoneId),
+    /// The current login passes the person's identifier to a service.
+    Pseudonym(Service),
+    /// Renew the card at the municipal office.
+    Renew,
+    /// Ask to recover under the current login (revokes the old phone).
+    RequestRecover,
+    /// Scan the near kiosk's QR and answer it.
+    ScanKioskQr,
+    /// Show a QR for the near kiosk.
+    ShowPhoneQr,
+    /// Report the card lost: its certificate is revoked.
+    ReportLoss,
+}
+
+/// The owner's state: the sessions the owner is in, and how often each step was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Owner {
+    /// Times each of the scenario's steps was taken, 4 bits per entry of
+    /// [`Scenario::owner_steps`].
+    pub counts: u64,
+    /// The current login session.
+    pub login: Option<u8>,
+    /// The current registration/recovery session.
+    pub child: Option<u8>,
+    /// The QR the phone shows.
+    pub qr: Option<Term>,
+}
+
+impl Owner {
+    /// Times step `i` of the scenario's list was taken.
+    pub fn count(&self, i: usize) -> u8 {
+        ((self.counts >> (4 * (i % 16))) & 0xf) as u8
+    }
+
+    fn bump(&mut self, i: usize) {
+        self.counts += 1 << (4 * (i % 16));
+    }
+}
+
+impl Scenario {
+    /// The owner's steps in this scenario, each with the number of times one run of its flows
+    /// needs it (a `sometimes` witness needs one run, not all flows in the same run):
+    /// - `enrol`: two logins (a card login for SE enrolment, registration and pseudonyms at
+    ///   both services, then one answered by the SE's JPKI copy or by FIDO; flows a, b, c, e);
+    /// - `renew`: two card logins with a pseudonym, before and after the renewal; or a card
+    ///   login for a recovery on the new phone and a FIDO login with it (flows d, e);
+    /// - `kiosk`: both QR directions (flow f);
+    /// - `stolen-card`: the loss report.
+    pub fn owner_steps(self) -> &'static [(Step, u8)] {
+        use Step::*;
+        match self {
+            Scenario::Enrol => &[
+                (StartLogin, 2),
+                (CardAuth, 1),
+                (EnrolSe, 1),
+                (RequestRegister, 1),
+                (Attest(PhoneId::Old), 1),
+                (SeLogin, 1),
+                (FidoLogin(PhoneId::Old), 1),
+                (Pseudonym(Service::A), 1),
+                (Pseudonym(Service::B), 1),
+            ],
+            Scenario::Renew => &[
+                (StartLogin, 2),
+                (CardAuth, 2),
+                (Pseudonym(Service::A), 2),
+                (Renew, 1),
+                (RequestRecover, 1),
+                (Attest(PhoneId::New), 1),
+                (FidoLogin(PhoneId::New), 1),
+            ],
+            Scenario::Kiosk => &[(ScanKioskQr, 1), (ShowPhoneQr, 1)],
+            Scenario::StolenPhone => &[],
+            Scenario::StolenCard => &[(ReportLoss, 1)],
+        }
+    }
+}
 
 impl Config {
     /// The owner verifies on a phone: biometric or lock-screen PIN per the phone's automaton.
@@ -40,14 +144,30 @@ impl Config {
         self.owner_verify_how(s, id).map(|(uv, _)| uv)
     }
 
-    /// Run the owner's next step, if its precondition holds.
+    /// The owner's steps offered in a state: every step of the scenario under its bound (the
+    /// step's own precondition is checked when it is taken).
+    pub(crate) fn owner_actions(&self, s: &State, out: &mut Vec<Action>) {
+        for (i, (step, bound)) in s.scenario.owner_steps().iter().enumerate() {
+            if s.user.count(i) < bound.saturating_add(self.owner_repeats) {
+                out.push(Action::User(*step));
+            }
+        }
+    }
+
+    /// Take an owner's step, if it is the scenario's, under its bound, and its precondition
+    /// holds.
     pub(crate) fn user_step(&self, s: &mut State, step: Step) -> Option<()> {
-        if let Some(a) = s.user.awaiting
-            && s.session_open(a)
-        {
+        let steps = s.scenario.owner_steps();
+        let i = steps.iter().position(|(x, _)| *x == step)?;
+        if s.user.count(i) >= steps[i].1.saturating_add(self.owner_repeats) {
             return None;
         }
-        s.user.awaiting = None;
+        self.take_step(s, step)?;
+        s.user.bump(i);
+        Some(())
+    }
+
+    fn take_step(&self, s: &mut State, step: Step) -> Option<()> {
         let now = self.now_secs(s);
         let rules = self.rules();
         match step {
@@ -63,7 +183,6 @@ impl Config {
                 let nonce = s.nonce(l)?;
                 let t = self.card_sign_right_pin(s, now, nonce)?;
                 s.attacker.learn(t);
-                s.user.awaiting = Some(l);
             }
             Step::EnrolSe => {
                 let l = s.user.login?;
@@ -89,7 +208,6 @@ impl Config {
                 let uv = self.owner_verify(s, id)?;
                 let t = s.phone(id).se.make_credential(uv, nonce, Origin::Real);
                 s.attacker.learn(t);
-                s.user.awaiting = Some(c);
             }
             Step::SeLogin | Step::FidoLogin(_) => {
                 let l = s.user.login.filter(|l| s.session_open(*l))?;
@@ -108,7 +226,6 @@ impl Config {
                     _ => s.phone(id).se.get_assertion(uv, nonce, Origin::Real)?,
                 };
                 s.attacker.learn(t);
-                s.user.awaiting = Some(l);
             }
             Step::Pseudonym(svc) => {
                 let l = s.user.login?;
@@ -125,7 +242,6 @@ impl Config {
                     .filter(|k| s.session_open(*k))?;
                 let t = self.answer_kiosk_qr(s, KioskId::Near, k)?;
                 s.attacker.learn(t);
-                s.user.awaiting = Some(k);
             }
             Step::ShowPhoneQr => {
                 let kind = SessionKind::PhoneQr {
@@ -140,7 +256,6 @@ impl Config {
                     .get_assertion(uv, nonce, Origin::Real)?;
                 s.user.qr = Some(t);
                 s.attacker.learn(t);
-                s.user.awaiting = Some(q);
             }
             Step::ReportLoss => {
                 if !self.bugs.has(Bug::ForgetLossReport) {
@@ -149,7 +264,6 @@ impl Config {
                 s.ghost.on_loss_reported(s.card.cert);
             }
         }
-        s.user.pc += 1;
         Some(())
     }
 

@@ -13,7 +13,7 @@ use crate::card::Entry;
 use crate::crypto::{Key, Nonce, PhoneId, RespKind, Term};
 use crate::kiosk::KioskId;
 use crate::policy::{BiometricStage, Gate, Throttle};
-use crate::server::{Party, Server, Session, SessionKind};
+use crate::server::{Party, SessionKind};
 use crate::system::{Config, Scenario, State};
 
 /// Property names, as printed by `model check`.
@@ -129,6 +129,15 @@ impl PinSpec {
     }
 }
 
+/// A challenge as the observer saw it go out (issue 9: observers keep their own record of the
+/// events, never the server's): the session's index, its kind, to whom it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Issued {
+    pub kind: SessionKind,
+    pub opener: Party,
+    pub nonce: Nonce,
+}
+
 /// The ghost record (history variables) of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Ghost {
@@ -161,6 +170,9 @@ pub struct Ghost {
     pub cert_issued_at: [u64; 4],
     /// Generations dead in truth (bitmask): superseded by a renewal, or the card reported lost.
     pub cert_dead: u8,
+    /// Every challenge issued, by session index, as it went out (the `Opened` events of
+    /// [`crate::events`]); the observers read this, not the server's session records.
+    pub issued: Vec<Issued>,
 }
 
 fn bit32(s: u8) -> u32 {
@@ -216,10 +228,24 @@ impl Ghost {
         self.cert_gens > 1
     }
 
-    /// The server accepted `term` for session `s` (`before`: the server before the step).
+    /// The server sent out a challenge: it opened a session of `kind` for `opener` (an
+    /// `Opened` event, in the order the sessions were opened).
+    pub fn on_opened(&mut self, kind: SessionKind, opener: Party, nonce: Nonce) {
+        self.issued.push(Issued {
+            kind,
+            opener,
+            nonce,
+        });
+    }
+
+    /// The server answered `accepted` for `term` delivered to session `s` (a `Decided`
+    /// event). The session's challenge, kind and opener come from the observer's own record
+    /// of the challenges issued ([`Ghost::on_opened`]), not from the server.
     /// `cert_valid`: ground truth about the card certificate's validity at this moment.
-    pub fn on_accept(&mut self, before: &Server, s: u8, term: Term, cert_valid: bool) {
-        let Some(session) = before.sessions.get(usize::from(s)).copied() else {
+    pub fn on_accept(&mut self, s: u8, term: Term, cert_valid: bool) {
+        let Some(session) = self.issued.get(usize::from(s)).copied() else {
+            // An acceptance for a session no challenge went out for: not fresh.
+            self.violate(Violation::Freshness);
             return;
         };
         // challenge freshness: issued for this session, not accepted before.
@@ -264,7 +290,7 @@ impl Ghost {
         }
     }
 
-    fn on_assertion(&mut self, session: &Session, key: Key, ctr: u8) {
+    fn on_assertion(&mut self, session: &Issued, key: Key, ctr: u8) {
         let i = key.index();
         if ctr <= self.max_ctr[i] {
             self.violate(Violation::Clone);

@@ -3,8 +3,9 @@
 //! verbs are in [`crate::owner`], the attacker's in [`crate::attacker`]; this module composes
 //! them with the network's deliveries, the kiosks and the clock.
 //!
-//! The owner follows a script per scenario (the flows of DESIGN.md §1, in the seed's order);
-//! the network, the kiosks and the attacker act at any time. Each scenario is one initial state:
+//! The owner takes the steps of the scenario's flows (DESIGN.md §1) in any order, each up to a
+//! bound ([`Scenario::owner_steps`]); the network, the kiosks and the attacker act at any time.
+//! Each scenario is one initial state:
 //! - `enrol`: card login, SE enrolment (flow a), FIDO registration (b), JPKI login on the phone
 //!   with the biometric (a), FIDO login (c), pseudonyms at two services (e); against a network
 //!   attacker with its own sessions, a phishing origin and a clone of the phone's key.
@@ -27,10 +28,11 @@ use crate::bugs::{Bug, Bugs};
 use crate::card::{Card, Entry, Holder, PinResult};
 use crate::crypto::{PhoneId, Term};
 use crate::kiosk::{Kiosk, KioskId};
+pub use crate::owner::{Owner, Step};
 use crate::policy::{HOUR, Policy, builtin_named};
 use crate::properties::{CATALOGUE, Ghost, Kind};
 use crate::secure_element::SecureElement;
-use crate::server::{Binding, Party, Rules, Server, Service, SessionKind, Status};
+use crate::server::{Binding, Party, Rules, Server, SessionKind, Status};
 use serde::Serialize;
 use stateright::{Model, Property};
 use std::fmt;
@@ -64,42 +66,6 @@ impl Scenario {
         }
     }
 
-    /// The owner's script.
-    pub fn script(self) -> &'static [Step] {
-        use Step::*;
-        match self {
-            Scenario::Enrol => &[
-                StartLogin,
-                CardAuth,
-                EnrolSe,
-                RequestRegister,
-                Attest(PhoneId::Old),
-                StartLogin,
-                SeLogin,
-                StartLogin,
-                FidoLogin(PhoneId::Old),
-                Pseudonym(Service::A),
-                Pseudonym(Service::B),
-            ],
-            Scenario::Renew => &[
-                StartLogin,
-                CardAuth,
-                Pseudonym(Service::A),
-                Renew,
-                StartLogin,
-                CardAuth,
-                Pseudonym(Service::A),
-                RequestRecover,
-                Attest(PhoneId::New),
-                StartLogin,
-                FidoLogin(PhoneId::New),
-            ],
-            Scenario::Kiosk => &[ScanKioskQr, ShowPhoneQr],
-            Scenario::StolenPhone => &[],
-            Scenario::StolenCard => &[ReportLoss],
-        }
-    }
-
     /// Does the attacker open sessions of its own at the server?
     pub(crate) fn attacker_sessions(self) -> bool {
         matches!(
@@ -113,37 +79,6 @@ impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// One step of the owner's script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Step {
-    /// Open a login session at the portal.
-    StartLogin,
-    /// Hold the card to the phone (NFC), type the PIN: the card signs the session's challenge.
-    CardAuth,
-    /// Have the SE's JPKI copy issued (needs the card-authenticated session).
-    EnrolSe,
-    /// Ask to register a FIDO credential in the card-authenticated session.
-    RequestRegister,
-    /// The phone creates its credential and attests it (after user verification).
-    Attest(PhoneId),
-    /// The SE's JPKI copy signs the login challenge (after user verification).
-    SeLogin,
-    /// The phone asserts the login challenge (after user verification).
-    FidoLogin(PhoneId),
-    /// The logged-in session passes the person's identifier to a service.
-    Pseudonym(Service),
-    /// Renew the card at the municipal office.
-    Renew,
-    /// Ask to recover in the card-authenticated session (revokes the old phone).
-    RequestRecover,
-    /// Scan the near kiosk's QR and answer it.
-    ScanKioskQr,
-    /// Show a QR for the near kiosk.
-    ShowPhoneQr,
-    /// Report the card lost: its certificate is revoked.
-    ReportLoss,
 }
 
 /// What a kiosk does.
@@ -195,27 +130,13 @@ pub struct Phone {
     pub auth: Authenticator,
 }
 
-/// The owner's progress through the script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct User {
-    pub pc: u8,
-    /// The current login session.
-    pub login: Option<u8>,
-    /// The current registration/recovery session.
-    pub child: Option<u8>,
-    /// The session whose answer the owner waits for before the next step.
-    pub awaiting: Option<u8>,
-    /// The QR the phone shows.
-    pub qr: Option<Term>,
-}
-
 /// The state of the whole system.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct State {
     pub scenario: Scenario,
     /// Index into [`Config::clock_secs`].
     pub now: u8,
-    pub user: User,
+    pub user: Owner,
     pub card: Card,
     pub phones: [Phone; 2],
     pub server: Server,
@@ -249,6 +170,9 @@ pub struct Config {
     pub max_sessions: u8,
     /// Attempts a thief may make at a stolen device (only binds when a bug breaks a lockout).
     pub attempt_cap: u8,
+    /// Times the owner may take each step beyond what its flows need (0 in the default;
+    /// `check --deep` raises it).
+    pub owner_repeats: u8,
 }
 
 /// A configuration that cannot be checked.
@@ -293,6 +217,7 @@ impl Config {
             attacker_sessions: 1,
             max_sessions: 8,
             attempt_cap: 24,
+            owner_repeats: 0,
         };
         config.validate()?;
         Ok(config)
@@ -311,6 +236,15 @@ impl Config {
             p.validate()?;
         }
         Ok(())
+    }
+
+    /// The larger bounds of `model check --deep` (not in CI): each owner step once more than
+    /// its flows need, two attacker logins, up to 10 server sessions.
+    pub fn deep(mut self) -> Config {
+        self.owner_repeats = 1;
+        self.attacker_sessions = 2;
+        self.max_sessions = 10;
+        self
     }
 
     pub fn with_bug(mut self, bug: Bug) -> Config {
@@ -370,7 +304,7 @@ impl Config {
         let mut s = State {
             scenario,
             now: 0,
-            user: User::default(),
+            user: Owner::default(),
             card: Card {
                 right_pin_when_blocked: self.bugs.has(Bug::BlockedCardTakesRightPin),
                 ..Card::new(Holder::Owner)
@@ -435,8 +369,8 @@ impl State {
 }
 
 impl Config {
-    /// Run the owner's next step, if its precondition holds.
-    /// records the PIN entry. `None` if the card refuses (blocked, or no such challenge).
+    /// The card signs challenge `nonce` after the right PIN (the owner's, or a thief's who knows
+    /// it); records the PIN entry. `None` if the card refuses (blocked, or no such challenge).
     pub(crate) fn card_sign_right_pin(&self, s: &mut State, now: u64, nonce: u8) -> Option<Term> {
         let PinResult::Signed(t) = s
             .card
@@ -464,7 +398,7 @@ impl Config {
         };
         match s.server.receive(session, term, now, self.rules()) {
             Ok(()) => {
-                s.ghost.on_accept(&before, session, term, cert_valid);
+                s.ghost.on_accept(session, term, cert_valid);
                 Some(())
             }
             // A refusal that flagged a key still changes the state.
@@ -489,7 +423,7 @@ impl Config {
                 let before = s.server.clone();
                 match s.server.present_qr(kiosk, t, self.rules()) {
                     Ok(q) => {
-                        s.ghost.on_accept(&before, q, t, true);
+                        s.ghost.on_accept(q, t, true);
                         s.ghost.on_qr_login(kiosk);
                     }
                     Err(_) if s.server != before => {}
@@ -520,9 +454,7 @@ impl Model for Config {
     }
 
     fn actions(&self, s: &State, out: &mut Vec<Action>) {
-        if let Some(step) = s.scenario.script().get(usize::from(s.user.pc)) {
-            out.push(Action::User(*step));
-        }
+        self.owner_actions(s, out);
         if s.scenario == Scenario::Kiosk {
             for k in KioskId::ALL {
                 if s.kiosks[k.index()].showing.is_none() {
@@ -565,6 +497,10 @@ impl Model for Config {
                 s.now += 1;
                 s.card.time_passes(self.bugs.has(Bug::CardUnblocksOverTime));
             }
+        }
+        // The challenges that went out in this step (the `Opened` events), for the observers.
+        for x in s.server.sessions.iter().skip(last.server.sessions.len()) {
+            s.ghost.on_opened(x.kind, x.opener, x.nonce);
         }
         Some(s)
     }

@@ -41,10 +41,21 @@ fn bfs_options() -> Options {
 /// registration and answers only its own sessions' challenges), so no accepted step became a
 /// refusal; `known_credential_is_refused_only_past_a_removed_defence` checks it over every state,
 /// and shows the refusal reached once the challenge check is off.
+///
+/// The owner's steps as enabled actions (issue 9: any order, each up to its bound, abandoned
+/// midway) grew the owner's scenarios and only those: `enrol` 23,952 -> 184,218, `renew`
+/// 6,113 -> 362,905, `kiosk` 272 -> 1,562; `stolen-phone` (no owner steps) and `stolen-card`
+/// (one loss report, as before) stayed where they were. The direction is the expected one: the
+/// script's order is one of the orders the owner may now take, and the others (and stopping
+/// anywhere) add states; the thefts, whose owner had at most one step, cannot move. `enrol`
+/// and `renew` allow two logins where the script had three (a witness needs one run, not every
+/// flow in the same run), so the script's third login is gone from them; the other orders
+/// outweigh it by far. The observers' own record of the challenges issued (`Ghost::issued`)
+/// is a function of the server's sessions, so it moved no count.
 const PER_SCENARIO: [(Scenario, usize); 5] = [
-    (Scenario::Enrol, 23_952),
-    (Scenario::Renew, 6_113),
-    (Scenario::Kiosk, 272),
+    (Scenario::Enrol, 184_218),
+    (Scenario::Renew, 362_905),
+    (Scenario::Kiosk, 1_562),
     (Scenario::StolenPhone, 34_329),
     (Scenario::StolenCard, 68_414),
 ];

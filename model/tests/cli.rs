@@ -29,6 +29,7 @@ fn check_json_shape_and_exit_zero() {
     }
     assert!(v["unique_states"].as_u64().is_some_and(|n| n > 0));
     assert!(v["seconds"].as_f64().is_some());
+    assert!(v["states_per_second"].as_f64().is_some_and(|r| r >= 0.0));
 }
 
 #[test]

@@ -424,17 +424,10 @@ impl Walker<'_> {
             }
             Action::User(Step::RequestRegister | Step::RequestRecover)
             | Action::Attacker(AttackerVerb::RequestRegister { .. }) => {
-                let awaiting = s.user.awaiting.is_some_and(|w| {
-                    s.server
-                        .sessions
-                        .get(usize::from(w))
-                        .is_some_and(|x| x.status == Status::Open)
-                });
                 let (party, parent) = match a {
                     Action::Attacker(AttackerVerb::RequestRegister { parent }) => {
                         (Party::Attacker, Some(parent))
                     }
-                    _ if awaiting => (Party::User, None),
                     _ => (Party::User, s.user.login),
                 };
                 if let Some(parent) = parent {
