@@ -180,11 +180,8 @@ impl Config {
                 {
                     return None;
                 }
-                s.ghost.on_presentation(
-                    self.phone_policy.biometric.as_ref(),
-                    now,
-                    outcome == Outcome::Match,
-                );
+                s.ghost
+                    .on_presentation(&self.phone_policy.name, now, outcome == Outcome::Match);
                 let a = &mut s.phone(PhoneId::Old).auth;
                 if a.present(&self.phone_policy, now, outcome).is_some() {
                     a.unlocked_by_thief = true;
@@ -196,8 +193,7 @@ impl Config {
                 if cap(1, None) || !auth.pin_open(&self.phone_policy, now, self.bugs) {
                     return None;
                 }
-                let throttle = self.phone_policy.pin.as_ref().map(|p| &p.throttle);
-                s.ghost.on_phone_pin(throttle, now, entry);
+                s.ghost.on_phone_pin(&self.phone_policy.name, now, entry);
                 let a = &mut s.phone(PhoneId::Old).auth;
                 if a.enter_pin(&self.phone_policy, now, entry).is_some() {
                     a.unlocked_by_thief = true;
@@ -213,7 +209,7 @@ impl Config {
                     PinResult::Accepted => s.attacker.knows_card_pin = true,
                     _ => {}
                 }
-                s.ghost.on_card_pin(entry, Config::limit(&self.card_policy));
+                s.ghost.on_card_pin(entry);
                 s.attacker.attempts[0] += 1;
             }
             AttackerVerb::GuessSigningPassword(entry) => {
@@ -229,8 +225,7 @@ impl Config {
                     PinResult::Accepted => s.ghost.reach(Milestone::SigningPasswordAccepted),
                     _ => {}
                 }
-                s.ghost
-                    .on_signing_password(entry, Config::limit(&self.signing_policy));
+                s.ghost.on_signing_password(entry);
                 s.attacker.knows_signing_password |= entry == Entry::Right;
                 s.attacker.attempts[1] += 1;
             }

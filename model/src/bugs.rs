@@ -33,6 +33,9 @@ pub enum Bug {
     GlobalPseudonym,
     PseudonymFromCertSerial,
     ForgetLossReport,
+    CardPinFourTries,
+    BiometricSixTries,
+    GatekeeperOffByOne,
 }
 
 /// An unknown bug name.
@@ -41,7 +44,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 24] = [
+    pub const ALL: [Bug; 27] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -66,6 +69,9 @@ impl Bug {
         Bug::GlobalPseudonym,
         Bug::PseudonymFromCertSerial,
         Bug::ForgetLossReport,
+        Bug::CardPinFourTries,
+        Bug::BiometricSixTries,
+        Bug::GatekeeperOffByOne,
     ];
 
     /// The command-line name.
@@ -212,6 +218,21 @@ impl Bug {
                 "global-pseudonym",
                 PSEUDONYMS,
                 "every service receives the same identifier for a person",
+            ),
+            Bug::CardPinFourTries => (
+                "card-pin-four-tries",
+                PIN_LOCKOUT,
+                "the card's PIN policy data (`card-pin`) allows 4 wrong tries, not J-LIS's 3",
+            ),
+            Bug::BiometricSixTries => (
+                "biometric-six-tries",
+                BIOMETRIC_LOCKOUT,
+                "the phone policy's data puts the timed biometric lockout after 6 failures, not 5",
+            ),
+            Bug::GatekeeperOffByOne => (
+                "gatekeeper-off-by-one",
+                PIN_FALLBACK_THROTTLE,
+                "the lock-screen PIN delays come one failure late (after the 6th, 11th, ...)",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

@@ -27,7 +27,7 @@ use crate::bugs::{Bug, Bugs};
 use crate::card::{Card, Entry, Holder, PinResult};
 use crate::crypto::{PhoneId, Term};
 use crate::kiosk::{Kiosk, KioskId};
-use crate::policy::{HOUR, Policy, builtin_named};
+use crate::policy::{HOUR, Policy, Throttle, builtin_named};
 use crate::properties::{CATALOGUE, Ghost, Kind};
 use crate::secure_element::SecureElement;
 use crate::server::{Binding, Party, Rules, Server, Service, SessionKind, Status};
@@ -315,7 +315,34 @@ impl Config {
 
     pub fn with_bug(mut self, bug: Bug) -> Config {
         self.bugs = self.bugs.with(bug);
+        self.misconfigure(bug);
         self
+    }
+
+    /// The switches that put a wrong figure into a policy's data rather than into an actor's
+    /// code: only the observers' own tables (`properties::spec`) can tell them.
+    fn misconfigure(&mut self, bug: Bug) {
+        match bug {
+            Bug::CardPinFourTries => {
+                if let Some(p) = self.card_policy.pin.as_mut() {
+                    p.max_tries = Some(4);
+                }
+            }
+            Bug::BiometricSixTries => {
+                if let Some(b) = self.phone_policy.biometric.as_mut() {
+                    b.tries_per_round = 6;
+                }
+            }
+            Bug::GatekeeperOffByOne => {
+                if let Some(p) = self.phone_policy.pin.as_mut() {
+                    // The delay after failure n is the schedule's delay after failure n - 1.
+                    let late = |n: u64| p.throttle.delay_after(n.saturating_sub(1));
+                    let delays_secs = (1..=30).map(late).collect();
+                    p.throttle = Throttle::Table { delays_secs };
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Only these scenarios.
@@ -444,8 +471,7 @@ impl Config {
         else {
             return None;
         };
-        s.ghost
-            .on_card_pin(Entry::Right, Config::limit(&self.card_policy));
+        s.ghost.on_card_pin(Entry::Right);
         Some(t)
     }
 

@@ -170,6 +170,9 @@ bug_tests! {
     bug_global_pseudonym => GlobalPseudonym,
     bug_pseudonym_from_cert_serial => PseudonymFromCertSerial,
     bug_forget_loss_report => ForgetLossReport,
+    bug_card_pin_four_tries => CardPinFourTries,
+    bug_biometric_six_tries => BiometricSixTries,
+    bug_gatekeeper_off_by_one => GatekeeperOffByOne,
 }
 
 /// Every `always` property has at least one bug switch.
