@@ -32,6 +32,10 @@ pub fn takes_presentation(lockout: &Lockout, policy: &Policy, now: u64, bugs: Bu
         seen.last_primary_at = now;
         seen.last_unlock_at = now;
     }
+    if bugs.has(Bug::PrimaryTimerFromLastBiometric) {
+        // The primary timer measured from the last unlock of any kind.
+        seen.last_primary_at = seen.last_primary_at.max(seen.last_unlock_at);
+    }
     matches!(seen.gate(policy, now), Gate::Biometric)
 }
 

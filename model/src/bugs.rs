@@ -36,6 +36,11 @@ pub enum Bug {
     CardPinFourTries,
     BiometricSixTries,
     GatekeeperOffByOne,
+    EnrolSeWithoutCardAuth,
+    PseudonymWithoutLogin,
+    RenewalKeepsOldCert,
+    WeakBiometricGatesKeys,
+    PrimaryTimerFromLastBiometric,
 }
 
 /// An unknown bug name.
@@ -44,7 +49,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 27] = [
+    pub const ALL: [Bug; 32] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -72,6 +77,11 @@ impl Bug {
         Bug::CardPinFourTries,
         Bug::BiometricSixTries,
         Bug::GatekeeperOffByOne,
+        Bug::EnrolSeWithoutCardAuth,
+        Bug::PseudonymWithoutLogin,
+        Bug::RenewalKeepsOldCert,
+        Bug::WeakBiometricGatesKeys,
+        Bug::PrimaryTimerFromLastBiometric,
     ];
 
     /// The command-line name.
@@ -233,6 +243,31 @@ impl Bug {
                 "gatekeeper-off-by-one",
                 PIN_FALLBACK_THROTTLE,
                 "the lock-screen PIN delays come one failure late (after the 6th, 11th, ...)",
+            ),
+            Bug::EnrolSeWithoutCardAuth => (
+                "enrol-se-without-card-auth",
+                SE_ENROLMENT,
+                "J-LIS issues a JPKI copy to a phone in a session logged in by FIDO or the SE, not by the card",
+            ),
+            Bug::PseudonymWithoutLogin => (
+                "pseudonym-without-login",
+                PSEUDONYMS,
+                "a session passes the person's identifier to a service without being logged in",
+            ),
+            Bug::RenewalKeepsOldCert => (
+                "renewal-keeps-old-cert",
+                BIND_TO_IDENTITY,
+                "a renewal (or reissue) issues the new certificate but does not revoke the old one",
+            ),
+            Bug::WeakBiometricGatesKeys => (
+                "weak-biometric-gates-keys",
+                STRONG_BIOMETRIC_ONLY,
+                "the authenticator lets a class 2 (weak) biometric gate the SE's keys",
+            ),
+            Bug::PrimaryTimerFromLastBiometric => (
+                "primary-timer-from-last-biometric",
+                BIOMETRIC_LOCKOUT,
+                "the 72 h primary-credential timer runs from the last unlock of any kind (a biometric match restarts it), not from the last PIN",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

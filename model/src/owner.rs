@@ -8,14 +8,14 @@
 //! steps as actions is [`crate::system`].
 
 use crate::authenticator::UserVerified;
-use crate::biometric;
-use crate::bugs::{Bug, Bugs};
-use crate::card::Holder;
+use crate::bugs::Bug;
+use crate::card::{Entry, Holder};
 use crate::crypto::{Origin, PhoneId, Term};
 use crate::kiosk::{self, KioskId};
+use crate::policy::HOUR;
 use crate::properties::Milestone;
 use crate::server::{Party, SessionKind};
-use crate::system::{Config, State, Step};
+use crate::system::{Config, Scenario, State, Step};
 
 impl Config {
     /// The owner verifies on a phone: biometric or lock-screen PIN per the phone's automaton.
@@ -27,13 +27,21 @@ impl Config {
     ) -> Option<(UserVerified, bool)> {
         let now = self.now_secs(s);
         let auth = &mut s.phones[id.index()].auth;
-        let by_pin =
-            !biometric::takes_presentation(&auth.lockout, &self.phone_policy, now, Bugs::NONE);
-        let uv = auth.owner_verify(&self.phone_policy, now)?;
-        if by_pin {
+        let (uv, by_biometric) = auth.owner_verify(&self.phone_policy, now, self.bugs)?;
+        let policy = &self.phone_policy.name;
+        if by_biometric {
+            s.ghost.on_presentation(id, policy, now, true);
+            s.ghost.on_key_gated_by_biometric(id);
+        } else {
+            let recent_biometric =
+                now.saturating_sub(s.ghost.bio[id.index()].last_bio_at) < 4 * HOUR;
+            if s.scenario == Scenario::DailyUse && recent_biometric && now >= 72 * HOUR {
+                s.ghost.reach(Milestone::PrimaryTimeoutAfterRegularUse);
+            }
+            s.ghost.on_phone_pin(id, policy, now, Entry::Right);
             s.ghost.reach(Milestone::OwnerPinFallback);
         }
-        Some((uv, by_pin))
+        Some((uv, !by_biometric))
     }
 
     pub(crate) fn owner_verify(&self, s: &mut State, id: PhoneId) -> Option<UserVerified> {
@@ -67,7 +75,10 @@ impl Config {
             }
             Step::EnrolSe => {
                 let l = s.user.login?;
-                s.server.enrol_se(l, PhoneId::Old).ok()?;
+                s.server
+                    .enrol_se(l, PhoneId::Old, Party::User, self.bugs)
+                    .ok()?;
+                s.ghost.on_se_enrolment(l);
                 s.phone(PhoneId::Old).se.enrol_jpki();
             }
             Step::RequestRegister | Step::RequestRecover => {
@@ -112,13 +123,18 @@ impl Config {
             }
             Step::Pseudonym(svc) => {
                 let l = s.user.login?;
-                s.server.issue_pseudonym(l, svc, self.bugs).ok()?;
+                s.server
+                    .issue_pseudonym(l, svc, Party::User, self.bugs)
+                    .ok()?;
+                s.ghost.on_pseudonym(l);
             }
             Step::Renew => {
                 s.card.renew();
-                s.server.renew(now);
+                s.server.renew(now, self.bugs);
                 s.ghost.on_renewal(now);
             }
+            // Not a script step (see `owner_reissues`).
+            Step::Reissue | Step::Unlock => return None,
             Step::ScanKioskQr => {
                 let k = s.kiosks[KioskId::Near.index()]
                     .showing
@@ -144,12 +160,35 @@ impl Config {
             }
             Step::ReportLoss => {
                 if !self.bugs.has(Bug::ForgetLossReport) {
-                    s.server.revoke_current();
+                    s.server.revoke(s.card.cert);
                 }
                 s.ghost.on_loss_reported(s.card.cert);
             }
         }
         s.user.pc += 1;
+        Some(())
+    }
+
+    /// The owner unlocks the old phone, as every day (`daily-use`, at any clock point): the
+    /// biometric while it is open, else the lock-screen PIN.
+    pub(crate) fn owner_unlocks(&self, s: &mut State) -> Option<()> {
+        let before = s.phones[PhoneId::Old.index()].auth;
+        self.owner_verify(s, PhoneId::Old)?;
+        (s.phones[PhoneId::Old.index()].auth != before).then_some(())
+    }
+
+    /// The owner, whose card a thief holds, gets a new card at the municipal office: J-LIS
+    /// issues the next certificate generation and revokes the old card's (a physical event for
+    /// the observer); the thief's card keeps the old generation.
+    pub(crate) fn owner_reissues(&self, s: &mut State) -> Option<()> {
+        if s.user.pc != 0 {
+            return None;
+        }
+        let now = self.now_secs(s);
+        s.server.renew(now, self.bugs);
+        s.ghost.on_renewal(now);
+        // The owner's part of `stolen-card` is over.
+        s.user.pc = 1;
         Some(())
     }
 

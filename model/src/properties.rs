@@ -29,6 +29,8 @@ pub mod names {
     pub const KIOSK_PROXIMITY: &str = "kiosk proximity";
     pub const RECOVERY: &str = "recovery";
     pub const PSEUDONYMS: &str = "pseudonyms";
+    pub const SE_ENROLMENT: &str = "SE enrolment";
+    pub const STRONG_BIOMETRIC_ONLY: &str = "strong biometric only";
 }
 
 /// `always` or `sometimes`.
@@ -69,6 +71,9 @@ pub enum Violation {
     PinThrottle,
     Kiosk,
     Recovery,
+    SeEnrolment,
+    Pseudonym,
+    WeakGate,
 }
 
 /// Things that happened, for the `sometimes` properties.
@@ -84,6 +89,7 @@ pub enum Milestone {
     OwnerPinFallback,
     SeSignedAfterBiometric,
     SigningPasswordAccepted,
+    PrimaryTimeoutAfterRegularUse,
 }
 
 /// The rules as their specifications state them, written down here for the observers and
@@ -264,6 +270,12 @@ pub struct Ghost {
     pub card_auth: u32,
     /// ... of those, by a certificate that was really valid and unrevoked at that moment.
     pub card_auth_valid: u32,
+    /// Sessions that accepted a term made with one of the person's own credentials (the card,
+    /// a phone's SE copy or FIDO key), whoever held the device: authenticated as the person.
+    pub as_person: u32,
+    /// Phones (bitmask over [`PhoneId::index`]) whose biometric sensor is weaker than CDD class
+    /// 3, from the hardware (set with the scenario), not from the authenticator's setting.
+    pub weak_sensors: u8,
     /// Login sessions whose card authentication has justified a binding.
     pub permits_spent: u32,
     /// Highest accepted signature counter per key.
@@ -277,8 +289,9 @@ pub struct Ghost {
     /// Wrong card PINs / signing passwords since the last right one.
     pub card_wrong: u8,
     pub signing_wrong: u8,
-    pub bio: BioSpec,
-    pub pin: PinSpec,
+    /// Per phone ([`PhoneId::index`]): the biometric and lock-screen PIN rules' history.
+    pub bio: [BioSpec; 2],
+    pub pin: [PinSpec; 2],
     /// Card certificate generations issued in truth (the first at the card's issue).
     pub cert_gens: u8,
     /// When each generation was issued (renewal at the municipal office), in truth.
@@ -357,6 +370,15 @@ impl Ghost {
         // origin binding.
         if term.origin() == Some(crate::crypto::Origin::Phish) {
             self.violate(Violation::Origin);
+        }
+        let persons_own = match term {
+            Term::CardSig { .. } | Term::SeSig { .. } => true,
+            Term::Assertion { key, .. } | Term::Attestation { key, .. } => {
+                matches!(key, Key::Old | Key::New)
+            }
+        };
+        if persons_own && !matches!(term, Term::Attestation { .. }) {
+            self.as_person |= bit32(s);
         }
         match term {
             Term::CardSig { .. } => {
@@ -446,6 +468,30 @@ impl Ghost {
         self.live |= key.bit();
     }
 
+    /// J-LIS issued a JPKI copy to a phone's SE in session `s`: that session must have been
+    /// authenticated by the person's card (SE enrolment).
+    pub fn on_se_enrolment(&mut self, s: u8) {
+        if self.card_auth & bit32(s) == 0 {
+            self.violate(Violation::SeEnrolment);
+        }
+    }
+
+    /// One of phone `id`'s SE keys was used after a biometric verification: the sensor must be
+    /// class 3 (strong biometric only).
+    pub fn on_key_gated_by_biometric(&mut self, id: PhoneId) {
+        if self.weak_sensors & (1 << id.index()) != 0 {
+            self.violate(Violation::WeakGate);
+        }
+    }
+
+    /// Session `s` passed the person's identifier to a service: it must have been
+    /// authenticated as the person (pseudonyms).
+    pub fn on_pseudonym(&mut self, s: u8) {
+        if self.as_person & bit32(s) == 0 {
+            self.violate(Violation::Pseudonym);
+        }
+    }
+
     /// A recovery was opened under login session `parent`.
     pub fn on_recovery(&mut self, parent: u8) {
         if self.card_auth & bit32(parent) == 0 {
@@ -478,39 +524,44 @@ impl Ghost {
 
     /// The sensor of a phone with the built-in policy `policy` took a presentation at `now`
     /// with this outcome; judged by the policy's table in [`spec`].
-    pub fn on_presentation(&mut self, policy: &str, now: u64, matched: bool) {
-        if !spec::bio_rule(policy).is_some_and(|r| self.bio.allows(&r, now)) {
-            self.violate(Violation::BiometricLockout);
-        }
+    /// The primary-credential timer runs from `last_primary_at`, which only a right PIN moves:
+    /// a biometric match moves the idle timer, never the primary one.
+    pub fn on_presentation(&mut self, phone: PhoneId, policy: &str, now: u64, matched: bool) {
+        let bio = &mut self.bio[phone.index()];
+        let allowed = spec::bio_rule(policy).is_some_and(|r| bio.allows(&r, now));
         if matched {
-            self.bio.fails = 0;
-            self.bio.last_unlock_at = now;
-            self.bio.last_bio_at = now;
+            bio.fails = 0;
+            bio.last_unlock_at = now;
+            bio.last_bio_at = now;
         } else {
-            self.bio.fails += 1;
-            self.bio.last_fail_at = now;
+            bio.fails += 1;
+            bio.last_fail_at = now;
+        }
+        if !allowed {
+            self.violate(Violation::BiometricLockout);
         }
     }
 
     /// A lock-screen PIN entry was taken at `now` on a phone with the built-in policy `policy`;
     /// judged by the policy's delay table in [`spec`].
-    pub fn on_phone_pin(&mut self, policy: &str, now: u64, entry: Entry) {
-        if !spec::pin_delays(policy).is_some_and(|t| self.pin.allows(t, now)) {
+    pub fn on_phone_pin(&mut self, phone: PhoneId, policy: &str, now: u64, entry: Entry) {
+        let i = phone.index();
+        if !spec::pin_delays(policy).is_some_and(|t| self.pin[i].allows(t, now)) {
             self.violate(Violation::PinThrottle);
         }
         match entry {
             Entry::Right => {
-                self.pin = PinSpec::default();
-                self.bio = BioSpec {
+                self.pin[i] = PinSpec::default();
+                self.bio[i] = BioSpec {
                     last_primary_at: now,
                     last_unlock_at: now,
-                    last_bio_at: self.bio.last_bio_at,
+                    last_bio_at: self.bio[i].last_bio_at,
                     ..BioSpec::default()
                 };
             }
             Entry::Wrong => {
-                self.pin.fails += 1;
-                self.pin.last_fail_at = now;
+                self.pin[i].fails += 1;
+                self.pin[i].last_fail_at = now;
             }
         }
     }
@@ -537,10 +588,11 @@ fn bind_to_identity(c: &Config, s: &State) -> bool {
             .all(|k| s.server.resolves(k, c.bugs))
 }
 
-/// Each service holds at most one identifier for the person, and no identifier is at both.
+/// Each service holds at most one identifier for the person, no identifier is at both, and
+/// every identifier went to a session authenticated as the person.
 fn pseudonyms(_: &Config, s: &State) -> bool {
     let [a, b] = s.server.received;
-    a & b == 0 && a.count_ones() <= 1 && b.count_ones() <= 1
+    a & b == 0 && a.count_ones() <= 1 && b.count_ones() <= 1 && ok(s, Violation::Pseudonym)
 }
 
 fn phone_gate(c: &Config, s: &State) -> Gate {
@@ -606,7 +658,9 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::BIOMETRIC_LOCKOUT,
         kind: Kind::Always,
         statement: "a presentation is taken only outside the 30 s lockout after each 5 failures, \
-                    before the failure limit, and within 4 h idle / 72 h since the primary PIN",
+                    before the failure limit, and within 4 h idle / 72 h since the last primary \
+                    (PIN) unlock, whatever the biometric did since; on every phone, the owner's \
+                    presentations as well as a thief's",
         source: "Android CDD 7.3.10 C-1-3, C-1-7, C-1-8, C-3-4; Apple Platform Security",
         condition: |_, s| ok(s, Violation::BiometricLockout),
     },
@@ -637,9 +691,30 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::PSEUDONYMS,
         kind: Kind::Always,
         statement: "two services never receive the same identifier for the person; each service \
-                    always receives the same one",
-        source: "seed §2; NIST SP 800-63-3 pseudonymous identity",
+                    always receives the same one; an identifier goes only to a session \
+                    authenticated as that person (by the person's card, SE copy or FIDO key)",
+        source: "seed §2, §2-1; NIST SP 800-63-3 pseudonymous identity",
         condition: pseudonyms,
+    },
+    PropertyRow {
+        name: names::SE_ENROLMENT,
+        kind: Kind::Always,
+        statement: "the JPKI copy in a phone's SE is issued only in a session that the same \
+                    person's card authenticated",
+        source: "seed §1 (the copy on the phone's FeliCa SE, issued from the card's user \
+                 authentication); DESIGN.md §3",
+        condition: |_, s| ok(s, Violation::SeEnrolment),
+    },
+    PropertyRow {
+        name: names::STRONG_BIOMETRIC_ONLY,
+        kind: Kind::Always,
+        statement: "the SE's keys (the JPKI copy, the FIDO credentials) are used after a biometric \
+                    verification only on a phone whose sensor is class 3 (strong); a weaker one \
+                    (the new phone in `renew` has a class 2 sensor) falls back to the lock-screen \
+                    PIN",
+        source: "seed, CDD table (Android 10 CDD 7.3.10): weak and convenience biometrics \
+                 cannot be used through the FIDO2 API",
+        condition: |_, s| ok(s, Violation::WeakGate),
     },
     PropertyRow {
         name: "JPKI login on the phone with biometric",
@@ -704,6 +779,14 @@ pub const CATALOGUE: &[PropertyRow] = &[
         statement: "past the idle or primary timeout the owner verifies with the lock-screen PIN",
         source: "Android CDD 7.3.10 C-1-7 / C-3-4",
         condition: |_, s| s.ghost.reached(Milestone::OwnerPinFallback),
+    },
+    PropertyRow {
+        name: "primary timeout despite regular biometric use",
+        kind: Kind::Sometimes,
+        statement: "in `daily-use` the owner, who unlocked with the biometric less than 4 h \
+                    before, must use the lock-screen PIN once 72 h have passed since the last PIN",
+        source: "Android CDD 7.3.10 (class 3: primary authentication at least every 72 h)",
+        condition: |_, s| s.ghost.reached(Milestone::PrimaryTimeoutAfterRegularUse),
     },
     PropertyRow {
         name: "cloned key flagged",

@@ -43,15 +43,17 @@ pub enum Scenario {
     Kiosk,
     StolenPhone,
     StolenCard,
+    DailyUse,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::Enrol,
         Scenario::Renew,
         Scenario::Kiosk,
         Scenario::StolenPhone,
         Scenario::StolenCard,
+        Scenario::DailyUse,
     ];
 
     pub fn name(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Scenario {
             Scenario::Kiosk => "kiosk",
             Scenario::StolenPhone => "stolen-phone",
             Scenario::StolenCard => "stolen-card",
+            Scenario::DailyUse => "daily-use",
         }
     }
 
@@ -97,6 +100,8 @@ impl Scenario {
             Scenario::Kiosk => &[ScanKioskQr, ShowPhoneQr],
             Scenario::StolenPhone => &[],
             Scenario::StolenCard => &[ReportLoss],
+            // The owner's unlocks are free actions (`Step::Unlock`), not a script.
+            Scenario::DailyUse => &[],
         }
     }
 
@@ -144,6 +149,12 @@ pub enum Step {
     ShowPhoneQr,
     /// Report the card lost: its certificate is revoked.
     ReportLoss,
+    /// Unlock the phone as every day (`daily-use`; a free action, not a script step).
+    Unlock,
+    /// Get a new card at the municipal office while the old one is in a thief's hands (in
+    /// `stolen-card`, instead of the loss report): J-LIS issues a new certificate and revokes
+    /// the old card's.
+    Reissue,
 }
 
 /// What a kiosk does.
@@ -159,19 +170,40 @@ pub enum KioskVerb {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum AttackerVerb {
     OpenLogin,
-    RequestRegister { parent: u8 },
-    Phish { session: u8 },
+    RequestRegister {
+        parent: u8,
+    },
+    Phish {
+        session: u8,
+    },
     CloneKey,
-    CloneAssert { session: u8 },
-    StolenPhoneAssert { session: u8 },
-    StolenPhoneSeSign { session: u8 },
+    CloneAssert {
+        session: u8,
+    },
+    StolenPhoneAssert {
+        session: u8,
+    },
+    StolenPhoneSeSign {
+        session: u8,
+    },
     RelayKioskQr,
     PresentBiometric(Outcome),
     GuessPhonePin(Entry),
     GuessCardPin(Entry),
     GuessSigningPassword(Entry),
     PowerCycleCard,
-    CardSign { session: u8 },
+    CardSign {
+        session: u8,
+    },
+    /// Ask J-LIS for a JPKI copy on the phone the attacker holds, in a session.
+    EnrolSe {
+        session: u8,
+    },
+    /// Ask that a session pass the person's identifier to a service.
+    RequestPseudonym {
+        session: u8,
+        service: Service,
+    },
 }
 
 /// An action: an actor and a verb.
@@ -241,6 +273,8 @@ pub struct Config {
     /// The clock of the owner's scenarios (`enrol`, `renew`, `kiosk`), where the 30 s lockouts
     /// play no part: only the points past the idle, primary and certificate timers.
     pub owner_clock_secs: Vec<u64>,
+    /// The clock of `daily-use`: the owner may unlock at every point (see [`Config::new`]).
+    pub daily_clock_secs: Vec<u64>,
     /// Validity of a user-auth certificate.
     pub cert_validity_secs: u64,
     /// Sessions the attacker may open.
@@ -256,13 +290,16 @@ pub struct Config {
 pub enum ConfigError {
     #[error("unknown built-in policy `{0}`")]
     UnknownPolicy(String),
-    #[error("the clock must start at 0, increase strictly and have at most 16 points: {0:?}")]
+    #[error("the clock must start at 0, increase strictly and have at most 32 points: {0:?}")]
     Clock(Vec<u64>),
     #[error("max_sessions = {0} is outside 1..=32")]
     Sessions(u8),
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
 }
+
+/// The gap between the points of `daily-use`'s clock: 3.9 h, under the 4 h idle timeout.
+pub const DAILY_GAP_SECS: u64 = 39 * HOUR / 10;
 
 /// Five years, the validity of a JPKI certificate (to the 5th birthday after issue; 5 * 365 days
 /// here).
@@ -289,6 +326,11 @@ impl Config {
             signing_policy: named("jpki-signing")?,
             clock_secs: vec![0, 30, 60, 90, 5 * HOUR, 73 * HOUR, FIVE_YEARS + 24 * HOUR],
             owner_clock_secs: vec![0, 5 * HOUR, 73 * HOUR, FIVE_YEARS + 24 * HOUR],
+            // Regular use: a point every 3.9 h (each gap under the 4 h idle timeout, so the
+            // biometric never idles out), 19 gaps in all: 18 reach 70.2 h (< 72 h, the biometric
+            // still open), the 19th 74.1 h (past the 72 h primary timer counted from the PIN at
+            // 0, although the biometric unlocked 3.9 h before).
+            daily_clock_secs: (0..20).map(|k| k * DAILY_GAP_SECS).collect(),
             cert_validity_secs: FIVE_YEARS,
             attacker_sessions: 1,
             max_sessions: 8,
@@ -299,8 +341,12 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for c in [&self.clock_secs, &self.owner_clock_secs] {
-            if c.first() != Some(&0) || c.windows(2).any(|w| w[0] >= w[1]) || c.len() > 16 {
+        for c in [
+            &self.clock_secs,
+            &self.owner_clock_secs,
+            &self.daily_clock_secs,
+        ] {
+            if c.first() != Some(&0) || c.windows(2).any(|w| w[0] >= w[1]) || c.len() > 32 {
                 return Err(ConfigError::Clock(c.clone()));
             }
         }
@@ -355,6 +401,7 @@ impl Config {
     pub fn clock(&self, scenario: Scenario) -> &[u64] {
         match scenario {
             Scenario::StolenPhone | Scenario::StolenCard => &self.clock_secs,
+            Scenario::DailyUse => &self.daily_clock_secs,
             _ => &self.owner_clock_secs,
         }
     }
@@ -425,8 +472,12 @@ impl Config {
             Scenario::Renew => {
                 registered(&mut s);
                 s.phones[PhoneId::Old.index()].auth.unlocked_by_thief = true;
+                // The new phone has a class 2 (weak) fingerprint sensor: it unlocks the screen
+                // but may not gate the SE's keys (CDD 7.3.10), so the owner's PIN does.
+                s.phones[PhoneId::New.index()].auth.strong_sensor = false;
+                s.ghost.weak_sensors = 1 << PhoneId::New.index();
             }
-            Scenario::Kiosk => registered(&mut s),
+            Scenario::Kiosk | Scenario::DailyUse => registered(&mut s),
             Scenario::StolenPhone => {}
             Scenario::StolenCard => s.card.holder = Holder::Attacker,
         }
@@ -549,6 +600,16 @@ impl Model for Config {
         if let Some(step) = s.scenario.script().get(usize::from(s.user.pc)) {
             out.push(Action::User(*step));
         }
+        // In `stolen-card` the owner either reports the loss (the script) or, instead, goes
+        // straight for a new card, on the day the card went (the first clock point: the new
+        // certificate's issue time would otherwise multiply the states by the clock's length,
+        // and the old card's use after the reissue is what matters).
+        if s.scenario == Scenario::StolenCard && s.user.pc == 0 && s.now == 0 {
+            out.push(Action::User(Step::Reissue));
+        }
+        if s.scenario == Scenario::DailyUse {
+            out.push(Action::User(Step::Unlock));
+        }
         if s.scenario == Scenario::Kiosk {
             for k in KioskId::ALL {
                 if s.kiosks[k.index()].showing.is_none() {
@@ -583,6 +644,8 @@ impl Model for Config {
     fn next_state(&self, last: &State, action: Action) -> Option<State> {
         let mut s = last.clone();
         match action {
+            Action::User(Step::Reissue) => self.owner_reissues(&mut s)?,
+            Action::User(Step::Unlock) => self.owner_unlocks(&mut s)?,
             Action::User(step) => self.user_step(&mut s, step)?,
             Action::Kiosk(k, verb) => self.kiosk_step(&mut s, k, verb)?,
             Action::Deliver { session, term } => self.deliver(&mut s, session, term)?,

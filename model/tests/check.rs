@@ -41,12 +41,31 @@ fn bfs_options() -> Options {
 /// registration and answers only its own sessions' challenges), so no accepted step became a
 /// refusal; `known_credential_is_refused_only_past_a_removed_defence` checks it over every state,
 /// and shows the refusal reached once the challenge check is off.
-const PER_SCENARIO: [(Scenario, usize); 5] = [
-    (Scenario::Enrol, 23_952),
-    (Scenario::Renew, 6_113),
-    (Scenario::Kiosk, 272),
+///
+/// What moved the counts (issue 9, properties side), each checked by running the scenario alone
+/// before and after: the observers' own spec tables (`properties::spec`) changed no count (they
+/// judge, they do not steer); the attacker's pseudonym requests in any session of `enrol` and
+/// `renew` (23,952 -> 37,967 and 6,113 -> 8,627: only requests the server grants add states, in
+/// sessions the attacker's clone or stolen phone logged in, and each grant sets a service's
+/// record; its SE-enrolment requests on the stolen phone in `renew` add none, since without the
+/// card the server refuses every one); in `stolen-card` the
+/// owner's reissue at time 0 as the alternative to the loss report (68,414 -> 93,852: a third
+/// branch beside "not yet reported" and "reported", in which the old card's certificate is
+/// superseded). `kiosk` and `stolen-phone` did not move: neither gained an action. Then the
+/// observers began to watch the owner's own verifications per phone (`Ghost::bio`, `Ghost::pin`
+/// per phone: the time of each biometric unlock is now history the ghost keeps): `enrol` 37,967
+/// -> 63,909 and `kiosk` 272 -> 356, where the owner verifies with the biometric at different
+/// clock points; `renew` stayed at 8,627 (its owner verifies on the new phone, whose class 2
+/// sensor leaves only the PIN, and the PIN resets what the ghost keeps); `stolen-phone` and
+/// `stolen-card` did not move (no owner verification). The new `daily-use` scenario has 2,319:
+/// 20 clock points, at each of which the owner may unlock or not.
+const PER_SCENARIO: [(Scenario, usize); 6] = [
+    (Scenario::Enrol, 63_909),
+    (Scenario::Renew, 8_627),
+    (Scenario::Kiosk, 356),
     (Scenario::StolenPhone, 34_329),
-    (Scenario::StolenCard, 68_414),
+    (Scenario::StolenCard, 93_852),
+    (Scenario::DailyUse, 2_319),
 ];
 
 #[test]
@@ -93,7 +112,9 @@ fn disabling_flows_changes_counts_as_expected() {
     for (scenario, n) in PER_SCENARIO {
         let fewer = count(&no_sessions.clone().only(&[scenario]));
         match scenario {
-            Scenario::Kiosk | Scenario::StolenPhone => assert_eq!(fewer, n, "{scenario}"),
+            Scenario::Kiosk | Scenario::StolenPhone | Scenario::DailyUse => {
+                assert_eq!(fewer, n, "{scenario}")
+            }
             _ => assert!(fewer < n, "{scenario}: {fewer} >= {n}"),
         }
     }
@@ -173,6 +194,11 @@ bug_tests! {
     bug_card_pin_four_tries => CardPinFourTries,
     bug_biometric_six_tries => BiometricSixTries,
     bug_gatekeeper_off_by_one => GatekeeperOffByOne,
+    bug_enrol_se_without_card_auth => EnrolSeWithoutCardAuth,
+    bug_pseudonym_without_login => PseudonymWithoutLogin,
+    bug_renewal_keeps_old_cert => RenewalKeepsOldCert,
+    bug_weak_biometric_gates_keys => WeakBiometricGatesKeys,
+    bug_primary_timer_from_last_biometric => PrimaryTimerFromLastBiometric,
 }
 
 /// Every `always` property has at least one bug switch.
