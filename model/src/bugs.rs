@@ -97,11 +97,13 @@ impl Bug {
     /// Other properties the switch breaks as well, because the same defence protects them too.
     /// Without the challenge check, a kiosk session accepts the assertion the owner's phone made
     /// for another session (the near kiosk's), relayed by the attacker: the freshness defence
-    /// also enforces kiosk proximity.
+    /// also enforces kiosk proximity. And in `renew` the owner's card signature, delivered to
+    /// the thief's own login, card-authenticates it, so the thief has J-LIS issue a JPKI copy to
+    /// the stolen phone again after the recovery retired it (recovery).
     pub fn also_breaks(self) -> &'static [&'static str] {
         use crate::properties::names::*;
         match self {
-            Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY],
+            Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY, RECOVERY],
             _ => &[],
         }
     }
