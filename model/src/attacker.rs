@@ -24,7 +24,7 @@ use crate::crypto::{Key, Origin, PhoneId, Term};
 use crate::kiosk::KioskId;
 use crate::policy::Policy;
 use crate::properties::Milestone;
-use crate::server::{Party, Server, SessionKind};
+use crate::server::{Party, Server, Service, SessionKind};
 use crate::system::{Action, AttackerVerb, Config, Scenario, State};
 
 /// The attacker's state.
@@ -181,7 +181,8 @@ impl Config {
                     return None;
                 }
                 s.ghost.on_presentation(
-                    self.phone_policy.biometric.as_ref(),
+                    PhoneId::Old,
+                    &self.phone_policy.name,
                     now,
                     outcome == Outcome::Match,
                 );
@@ -196,8 +197,8 @@ impl Config {
                 if cap(1, None) || !auth.pin_open(&self.phone_policy, now, self.bugs) {
                     return None;
                 }
-                let throttle = self.phone_policy.pin.as_ref().map(|p| &p.throttle);
-                s.ghost.on_phone_pin(throttle, now, entry);
+                s.ghost
+                    .on_phone_pin(PhoneId::Old, &self.phone_policy.name, now, entry);
                 let a = &mut s.phone(PhoneId::Old).auth;
                 if a.enter_pin(&self.phone_policy, now, entry).is_some() {
                     a.unlocked_by_thief = true;
@@ -213,7 +214,7 @@ impl Config {
                     PinResult::Accepted => s.attacker.knows_card_pin = true,
                     _ => {}
                 }
-                s.ghost.on_card_pin(entry, Config::limit(&self.card_policy));
+                s.ghost.on_card_pin(entry);
                 s.attacker.attempts[0] += 1;
             }
             AttackerVerb::GuessSigningPassword(entry) => {
@@ -229,8 +230,7 @@ impl Config {
                     PinResult::Accepted => s.ghost.reach(Milestone::SigningPasswordAccepted),
                     _ => {}
                 }
-                s.ghost
-                    .on_signing_password(entry, Config::limit(&self.signing_policy));
+                s.ghost.on_signing_password(entry);
                 s.attacker.knows_signing_password |= entry == Entry::Right;
                 s.attacker.attempts[1] += 1;
             }
@@ -238,6 +238,25 @@ impl Config {
                 let before = s.card;
                 s.card.power_cycle(self.bugs.has(Bug::CardCounterInRam));
                 if s.card == before {
+                    return None;
+                }
+            }
+            AttackerVerb::EnrolSe { session } => {
+                s.server
+                    .enrol_se(session, PhoneId::Old, Party::Attacker, self.bugs)
+                    .ok()?;
+                s.ghost.on_se_enrolment(session);
+                s.phone(PhoneId::Old).se.enrol_jpki();
+            }
+            AttackerVerb::RequestPseudonym { session, service } => {
+                let before = s.server.received;
+                s.server
+                    .issue_pseudonym(session, service, Party::Attacker, self.bugs)
+                    .ok()?;
+                s.ghost.on_pseudonym(session);
+                if s.server.received == before
+                    && !s.ghost.violated(crate::properties::Violation::Pseudonym)
+                {
                     return None;
                 }
             }
@@ -274,6 +293,19 @@ impl Config {
                 push(AttackerVerb::RequestRegister { parent: p });
             }
         }
+        // Any session, any service: the server checks opener and status. Not in `stolen-card`,
+        // where it multiplies the thief's interleavings tenfold and shows nothing new (the
+        // thief's sessions are authenticated by the person's own card).
+        if sc.attacker_sessions() && sc != Scenario::StolenCard {
+            for p in (0u8..).take(s.server.sessions.len()) {
+                for service in Service::ALL {
+                    push(AttackerVerb::RequestPseudonym {
+                        session: p,
+                        service,
+                    });
+                }
+            }
+        }
         let old = &s.phones[PhoneId::Old.index()];
         match sc {
             Scenario::Enrol => {
@@ -291,6 +323,10 @@ impl Config {
                 }
             }
             Scenario::Renew => {
+                // The thief holds the old phone: it may ask for a JPKI copy on it in any session.
+                for p in (0u8..).take(s.server.sessions.len()) {
+                    push(AttackerVerb::EnrolSe { session: p });
+                }
                 for l in s.open_logins(Party::Attacker) {
                     if !a.answered(l) {
                         push(AttackerVerb::StolenPhoneAssert { session: l });
@@ -311,6 +347,7 @@ impl Config {
                     push(AttackerVerb::GuessPhonePin(Entry::Right));
                 }
             }
+            Scenario::DailyUse => {}
             Scenario::StolenCard => {
                 if !a.knows_card_pin {
                     push(AttackerVerb::GuessCardPin(Entry::Wrong));

@@ -21,6 +21,11 @@ pub struct UserVerified(());
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Authenticator {
     pub lockout: Lockout,
+    /// The sensor is CDD 7.3.10 class 3 (strong). A class 2 (weak) or class 1 (convenience)
+    /// sensor may unlock the screen but must not gate keystore keys: the seed's CDD table, "FIDO2
+    /// APIでは利用できない" (cannot be used through the FIDO2 API), so the SE's keys take the
+    /// lock-screen PIN.
+    pub strong_sensor: bool,
     /// A thief holding the phone has passed user verification (then the phone is theirs).
     pub unlocked_by_thief: bool,
 }
@@ -29,20 +34,34 @@ impl Authenticator {
     pub fn new() -> Authenticator {
         Authenticator {
             lockout: Lockout::new(0),
+            strong_sensor: true,
             unlocked_by_thief: false,
         }
     }
 
-    /// The owner verifies: a genuine biometric match while the biometric is open, otherwise the
-    /// right lock-screen PIN once the throttle allows. `None`: nothing possible right now.
-    pub fn owner_verify(&mut self, policy: &Policy, now: u64) -> Option<UserVerified> {
-        if biometric::takes_presentation(&self.lockout, policy, now, Bugs::NONE) {
+    /// The owner verifies for one of the SE's keys: a genuine biometric match while the
+    /// biometric is open and the sensor is strong enough to gate keys (class 3;
+    /// `weak-biometric-gates-keys` takes any), otherwise the right lock-screen PIN once the
+    /// throttle allows. `Some((token, by_biometric))`; `None`: nothing possible right now.
+    pub fn owner_verify(
+        &mut self,
+        policy: &Policy,
+        now: u64,
+        bugs: Bugs,
+    ) -> Option<(UserVerified, bool)> {
+        let gates_keys = self.strong_sensor || bugs.has(Bug::WeakBiometricGatesKeys);
+        let timers = if bugs.has(Bug::PrimaryTimerFromLastBiometric) {
+            Bugs::only(Bug::PrimaryTimerFromLastBiometric)
+        } else {
+            Bugs::NONE
+        };
+        if gates_keys && biometric::takes_presentation(&self.lockout, policy, now, timers) {
             biometric::present(&mut self.lockout, policy, now, Outcome::Match);
-            return Some(UserVerified(()));
+            return Some((UserVerified(()), true));
         }
         if matches!(self.lockout.pin_gate(policy, now), Gate::Pin) {
             self.lockout.pin_accepted(now);
-            return Some(UserVerified(()));
+            return Some((UserVerified(()), false));
         }
         None
     }

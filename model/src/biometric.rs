@@ -32,6 +32,10 @@ pub fn takes_presentation(lockout: &Lockout, policy: &Policy, now: u64, bugs: Bu
         seen.last_primary_at = now;
         seen.last_unlock_at = now;
     }
+    if bugs.has(Bug::PrimaryTimerFromLastBiometric) {
+        // The primary timer measured from the last unlock of any kind.
+        seen.last_primary_at = seen.last_primary_at.max(seen.last_unlock_at);
+    }
     matches!(seen.gate(policy, now), Gate::Biometric)
 }
 
@@ -47,7 +51,7 @@ pub fn present(lockout: &mut Lockout, policy: &Policy, now: u64, outcome: Outcom
 mod tests {
     use super::*;
     use crate::policy::{HOUR, builtin_named};
-    use crate::properties::BioSpec;
+    use crate::properties::{BioSpec, spec};
 
     /// The sensor follows the automaton; the observer's restatement of CDD 7.3.10 agrees with it
     /// on every reachable history of failures and waits (a cross-check of two independent
@@ -55,7 +59,7 @@ mod tests {
     #[test]
     fn sensor_and_observer_agree() {
         let p = builtin_named("android-class3").expect("built-in");
-        let b = p.biometric.clone().expect("biometric stage");
+        let rule = spec::bio_rule(&p.name).expect("a table for the built-in policy");
         let times = [0, 29, 30, 60, 90, 4 * HOUR - 1, 4 * HOUR, 72 * HOUR];
         // Walk failures and waits in every order over a few time steps (up to 20 failures).
         let mut stack = vec![(Lockout::new(0), BioSpec::default(), 0usize, 0u32)];
@@ -66,7 +70,7 @@ mod tests {
             most = most.max(lockout.bio_failures);
             assert_eq!(
                 sensor,
-                spec.allows(&b, now),
+                spec.allows(&rule, now),
                 "{lockout:?} {spec:?} at {now}"
             );
             if depth >= 40 {

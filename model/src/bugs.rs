@@ -33,6 +33,14 @@ pub enum Bug {
     GlobalPseudonym,
     PseudonymFromCertSerial,
     ForgetLossReport,
+    CardPinFourTries,
+    BiometricSixTries,
+    GatekeeperOffByOne,
+    EnrolSeWithoutCardAuth,
+    PseudonymWithoutLogin,
+    RenewalKeepsOldCert,
+    WeakBiometricGatesKeys,
+    PrimaryTimerFromLastBiometric,
 }
 
 /// An unknown bug name.
@@ -41,7 +49,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 24] = [
+    pub const ALL: [Bug; 32] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -66,6 +74,14 @@ impl Bug {
         Bug::GlobalPseudonym,
         Bug::PseudonymFromCertSerial,
         Bug::ForgetLossReport,
+        Bug::CardPinFourTries,
+        Bug::BiometricSixTries,
+        Bug::GatekeeperOffByOne,
+        Bug::EnrolSeWithoutCardAuth,
+        Bug::PseudonymWithoutLogin,
+        Bug::RenewalKeepsOldCert,
+        Bug::WeakBiometricGatesKeys,
+        Bug::PrimaryTimerFromLastBiometric,
     ];
 
     /// The command-line name.
@@ -81,11 +97,13 @@ impl Bug {
     /// Other properties the switch breaks as well, because the same defence protects them too.
     /// Without the challenge check, a kiosk session accepts the assertion the owner's phone made
     /// for another session (the near kiosk's), relayed by the attacker: the freshness defence
-    /// also enforces kiosk proximity.
+    /// also enforces kiosk proximity. And in `renew` the owner's card signature, delivered to
+    /// the thief's own login, card-authenticates it, so the thief has J-LIS issue a JPKI copy to
+    /// the stolen phone again after the recovery retired it (recovery).
     pub fn also_breaks(self) -> &'static [&'static str] {
         use crate::properties::names::*;
         match self {
-            Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY],
+            Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY, RECOVERY],
             _ => &[],
         }
     }
@@ -212,6 +230,46 @@ impl Bug {
                 "global-pseudonym",
                 PSEUDONYMS,
                 "every service receives the same identifier for a person",
+            ),
+            Bug::CardPinFourTries => (
+                "card-pin-four-tries",
+                PIN_LOCKOUT,
+                "the card's PIN policy data (`card-pin`) allows 4 wrong tries, not J-LIS's 3",
+            ),
+            Bug::BiometricSixTries => (
+                "biometric-six-tries",
+                BIOMETRIC_LOCKOUT,
+                "the phone policy's data puts the timed biometric lockout after 6 failures, not 5",
+            ),
+            Bug::GatekeeperOffByOne => (
+                "gatekeeper-off-by-one",
+                PIN_FALLBACK_THROTTLE,
+                "the lock-screen PIN delays come one failure late (after the 6th, 11th, ...)",
+            ),
+            Bug::EnrolSeWithoutCardAuth => (
+                "enrol-se-without-card-auth",
+                SE_ENROLMENT,
+                "J-LIS issues a JPKI copy to a phone in a session logged in by FIDO or the SE, not by the card",
+            ),
+            Bug::PseudonymWithoutLogin => (
+                "pseudonym-without-login",
+                PSEUDONYMS,
+                "a session passes the person's identifier to a service without being logged in",
+            ),
+            Bug::RenewalKeepsOldCert => (
+                "renewal-keeps-old-cert",
+                BIND_TO_IDENTITY,
+                "a renewal (or reissue) issues the new certificate but does not revoke the old one",
+            ),
+            Bug::WeakBiometricGatesKeys => (
+                "weak-biometric-gates-keys",
+                STRONG_BIOMETRIC_ONLY,
+                "the authenticator lets a class 2 (weak) biometric gate the SE's keys",
+            ),
+            Bug::PrimaryTimerFromLastBiometric => (
+                "primary-timer-from-last-biometric",
+                BIOMETRIC_LOCKOUT,
+                "the 72 h primary-credential timer runs from the last unlock of any kind (a biometric match restarts it), not from the last PIN",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

@@ -114,8 +114,9 @@ pub fn from_trace(steps: &[TraceStep], violated: Option<&str>) -> Chart {
                 let local = local_device(&s.action).map(idx);
                 if sent.is_empty() {
                     match local {
-                        // The thief acts on the stolen device: an arrow to it.
-                        Some(on) if s.actor == "attacker" => {
+                        // The thief acts on the stolen device, the owner unlocks its phone:
+                        // an arrow to it.
+                        Some(on) if s.actor == "attacker" || s.action == "Unlock" => {
                             push(RawItem::Arrow(who, on, s.action.clone(), None))
                         }
                         Some(on) => push(RawItem::Local(on, format!("{}: {}", s.actor, s.action))),
@@ -230,7 +231,10 @@ fn local_device(action: &str) -> Option<&'static str> {
         || action.starts_with("PowerCycleCard")
     {
         Some("card")
-    } else if action.starts_with("GuessPhonePin") || action.starts_with("PresentBiometric") {
+    } else if action.starts_with("GuessPhonePin")
+        || action.starts_with("PresentBiometric")
+        || action == "Unlock"
+    {
         Some("phone-old")
     } else {
         None

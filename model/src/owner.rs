@@ -14,11 +14,11 @@
 //! secrets. The composition that offers these steps as actions is [`crate::system`].
 
 use crate::authenticator::UserVerified;
-use crate::biometric;
-use crate::bugs::{Bug, Bugs};
-use crate::card::Holder;
+use crate::bugs::Bug;
+use crate::card::{Entry, Holder};
 use crate::crypto::{Origin, PhoneId, Term};
 use crate::kiosk::{self, KioskId};
+use crate::policy::HOUR;
 use crate::properties::Milestone;
 use crate::server::{Party, Service, SessionKind};
 use crate::system::{Action, Config, Scenario, State};
@@ -55,6 +55,13 @@ pub enum Step {
     ShowPhoneQr,
     /// Report the card lost: its certificate is revoked.
     ReportLoss,
+    /// Unlock the phone as every day (`daily-use`; a free action at every clock point, not
+    /// counted).
+    Unlock,
+    /// Get a new card at the municipal office while the old one is in a thief's hands (in
+    /// `stolen-card`, instead of the loss report): J-LIS issues a new certificate and revokes
+    /// the old card's.
+    Reissue,
 }
 
 /// The owner's state: the sessions the owner is in, and how often each step was taken.
@@ -116,7 +123,9 @@ impl Scenario {
             ],
             Scenario::Kiosk => &[(ScanKioskQr, 1), (ShowPhoneQr, 1)],
             Scenario::StolenPhone => &[],
-            Scenario::StolenCard => &[(ReportLoss, 1)],
+            Scenario::StolenCard => &[(ReportLoss, 1), (Reissue, 1)],
+            // The owner's unlocks are free actions (`Step::Unlock`), at every clock point.
+            Scenario::DailyUse => &[],
         }
     }
 }
@@ -131,13 +140,21 @@ impl Config {
     ) -> Option<(UserVerified, bool)> {
         let now = self.now_secs(s);
         let auth = &mut s.phones[id.index()].auth;
-        let by_pin =
-            !biometric::takes_presentation(&auth.lockout, &self.phone_policy, now, Bugs::NONE);
-        let uv = auth.owner_verify(&self.phone_policy, now)?;
-        if by_pin {
+        let (uv, by_biometric) = auth.owner_verify(&self.phone_policy, now, self.bugs)?;
+        let policy = &self.phone_policy.name;
+        if by_biometric {
+            s.ghost.on_presentation(id, policy, now, true);
+            s.ghost.on_key_gated_by_biometric(id);
+        } else {
+            let recent_biometric =
+                now.saturating_sub(s.ghost.bio[id.index()].last_bio_at) < 4 * HOUR;
+            if s.scenario == Scenario::DailyUse && recent_biometric && now >= 72 * HOUR {
+                s.ghost.reach(Milestone::PrimaryTimeoutAfterRegularUse);
+            }
+            s.ghost.on_phone_pin(id, policy, now, Entry::Right);
             s.ghost.reach(Milestone::OwnerPinFallback);
         }
-        Some((uv, by_pin))
+        Some((uv, !by_biometric))
     }
 
     pub(crate) fn owner_verify(&self, s: &mut State, id: PhoneId) -> Option<UserVerified> {
@@ -167,6 +184,15 @@ impl Config {
         Some(())
     }
 
+    /// Has the owner taken `step` (one of the scenario's) in this run?
+    fn taken(s: &State, step: Step) -> bool {
+        s.scenario
+            .owner_steps()
+            .iter()
+            .position(|(x, _)| *x == step)
+            .is_some_and(|i| s.user.count(i) > 0)
+    }
+
     fn take_step(&self, s: &mut State, step: Step) -> Option<()> {
         let now = self.now_secs(s);
         let rules = self.rules();
@@ -186,7 +212,10 @@ impl Config {
             }
             Step::EnrolSe => {
                 let l = s.user.login?;
-                s.server.enrol_se(l, PhoneId::Old).ok()?;
+                s.server
+                    .enrol_se(l, PhoneId::Old, Party::User, self.bugs)
+                    .ok()?;
+                s.ghost.on_se_enrolment(l);
                 s.phone(PhoneId::Old).se.enrol_jpki();
             }
             Step::RequestRegister | Step::RequestRecover => {
@@ -229,13 +258,31 @@ impl Config {
             }
             Step::Pseudonym(svc) => {
                 let l = s.user.login?;
-                s.server.issue_pseudonym(l, svc, self.bugs).ok()?;
+                s.server
+                    .issue_pseudonym(l, svc, Party::User, self.bugs)
+                    .ok()?;
+                s.ghost.on_pseudonym(l);
             }
             Step::Renew => {
                 s.card.renew();
-                s.server.renew(now);
+                s.server.renew(now, self.bugs);
                 s.ghost.on_renewal(now);
             }
+            // The owner, whose card a thief holds, gets a new card at the municipal office,
+            // instead of reporting the loss, on the day the card went (the first clock point:
+            // the new certificate's issue time would otherwise multiply the states by the
+            // clock's length, and the old card's use after the reissue is what matters). J-LIS
+            // issues the next certificate generation and revokes the old card's (a physical
+            // event for the observer); the thief's card keeps the old generation.
+            Step::Reissue => {
+                if s.now != 0 || Config::taken(s, Step::ReportLoss) {
+                    return None;
+                }
+                s.server.renew(now, self.bugs);
+                s.ghost.on_renewal(now);
+            }
+            // Not a counted step (see `owner_unlocks`).
+            Step::Unlock => return None,
             Step::ScanKioskQr => {
                 let k = s.kiosks[KioskId::Near.index()]
                     .showing
@@ -258,13 +305,24 @@ impl Config {
                 s.attacker.learn(t);
             }
             Step::ReportLoss => {
+                if Config::taken(s, Step::Reissue) {
+                    return None;
+                }
                 if !self.bugs.has(Bug::ForgetLossReport) {
-                    s.server.revoke_current();
+                    s.server.revoke(s.card.cert);
                 }
                 s.ghost.on_loss_reported(s.card.cert);
             }
         }
         Some(())
+    }
+
+    /// The owner unlocks the old phone, as every day (`daily-use`, at any clock point): the
+    /// biometric while it is open, else the lock-screen PIN.
+    pub(crate) fn owner_unlocks(&self, s: &mut State) -> Option<()> {
+        let before = s.phones[PhoneId::Old.index()].auth;
+        self.owner_verify(s, PhoneId::Old)?;
+        (s.phones[PhoneId::Old.index()].auth != before).then_some(())
     }
 
     /// The owner's phone answers a kiosk QR (after its proximity check).

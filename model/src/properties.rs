@@ -12,7 +12,7 @@
 use crate::card::Entry;
 use crate::crypto::{Key, Nonce, PhoneId, RespKind, Term};
 use crate::kiosk::KioskId;
-use crate::policy::{BiometricStage, Gate, Throttle};
+use crate::policy::Gate;
 use crate::server::{Party, SessionKind};
 use crate::system::{Config, Scenario, State};
 
@@ -29,6 +29,8 @@ pub mod names {
     pub const KIOSK_PROXIMITY: &str = "kiosk proximity";
     pub const RECOVERY: &str = "recovery";
     pub const PSEUDONYMS: &str = "pseudonyms";
+    pub const SE_ENROLMENT: &str = "SE enrolment";
+    pub const STRONG_BIOMETRIC_ONLY: &str = "strong biometric only";
 }
 
 /// `always` or `sometimes`.
@@ -69,6 +71,9 @@ pub enum Violation {
     PinThrottle,
     Kiosk,
     Recovery,
+    SeEnrolment,
+    Pseudonym,
+    WeakGate,
 }
 
 /// Things that happened, for the `sometimes` properties.
@@ -84,34 +89,154 @@ pub enum Milestone {
     OwnerPinFallback,
     SeSignedAfterBiometric,
     SigningPasswordAccepted,
+    PrimaryTimeoutAfterRegularUse,
 }
 
-/// The biometric rules restated from CDD 7.3.10 for the observer: failures since the last
-/// unlock, the time of the last failure, the last primary-credential unlock and the last unlock.
+/// The rules as their specifications state them, written down here for the observers and
+/// independently of `policy.rs` (issue 9): an observer compares what a device did with these
+/// tables, never with the automaton or the figures a defence uses, so a wrong figure in a policy
+/// is a counterexample, not a silent agreement.
+pub mod spec {
+    use crate::policy::HOUR;
+
+    /// J-LIS (JPKI user-authentication certificate): the 4-digit PIN blocks after 3 wrong tries
+    /// in a row; only the in-person reset at the municipal office unblocks it. DESIGN.md §6.
+    pub const CARD_PIN_TRIES: u8 = 3;
+    /// J-LIS (JPKI signature certificate): the signing password blocks after 5 wrong tries.
+    /// DESIGN.md §6.
+    pub const SIGNING_PASSWORD_TRIES: u8 = 5;
+
+    /// When a biometric presentation may be taken, as a specification states it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct BioRule {
+        /// Failures after which the sensor is locked for `lockout_secs` (every multiple).
+        pub fails_per_lockout: u64,
+        pub lockout_secs: u64,
+        /// Failures after which only the primary credential unlocks.
+        pub closed_after: u64,
+        /// No presentation once this long has passed since the last unlock of any kind.
+        pub idle_secs: Option<u64>,
+        /// No presentation once this long has passed since the last primary (PIN) unlock.
+        pub primary_secs: Option<u64>,
+        /// Apple's conditional rule: no presentation once the passcode has not been used for
+        /// `.0` seconds *and* the biometric has not unlocked for `.1` seconds.
+        pub passcode_and_biometric_idle: Option<(u64, u64)>,
+    }
+
+    /// Android CDD 7.3.10 (Android 14), class 3: at least a 30 s lockout after 5 failed tries
+    /// (C-1-3), the primary credential after 4 h idle and at least every 72 h; AOSP
+    /// `LockoutFrameworkImpl`: `MAX_FAILED_ATTEMPTS_LOCKOUT_TIMED = 5`,
+    /// `FAIL_LOCKOUT_TIMEOUT_MS = 30 * 1000`, `MAX_FAILED_ATTEMPTS_LOCKOUT_PERMANENT = 20`.
+    pub const ANDROID_CLASS3: BioRule = BioRule {
+        fails_per_lockout: 5,
+        lockout_secs: 30,
+        closed_after: 20,
+        idle_secs: Some(4 * HOUR),
+        primary_secs: Some(72 * HOUR),
+        passcode_and_biometric_idle: None,
+    };
+
+    /// Apple Platform Security (2024), "Face ID, Touch ID, passcodes and passwords": the
+    /// passcode is required after five unsuccessful match attempts, when the device has not
+    /// been unlocked for more than 48 hours, and when the passcode has not been used in the last
+    /// 156 hours (six and a half days) and the biometric has not unlocked the device in the last
+    /// 4 hours.
+    pub const APPLE: BioRule = BioRule {
+        fails_per_lockout: 5,
+        lockout_secs: 0,
+        closed_after: 5,
+        idle_secs: Some(48 * HOUR),
+        primary_secs: None,
+        passcode_and_biometric_idle: Some((156 * HOUR, 4 * HOUR)),
+    };
+
+    /// The biometric rule of a built-in phone policy, by name (`None`: no table, so the
+    /// observer refuses every presentation and the model must not be run with it).
+    pub fn bio_rule(policy: &str) -> Option<BioRule> {
+        match policy {
+            "android-class3" => Some(ANDROID_CLASS3),
+            "touch-id" | "face-id" => Some(APPLE),
+            _ => None,
+        }
+    }
+
+    /// AOSP `system/gatekeeper/gatekeeper.cpp` `ComputeRetryTimeout`, as a table: from the
+    /// `n`-th consecutive failure on (first column) the next guess waits the second column's
+    /// seconds, until the next row. 30 s after the 5th and the 10th failure, none after the
+    /// others up to 10; 30 s after each of 11-29; `30 s << ((n - 30) / 10)` for 30-139; one day
+    /// from 140 on.
+    pub const GATEKEEPER: &[(u64, u64)] = &[
+        (1, 0),
+        (5, 30),
+        (6, 0),
+        (10, 30),
+        (30, 30),
+        (40, 60),
+        (50, 120),
+        (60, 240),
+        (70, 480),
+        (80, 960),
+        (90, 1_920),
+        (100, 3_840),
+        (110, 7_680),
+        (120, 15_360),
+        (130, 30_720),
+        (140, 24 * HOUR),
+    ];
+
+    /// Apple Platform Security, "Escalating time delays for passcode attempts": 1-4 none, 5: 1
+    /// minute, 6: 5 minutes, 7-8: 15 minutes, 9 and later: 1 hour (the optional erase after 10
+    /// is off).
+    pub const APPLE_PASSCODE: &[(u64, u64)] = &[(1, 0), (5, 60), (6, 300), (7, 900), (9, HOUR)];
+
+    /// The lock-screen PIN delay table of a built-in phone policy, by name.
+    pub fn pin_delays(policy: &str) -> Option<&'static [(u64, u64)]> {
+        match policy {
+            "android-class3" => Some(GATEKEEPER),
+            "touch-id" | "face-id" => Some(APPLE_PASSCODE),
+            _ => None,
+        }
+    }
+
+    /// The wait after the `n`-th consecutive failure in `table` (0 before the first).
+    pub fn delay(table: &[(u64, u64)], n: u64) -> u64 {
+        table
+            .iter()
+            .take_while(|(from, _)| *from <= n)
+            .last()
+            .map_or(0, |(_, d)| *d)
+    }
+}
+
+/// The biometric rules restated for the observer: failures since the last unlock, the time of
+/// the last failure, the last primary-credential unlock, the last unlock of any kind and the last
+/// biometric unlock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct BioSpec {
     pub fails: u64,
     pub last_fail_at: u64,
     pub last_primary_at: u64,
     pub last_unlock_at: u64,
+    pub last_bio_at: u64,
 }
 
 impl BioSpec {
-    /// May a presentation be taken at `now`? Not after `tries * (timed lockouts + 1)` failures,
-    /// not within `lockout` seconds of a failure that ended a round of `tries`, not once the
-    /// primary or idle timeout has passed.
-    pub fn allows(&self, b: &BiometricStage, now: u64) -> bool {
-        let tries = u64::from(b.tries_per_round);
-        let rounds = u64::from(b.timed_lockouts) + 1;
+    /// May a presentation be taken at `now` under `rule`? Not after `closed_after` failures, not
+    /// within `lockout_secs` of a failure that ended a round, not once a timeout has passed.
+    pub fn allows(&self, rule: &spec::BioRule, now: u64) -> bool {
+        let since = |t: u64| now.saturating_sub(t);
+        let past = |t: u64, limit: Option<u64>| limit.is_some_and(|l| since(t) >= l);
         let in_timed_lockout = self.fails > 0
-            && self.fails.is_multiple_of(tries)
-            && now < self.last_fail_at.saturating_add(b.lockout_secs);
-        let timed_out =
-            |since: u64, limit: Option<u64>| limit.is_some_and(|l| now.saturating_sub(since) >= l);
-        self.fails < tries * rounds
+            && self.fails.is_multiple_of(rule.fails_per_lockout)
+            && now < self.last_fail_at.saturating_add(rule.lockout_secs);
+        let apple_idle = rule
+            .passcode_and_biometric_idle
+            .is_some_and(|(p, b)| since(self.last_primary_at) >= p && since(self.last_bio_at) >= b);
+        self.fails < rule.closed_after
             && !in_timed_lockout
-            && !timed_out(self.last_primary_at, b.primary_timeout_secs)
-            && !timed_out(self.last_unlock_at, b.idle_timeout_secs)
+            && !past(self.last_primary_at, rule.primary_secs)
+            && !past(self.last_unlock_at, rule.idle_secs)
+            && !apple_idle
     }
 }
 
@@ -124,8 +249,13 @@ pub struct PinSpec {
 }
 
 impl PinSpec {
-    pub fn allows(&self, t: &Throttle, now: u64) -> bool {
-        self.fails == 0 || now >= self.last_fail_at.saturating_add(t.delay_after(self.fails))
+    /// May a guess be taken at `now` under the delay `table`?
+    pub fn allows(&self, table: &[(u64, u64)], now: u64) -> bool {
+        self.fails == 0
+            || now
+                >= self
+                    .last_fail_at
+                    .saturating_add(spec::delay(table, self.fails))
     }
 }
 
@@ -149,6 +279,12 @@ pub struct Ghost {
     pub card_auth: u32,
     /// ... of those, by a certificate that was really valid and unrevoked at that moment.
     pub card_auth_valid: u32,
+    /// Sessions that accepted a term made with one of the person's own credentials (the card,
+    /// a phone's SE copy or FIDO key), whoever held the device: authenticated as the person.
+    pub as_person: u32,
+    /// Phones (bitmask over [`PhoneId::index`]) whose biometric sensor is weaker than CDD class
+    /// 3, from the hardware (set with the scenario), not from the authenticator's setting.
+    pub weak_sensors: u8,
     /// Login sessions whose card authentication has justified a binding.
     pub permits_spent: u32,
     /// Highest accepted signature counter per key.
@@ -162,8 +298,9 @@ pub struct Ghost {
     /// Wrong card PINs / signing passwords since the last right one.
     pub card_wrong: u8,
     pub signing_wrong: u8,
-    pub bio: BioSpec,
-    pub pin: PinSpec,
+    /// Per phone ([`PhoneId::index`]): the biometric and lock-screen PIN rules' history.
+    pub bio: [BioSpec; 2],
+    pub pin: [PinSpec; 2],
     /// Card certificate generations issued in truth (the first at the card's issue).
     pub cert_gens: u8,
     /// When each generation was issued (renewal at the municipal office), in truth.
@@ -260,6 +397,15 @@ impl Ghost {
         if term.origin() == Some(crate::crypto::Origin::Phish) {
             self.violate(Violation::Origin);
         }
+        let persons_own = match term {
+            Term::CardSig { .. } | Term::SeSig { .. } => true,
+            Term::Assertion { key, .. } | Term::Attestation { key, .. } => {
+                matches!(key, Key::Old | Key::New)
+            }
+        };
+        if persons_own && !matches!(term, Term::Attestation { .. }) {
+            self.as_person |= bit32(s);
+        }
         match term {
             Term::CardSig { .. } => {
                 self.card_auth |= bit32(s);
@@ -348,6 +494,30 @@ impl Ghost {
         self.live |= key.bit();
     }
 
+    /// J-LIS issued a JPKI copy to a phone's SE in session `s`: that session must have been
+    /// authenticated by the person's card (SE enrolment).
+    pub fn on_se_enrolment(&mut self, s: u8) {
+        if self.card_auth & bit32(s) == 0 {
+            self.violate(Violation::SeEnrolment);
+        }
+    }
+
+    /// One of phone `id`'s SE keys was used after a biometric verification: the sensor must be
+    /// class 3 (strong biometric only).
+    pub fn on_key_gated_by_biometric(&mut self, id: PhoneId) {
+        if self.weak_sensors & (1 << id.index()) != 0 {
+            self.violate(Violation::WeakGate);
+        }
+    }
+
+    /// Session `s` passed the person's identifier to a service: it must have been
+    /// authenticated as the person (pseudonyms).
+    pub fn on_pseudonym(&mut self, s: u8) {
+        if self.as_person & bit32(s) == 0 {
+            self.violate(Violation::Pseudonym);
+        }
+    }
+
     /// A recovery was opened under login session `parent`.
     pub fn on_recovery(&mut self, parent: u8) {
         if self.card_auth & bit32(parent) == 0 {
@@ -358,56 +528,66 @@ impl Ghost {
         self.old_se_retired = true;
     }
 
-    /// A user-auth PIN entry reached the card's check (`limit`: the card policy's tries).
-    /// Once `limit` wrong entries in a row have blocked the card, it takes nothing, right or
-    /// wrong, until the in-person reset (which the model's actors cannot get).
-    pub fn on_card_pin(&mut self, entry: Entry, limit: u64) {
-        if u64::from(self.card_wrong) >= limit {
+    /// A user-auth PIN entry reached the card's check. Once [`spec::CARD_PIN_TRIES`] wrong
+    /// entries in a row have blocked the card, it takes nothing, right or wrong, until the
+    /// in-person reset (which the model's actors cannot get).
+    pub fn on_card_pin(&mut self, entry: Entry) {
+        if self.card_wrong >= spec::CARD_PIN_TRIES {
             self.violate(Violation::PinLockout);
         }
         self.card_wrong = count(self.card_wrong, entry);
     }
 
     /// A signing-password entry reached the card's check.
-    /// As [`Ghost::on_card_pin`]: a blocked signing password takes nothing, right or wrong.
-    pub fn on_signing_password(&mut self, entry: Entry, limit: u64) {
-        if u64::from(self.signing_wrong) >= limit {
+    /// As [`Ghost::on_card_pin`], with [`spec::SIGNING_PASSWORD_TRIES`]: a blocked signing
+    /// password takes nothing, right or wrong.
+    pub fn on_signing_password(&mut self, entry: Entry) {
+        if self.signing_wrong >= spec::SIGNING_PASSWORD_TRIES {
             self.violate(Violation::PinLockout);
         }
         self.signing_wrong = count(self.signing_wrong, entry);
     }
 
-    /// The sensor took a presentation at `now` with this outcome.
-    pub fn on_presentation(&mut self, stage: Option<&BiometricStage>, now: u64, matched: bool) {
-        if !stage.is_some_and(|b| self.bio.allows(b, now)) {
-            self.violate(Violation::BiometricLockout);
-        }
+    /// The sensor of a phone with the built-in policy `policy` took a presentation at `now`
+    /// with this outcome; judged by the policy's table in [`spec`].
+    /// The primary-credential timer runs from `last_primary_at`, which only a right PIN moves:
+    /// a biometric match moves the idle timer, never the primary one.
+    pub fn on_presentation(&mut self, phone: PhoneId, policy: &str, now: u64, matched: bool) {
+        let bio = &mut self.bio[phone.index()];
+        let allowed = spec::bio_rule(policy).is_some_and(|r| bio.allows(&r, now));
         if matched {
-            self.bio.fails = 0;
-            self.bio.last_unlock_at = now;
+            bio.fails = 0;
+            bio.last_unlock_at = now;
+            bio.last_bio_at = now;
         } else {
-            self.bio.fails += 1;
-            self.bio.last_fail_at = now;
+            bio.fails += 1;
+            bio.last_fail_at = now;
+        }
+        if !allowed {
+            self.violate(Violation::BiometricLockout);
         }
     }
 
-    /// A lock-screen PIN entry was taken at `now`.
-    pub fn on_phone_pin(&mut self, throttle: Option<&Throttle>, now: u64, entry: Entry) {
-        if !throttle.is_some_and(|t| self.pin.allows(t, now)) {
+    /// A lock-screen PIN entry was taken at `now` on a phone with the built-in policy `policy`;
+    /// judged by the policy's delay table in [`spec`].
+    pub fn on_phone_pin(&mut self, phone: PhoneId, policy: &str, now: u64, entry: Entry) {
+        let i = phone.index();
+        if !spec::pin_delays(policy).is_some_and(|t| self.pin[i].allows(t, now)) {
             self.violate(Violation::PinThrottle);
         }
         match entry {
             Entry::Right => {
-                self.pin = PinSpec::default();
-                self.bio = BioSpec {
+                self.pin[i] = PinSpec::default();
+                self.bio[i] = BioSpec {
                     last_primary_at: now,
                     last_unlock_at: now,
+                    last_bio_at: self.bio[i].last_bio_at,
                     ..BioSpec::default()
                 };
             }
             Entry::Wrong => {
-                self.pin.fails += 1;
-                self.pin.last_fail_at = now;
+                self.pin[i].fails += 1;
+                self.pin[i].last_fail_at = now;
             }
         }
     }
@@ -434,10 +614,11 @@ fn bind_to_identity(c: &Config, s: &State) -> bool {
             .all(|k| s.server.resolves(k, c.bugs))
 }
 
-/// Each service holds at most one identifier for the person, and no identifier is at both.
+/// Each service holds at most one identifier for the person, no identifier is at both, and
+/// every identifier went to a session authenticated as the person.
 fn pseudonyms(_: &Config, s: &State) -> bool {
     let [a, b] = s.server.received;
-    a & b == 0 && a.count_ones() <= 1 && b.count_ones() <= 1
+    a & b == 0 && a.count_ones() <= 1 && b.count_ones() <= 1 && ok(s, Violation::Pseudonym)
 }
 
 fn phone_gate(c: &Config, s: &State) -> Gate {
@@ -503,7 +684,9 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::BIOMETRIC_LOCKOUT,
         kind: Kind::Always,
         statement: "a presentation is taken only outside the 30 s lockout after each 5 failures, \
-                    before the failure limit, and within 4 h idle / 72 h since the primary PIN",
+                    before the failure limit, and within 4 h idle / 72 h since the last primary \
+                    (PIN) unlock, whatever the biometric did since; on every phone, the owner's \
+                    presentations as well as a thief's",
         source: "Android CDD 7.3.10 C-1-3, C-1-7, C-1-8, C-3-4; Apple Platform Security",
         condition: |_, s| ok(s, Violation::BiometricLockout),
     },
@@ -534,9 +717,30 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::PSEUDONYMS,
         kind: Kind::Always,
         statement: "two services never receive the same identifier for the person; each service \
-                    always receives the same one",
-        source: "seed §2; NIST SP 800-63-3 pseudonymous identity",
+                    always receives the same one; an identifier goes only to a session \
+                    authenticated as that person (by the person's card, SE copy or FIDO key)",
+        source: "seed §2, §2-1; NIST SP 800-63-3 pseudonymous identity",
         condition: pseudonyms,
+    },
+    PropertyRow {
+        name: names::SE_ENROLMENT,
+        kind: Kind::Always,
+        statement: "the JPKI copy in a phone's SE is issued only in a session that the same \
+                    person's card authenticated",
+        source: "seed §1 (the copy on the phone's FeliCa SE, issued from the card's user \
+                 authentication); DESIGN.md §3",
+        condition: |_, s| ok(s, Violation::SeEnrolment),
+    },
+    PropertyRow {
+        name: names::STRONG_BIOMETRIC_ONLY,
+        kind: Kind::Always,
+        statement: "the SE's keys (the JPKI copy, the FIDO credentials) are used after a biometric \
+                    verification only on a phone whose sensor is class 3 (strong); a weaker one \
+                    (the new phone in `renew` has a class 2 sensor) falls back to the lock-screen \
+                    PIN",
+        source: "seed, CDD table (Android 10 CDD 7.3.10): weak and convenience biometrics \
+                 cannot be used through the FIDO2 API",
+        condition: |_, s| ok(s, Violation::WeakGate),
     },
     PropertyRow {
         name: "JPKI login on the phone with biometric",
@@ -601,6 +805,14 @@ pub const CATALOGUE: &[PropertyRow] = &[
         statement: "past the idle or primary timeout the owner verifies with the lock-screen PIN",
         source: "Android CDD 7.3.10 C-1-7 / C-3-4",
         condition: |_, s| s.ghost.reached(Milestone::OwnerPinFallback),
+    },
+    PropertyRow {
+        name: "primary timeout despite regular biometric use",
+        kind: Kind::Sometimes,
+        statement: "in `daily-use` the owner, who unlocked with the biometric less than 4 h \
+                    before, must use the lock-screen PIN once 72 h have passed since the last PIN",
+        source: "Android CDD 7.3.10 (class 3: primary authentication at least every 72 h)",
+        condition: |_, s| s.ghost.reached(Milestone::PrimaryTimeoutAfterRegularUse),
     },
     PropertyRow {
         name: "cloned key flagged",
@@ -715,6 +927,30 @@ mod tests {
         assert!(!g.cert_really_valid(1, 200, 1000), "reported lost");
     }
 
+    /// The observers' delay tables and `policy.rs`'s schedules are two independent readings of
+    /// AOSP gatekeeper and Apple's passcode delays: they agree on every failure count up to 200
+    /// (past gatekeeper's last step). Control: a table one failure late disagrees.
+    #[test]
+    fn delay_tables_agree_with_the_policies() {
+        use crate::policy::Throttle;
+        for n in 0..200 {
+            assert_eq!(
+                spec::delay(spec::GATEKEEPER, n),
+                Throttle::Gatekeeper.delay_after(n),
+                "gatekeeper {n}"
+            );
+            assert_eq!(
+                spec::delay(spec::APPLE_PASSCODE, n),
+                Throttle::Apple.delay_after(n),
+                "apple {n}"
+            );
+        }
+        assert_ne!(
+            spec::delay(spec::GATEKEEPER, 5),
+            Throttle::Gatekeeper.delay_after(4)
+        );
+    }
+
     /// A blocked secret takes nothing: after 3 wrong card PINs even the right one is a
     /// violation. Control: 2 wrong and then the right one is not, and the right one resets the
     /// count.
@@ -722,22 +958,22 @@ mod tests {
     fn a_blocked_card_takes_nothing_not_even_the_right_pin() {
         let mut g = Ghost::default();
         for _ in 0..2 {
-            g.on_card_pin(Entry::Wrong, 3);
+            g.on_card_pin(Entry::Wrong);
         }
-        g.on_card_pin(Entry::Right, 3);
+        g.on_card_pin(Entry::Right);
         assert!(!g.violated(Violation::PinLockout));
         for _ in 0..3 {
-            g.on_card_pin(Entry::Wrong, 3);
+            g.on_card_pin(Entry::Wrong);
         }
         assert!(!g.violated(Violation::PinLockout));
-        g.on_card_pin(Entry::Right, 3);
+        g.on_card_pin(Entry::Right);
         assert!(g.violated(Violation::PinLockout));
         let mut g = Ghost::default();
         for _ in 0..5 {
-            g.on_signing_password(Entry::Wrong, 5);
+            g.on_signing_password(Entry::Wrong);
         }
         assert!(!g.violated(Violation::PinLockout));
-        g.on_signing_password(Entry::Right, 5);
+        g.on_signing_password(Entry::Right);
         assert!(g.violated(Violation::PinLockout));
     }
 }

@@ -366,13 +366,27 @@ impl Server {
 
     /// The FIDO registration/recovery flows and SE enrolment need a session logged in by the
     /// card; the JPKI copy is issued to the phone of the session's opener.
-    pub fn enrol_se(&mut self, s: u8, phone: PhoneId) -> Result<(), Reason> {
+    /// Only the session's opener may ask (the session is its channel).
+    pub fn enrol_se(
+        &mut self,
+        s: u8,
+        phone: PhoneId,
+        requester: Party,
+        bugs: Bugs,
+    ) -> Result<(), Reason> {
         let session = self
             .sessions
             .get(usize::from(s))
             .ok_or(Reason::NoSuchSession)?;
+        if session.opener != requester {
+            return Err(Reason::NotPermitted);
+        }
         match session.status {
             Status::Authenticated(Method::Card { .. }) => {
+                self.se_valid[phone.index()] = true;
+                Ok(())
+            }
+            Status::Authenticated(_) if bugs.has(Bug::EnrolSeWithoutCardAuth) => {
                 self.se_valid[phone.index()] = true;
                 Ok(())
             }
@@ -380,9 +394,12 @@ impl Server {
         }
     }
 
-    /// Renewal at the municipal office: revoke the current certificate, issue the next.
-    pub fn renew(&mut self, now: u64) {
-        if let Some(c) = self.certs.last_mut() {
+    /// Renewal at the municipal office: revoke the current certificate, issue the next
+    /// (`renewal-keeps-old-cert`: the old one stays unrevoked).
+    pub fn renew(&mut self, now: u64, bugs: Bugs) {
+        if let Some(c) = self.certs.last_mut()
+            && !bugs.has(Bug::RenewalKeepsOldCert)
+        {
             c.revoked = true;
         }
         self.certs.push(Cert {
@@ -391,9 +408,10 @@ impl Server {
         });
     }
 
-    /// The owner reports the card lost: J-LIS revokes its certificate.
-    pub fn revoke_current(&mut self) {
-        if let Some(c) = self.certs.last_mut() {
+    /// The owner reports the card lost: J-LIS revokes the certificate generation `cert` (the
+    /// one on the lost card; after a reissue that is not the current one).
+    pub fn revoke(&mut self, cert: u8) {
+        if let Some(c) = self.certs.get_mut(usize::from(cert)) {
             c.revoked = true;
         }
     }
@@ -412,13 +430,25 @@ impl Server {
         }
     }
 
-    /// Session `s`, logged in as the person, passes the person's identifier to `svc`.
-    pub fn issue_pseudonym(&mut self, s: u8, svc: Service, bugs: Bugs) -> Result<(), Reason> {
+    /// Session `s`, logged in as the person, passes the person's identifier to `svc`, at the
+    /// request of the session's opener (`pseudonym-without-login`: in any status).
+    pub fn issue_pseudonym(
+        &mut self,
+        s: u8,
+        svc: Service,
+        requester: Party,
+        bugs: Bugs,
+    ) -> Result<(), Reason> {
         let session = self
             .sessions
             .get(usize::from(s))
             .ok_or(Reason::NoSuchSession)?;
-        if !matches!(session.status, Status::Authenticated(_)) {
+        if session.opener != requester {
+            return Err(Reason::NotPermitted);
+        }
+        if !matches!(session.status, Status::Authenticated(_))
+            && !bugs.has(Bug::PseudonymWithoutLogin)
+        {
             return Err(Reason::NotPermitted);
         }
         let value = Server::pseudonym(svc, self.current_cert(), bugs);
@@ -471,7 +501,7 @@ mod tests {
             server.receive(s, sig, 5 * YEAR, rules(Bugs::NONE)),
             Err(Reason::CertExpired)
         );
-        server.revoke_current();
+        server.revoke(0);
         assert_eq!(
             server.receive(s, sig, 0, rules(Bugs::NONE)),
             Err(Reason::CertRevoked)
@@ -594,7 +624,7 @@ mod tests {
             cert: 0,
             live: true,
         });
-        server.renew(10);
+        server.renew(10, Bugs::NONE);
         assert!(server.resolves(Key::Old, Bugs::NONE));
         assert!(!server.resolves(Key::Old, Bugs::only(Bug::BindToCertSerial)));
         assert!(server.check_cert(0, 10, rules(Bugs::NONE)).is_err());

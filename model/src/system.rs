@@ -29,10 +29,10 @@ use crate::card::{Card, Entry, Holder, PinResult};
 use crate::crypto::{PhoneId, Term};
 use crate::kiosk::{Kiosk, KioskId};
 pub use crate::owner::{Owner, Step};
-use crate::policy::{HOUR, Policy, builtin_named};
+use crate::policy::{HOUR, Policy, Throttle, builtin_named};
 use crate::properties::{CATALOGUE, Ghost, Kind};
 use crate::secure_element::SecureElement;
-use crate::server::{Binding, Party, Rules, Server, SessionKind, Status};
+use crate::server::{Binding, Party, Rules, Server, Service, SessionKind, Status};
 use serde::Serialize;
 use stateright::{Model, Property};
 use std::fmt;
@@ -45,15 +45,17 @@ pub enum Scenario {
     Kiosk,
     StolenPhone,
     StolenCard,
+    DailyUse,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::Enrol,
         Scenario::Renew,
         Scenario::Kiosk,
         Scenario::StolenPhone,
         Scenario::StolenCard,
+        Scenario::DailyUse,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +65,7 @@ impl Scenario {
             Scenario::Kiosk => "kiosk",
             Scenario::StolenPhone => "stolen-phone",
             Scenario::StolenCard => "stolen-card",
+            Scenario::DailyUse => "daily-use",
         }
     }
 
@@ -94,19 +97,40 @@ pub enum KioskVerb {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum AttackerVerb {
     OpenLogin,
-    RequestRegister { parent: u8 },
-    Phish { session: u8 },
+    RequestRegister {
+        parent: u8,
+    },
+    Phish {
+        session: u8,
+    },
     CloneKey,
-    CloneAssert { session: u8 },
-    StolenPhoneAssert { session: u8 },
-    StolenPhoneSeSign { session: u8 },
+    CloneAssert {
+        session: u8,
+    },
+    StolenPhoneAssert {
+        session: u8,
+    },
+    StolenPhoneSeSign {
+        session: u8,
+    },
     RelayKioskQr,
     PresentBiometric(Outcome),
     GuessPhonePin(Entry),
     GuessCardPin(Entry),
     GuessSigningPassword(Entry),
     PowerCycleCard,
-    CardSign { session: u8 },
+    CardSign {
+        session: u8,
+    },
+    /// Ask J-LIS for a JPKI copy on the phone the attacker holds, in a session.
+    EnrolSe {
+        session: u8,
+    },
+    /// Ask that a session pass the person's identifier to a service.
+    RequestPseudonym {
+        session: u8,
+        service: Service,
+    },
 }
 
 /// An action: an actor and a verb.
@@ -162,6 +186,8 @@ pub struct Config {
     /// The clock of the owner's scenarios (`enrol`, `renew`, `kiosk`), where the 30 s lockouts
     /// play no part: only the points past the idle, primary and certificate timers.
     pub owner_clock_secs: Vec<u64>,
+    /// The clock of `daily-use`: the owner may unlock at every point (see [`Config::new`]).
+    pub daily_clock_secs: Vec<u64>,
     /// Validity of a user-auth certificate.
     pub cert_validity_secs: u64,
     /// Sessions the attacker may open.
@@ -180,13 +206,16 @@ pub struct Config {
 pub enum ConfigError {
     #[error("unknown built-in policy `{0}`")]
     UnknownPolicy(String),
-    #[error("the clock must start at 0, increase strictly and have at most 16 points: {0:?}")]
+    #[error("the clock must start at 0, increase strictly and have at most 32 points: {0:?}")]
     Clock(Vec<u64>),
     #[error("max_sessions = {0} is outside 1..=32")]
     Sessions(u8),
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
 }
+
+/// The gap between the points of `daily-use`'s clock: 3.9 h, under the 4 h idle timeout.
+pub const DAILY_GAP_SECS: u64 = 39 * HOUR / 10;
 
 /// Five years, the validity of a JPKI certificate (to the 5th birthday after issue; 5 * 365 days
 /// here).
@@ -213,6 +242,11 @@ impl Config {
             signing_policy: named("jpki-signing")?,
             clock_secs: vec![0, 30, 60, 90, 5 * HOUR, 73 * HOUR, FIVE_YEARS + 24 * HOUR],
             owner_clock_secs: vec![0, 5 * HOUR, 73 * HOUR, FIVE_YEARS + 24 * HOUR],
+            // Regular use: a point every 3.9 h (each gap under the 4 h idle timeout, so the
+            // biometric never idles out), 19 gaps in all: 18 reach 70.2 h (< 72 h, the biometric
+            // still open), the 19th 74.1 h (past the 72 h primary timer counted from the PIN at
+            // 0, although the biometric unlocked 3.9 h before).
+            daily_clock_secs: (0..20).map(|k| k * DAILY_GAP_SECS).collect(),
             cert_validity_secs: FIVE_YEARS,
             attacker_sessions: 1,
             max_sessions: 8,
@@ -224,8 +258,12 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for c in [&self.clock_secs, &self.owner_clock_secs] {
-            if c.first() != Some(&0) || c.windows(2).any(|w| w[0] >= w[1]) || c.len() > 16 {
+        for c in [
+            &self.clock_secs,
+            &self.owner_clock_secs,
+            &self.daily_clock_secs,
+        ] {
+            if c.first() != Some(&0) || c.windows(2).any(|w| w[0] >= w[1]) || c.len() > 32 {
                 return Err(ConfigError::Clock(c.clone()));
             }
         }
@@ -249,7 +287,34 @@ impl Config {
 
     pub fn with_bug(mut self, bug: Bug) -> Config {
         self.bugs = self.bugs.with(bug);
+        self.misconfigure(bug);
         self
+    }
+
+    /// The switches that put a wrong figure into a policy's data rather than into an actor's
+    /// code: only the observers' own tables (`properties::spec`) can tell them.
+    fn misconfigure(&mut self, bug: Bug) {
+        match bug {
+            Bug::CardPinFourTries => {
+                if let Some(p) = self.card_policy.pin.as_mut() {
+                    p.max_tries = Some(4);
+                }
+            }
+            Bug::BiometricSixTries => {
+                if let Some(b) = self.phone_policy.biometric.as_mut() {
+                    b.tries_per_round = 6;
+                }
+            }
+            Bug::GatekeeperOffByOne => {
+                if let Some(p) = self.phone_policy.pin.as_mut() {
+                    // The delay after failure n is the schedule's delay after failure n - 1.
+                    let late = |n: u64| p.throttle.delay_after(n.saturating_sub(1));
+                    let delays_secs = (1..=30).map(late).collect();
+                    p.throttle = Throttle::Table { delays_secs };
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Only these scenarios.
@@ -262,6 +327,7 @@ impl Config {
     pub fn clock(&self, scenario: Scenario) -> &[u64] {
         match scenario {
             Scenario::StolenPhone | Scenario::StolenCard => &self.clock_secs,
+            Scenario::DailyUse => &self.daily_clock_secs,
             _ => &self.owner_clock_secs,
         }
     }
@@ -332,8 +398,12 @@ impl Config {
             Scenario::Renew => {
                 registered(&mut s);
                 s.phones[PhoneId::Old.index()].auth.unlocked_by_thief = true;
+                // The new phone has a class 2 (weak) fingerprint sensor: it unlocks the screen
+                // but may not gate the SE's keys (CDD 7.3.10), so the owner's PIN does.
+                s.phones[PhoneId::New.index()].auth.strong_sensor = false;
+                s.ghost.weak_sensors = 1 << PhoneId::New.index();
             }
-            Scenario::Kiosk => registered(&mut s),
+            Scenario::Kiosk | Scenario::DailyUse => registered(&mut s),
             Scenario::StolenPhone => {}
             Scenario::StolenCard => s.card.holder = Holder::Attacker,
         }
@@ -378,8 +448,7 @@ impl Config {
         else {
             return None;
         };
-        s.ghost
-            .on_card_pin(Entry::Right, Config::limit(&self.card_policy));
+        s.ghost.on_card_pin(Entry::Right);
         Some(t)
     }
 
@@ -455,6 +524,9 @@ impl Model for Config {
 
     fn actions(&self, s: &State, out: &mut Vec<Action>) {
         self.owner_actions(s, out);
+        if s.scenario == Scenario::DailyUse {
+            out.push(Action::User(Step::Unlock));
+        }
         if s.scenario == Scenario::Kiosk {
             for k in KioskId::ALL {
                 if s.kiosks[k.index()].showing.is_none() {
@@ -489,6 +561,7 @@ impl Model for Config {
     fn next_state(&self, last: &State, action: Action) -> Option<State> {
         let mut s = last.clone();
         match action {
+            Action::User(Step::Unlock) => self.owner_unlocks(&mut s)?,
             Action::User(step) => self.user_step(&mut s, step)?,
             Action::Kiosk(k, verb) => self.kiosk_step(&mut s, k, verb)?,
             Action::Deliver { session, term } => self.deliver(&mut s, session, term)?,
