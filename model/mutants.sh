@@ -2,13 +2,17 @@
 # Mutation adequacy of the model's defences (issue 9): cargo-mutants mutates the defence code
 # (the server, the card, the policy automaton, the biometric sensor, the authenticator, the
 # secure element, the kiosk, and the owner's and attacker's verbs) and judges each mutant with
-# `model check` alone: tests/mutation_oracle.rs runs the default check (must exit 0) and every
-# bug switch (each must still break the property it names). Not part of CI: about a minute per
+# `model check` alone: tests/mutation_oracle.rs runs the default check (must be clean) and every
+# bug switch (each must still break the property it names; each search stops at its first
+# counterexample). Not part of CI: about a minute per
 # mutant on 2 cores.
 #
 #   model/mutants.sh                 every defence file
 #   model/mutants.sh policy server   only model/src/policy.rs and model/src/server.rs
-#   MUTANTS_ARGS="--shard 0/4" model/mutants.sh   extra cargo-mutants flags (e.g. a shard)
+#   MUTANTS_ARGS="--shard 0/8 --sharding round-robin" model/mutants.sh
+#                                    extra cargo-mutants flags: here every 8th mutant, a sample
+#                                    spread over all the files (a batch scheduler can run the
+#                                    8 shards side by side and add up mutants.out/*.txt)
 #
 # The results are in mutants.out/ (caught.txt, missed.txt, timeout.txt, unviable.txt);
 # model/README.md lists each survivor with the reason it is equivalent or how it was killed.
