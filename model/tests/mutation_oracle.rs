@@ -1,0 +1,60 @@
+//! The oracle of `model/mutants.sh` (issue 9, "Mutation adequacy, measured"): the checker's
+//! verdicts alone judge a mutant of the model's defence code, exactly as `model check` gives
+//! them (the same default [`Config`], the same [`check::run`]). A mutant is caught when
+//! - the default check is no longer clean (some `always` property fails, or some `sometimes`
+//!   witness is lost: `model check` would exit 1), or
+//! - some bug switch is no longer caught (`model check --bug NAME` would no longer report the
+//!   property the switch names as violated).
+//!
+//! The unit tests (pinned state counts, traces that read well, exact collateral) are
+//! deliberately not part of the oracle: they would catch a mutant by a changed number rather
+//! than by a property, and the question is whether the properties can fail on what the broken
+//! defence lets happen.
+//!
+//! Each switch's check stops at the first violation of its property (as `tests/check.rs` does
+//! first): "caught" needs one counterexample, not the whole state space, and this keeps a
+//! mutant's verdict to about one full check plus a short search per switch.
+//!
+//! Ignored in the normal test run (it repeats what `tests/check.rs` checks); `model/mutants.sh`
+//! runs it with `--ignored`. Its negative control is the mutation run itself: cargo-mutants first
+//! runs this oracle on the unmutated tree and stops if it fails there, and every caught mutant
+//! is a case where it fails.
+
+use model::bugs::Bug;
+use model::check::{self, Options, Verdict};
+use model::system::Config;
+
+#[test]
+#[ignore = "the oracle of model/mutants.sh; run with --ignored"]
+fn model_check_alone_judges_the_defences() {
+    let config = Config::new().expect("the default configuration");
+    let default = check::run(
+        config.clone(),
+        &Options {
+            threads: 2,
+            ..Options::default()
+        },
+    );
+    assert!(
+        default.ok(),
+        "the default check is not clean: {:?}",
+        default.violated()
+    );
+
+    let missed: Vec<String> = Bug::ALL
+        .iter()
+        .filter(|bug| {
+            let report = check::run(
+                config.clone().with_bug(**bug),
+                &Options {
+                    threads: 2,
+                    stop_at: Some(bug.breaks()),
+                    ..Options::default()
+                },
+            );
+            report.property(bug.breaks()).map(|p| p.verdict) != Some(Verdict::Violated)
+        })
+        .map(|bug| format!("{bug} (must break `{}`)", bug.breaks()))
+        .collect();
+    assert!(missed.is_empty(), "switches no longer caught: {missed:?}");
+}
