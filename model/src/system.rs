@@ -225,7 +225,9 @@ impl Config {
     /// The default configuration: every scenario, Android class 3 on the phone, the JPKI card.
     /// The clock has the points where some timer changes its verdict: 0, 30 s, 60 s and 90 s
     /// (each 30 s biometric lockout ends, so all 3 timed lockouts and the 20-failure limit are
-    /// reachable), 5 h (past the 4 h idle timeout), 73 h (past the 72 h primary timeout) and
+    /// reachable), 120 s (the 30 s lockout after the 20th failure ends before the 4 h idle
+    /// timeout: only the 20-failure limit still refuses a 21st presentation, so a limit off by
+    /// one shows; found by `model/mutants.sh`, `<` -> `<=` in `Lockout::biometric_open`), 5 h (past the 4 h idle timeout), 73 h (past the 72 h primary timeout) and
     /// five years and a day (past certificate expiry).
     pub fn new() -> Result<Config, ConfigError> {
         Config::with_phone_policy("android-class3")
@@ -240,7 +242,16 @@ impl Config {
             phone_policy: named(name)?,
             card_policy: named("card-pin")?,
             signing_policy: named("jpki-signing")?,
-            clock_secs: vec![0, 30, 60, 90, 5 * HOUR, 73 * HOUR, FIVE_YEARS + 24 * HOUR],
+            clock_secs: vec![
+                0,
+                30,
+                60,
+                90,
+                120,
+                5 * HOUR,
+                73 * HOUR,
+                FIVE_YEARS + 24 * HOUR,
+            ],
             owner_clock_secs: vec![0, 5 * HOUR, 73 * HOUR, FIVE_YEARS + 24 * HOUR],
             // Regular use: a point every 3.9 h (each gap under the 4 h idle timeout, so the
             // biometric never idles out), 19 gaps in all: 18 reach 70.2 h (< 72 h, the biometric
