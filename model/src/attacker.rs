@@ -42,6 +42,8 @@ pub struct Attacker {
     pub answered: u32,
     /// The remote kiosk's QR has been relayed to the owner (once).
     pub relayed_qr: bool,
+    /// A relay near the owner's phone forwards the remote kiosk's proximity channel.
+    pub relays_proximity: bool,
     /// The stolen card's PIN is known (a right guess).
     pub knows_card_pin: bool,
     /// Attempts made at a stolen device per stage (capped, see the module docs): biometric or
@@ -150,7 +152,30 @@ impl Config {
             AttackerVerb::StolenPhoneAssert { session }
             | AttackerVerb::StolenPhoneSeSign { session } => {
                 let nonce = s.nonce(session)?;
-                let uv = s.phones[PhoneId::Old.index()].auth.thief_verify()?;
+                // In `stolen-phone-pin-known` the thief verifies with the biometric it enrolled
+                // (its own finger: ground truth for the observer); in `renew` the phone is
+                // already unlocked.
+                let own_finger = s.scenario == Scenario::StolenPhonePinKnown;
+                let uv = if own_finger {
+                    let se = s.phones[PhoneId::Old.index()].se;
+                    let usable = match verb {
+                        AttackerVerb::StolenPhoneAssert { .. } => se.credential.is_some(),
+                        _ => se.jpki,
+                    };
+                    if !usable || se.invalidated {
+                        return None;
+                    }
+                    let uv = s.phone(PhoneId::Old).auth.foreign_verify(
+                        &self.phone_policy,
+                        now,
+                        self.bugs,
+                    )?;
+                    s.ghost
+                        .on_presentation(PhoneId::Old, &self.phone_policy.name, now, true);
+                    uv
+                } else {
+                    s.phones[PhoneId::Old.index()].auth.thief_verify()?
+                };
                 let se = &mut s.phone(PhoneId::Old).se;
                 let t = match verb {
                     AttackerVerb::StolenPhoneAssert { .. } => {
@@ -158,6 +183,9 @@ impl Config {
                     }
                     _ => se.jpki_sign(uv, nonce)?,
                 };
+                if own_finger {
+                    s.ghost.on_se_signed_after_match(PhoneId::Old, false);
+                }
                 s.attacker.mark_answered(session);
                 s.attacker.learn(t);
             }
@@ -167,6 +195,24 @@ impl Config {
                 if let Some(t) = self.answer_kiosk_qr(s, KioskId::Remote, k) {
                     s.attacker.learn(t);
                 }
+            }
+            AttackerVerb::RelayProximity => {
+                if s.attacker.relays_proximity {
+                    return None;
+                }
+                s.attacker.relays_proximity = true;
+            }
+            AttackerVerb::EnrolBiometric => {
+                let a = &mut s.phone(PhoneId::Old).auth;
+                if !a.enrol_foreign(&self.phone_policy, now, self.bugs) {
+                    return None;
+                }
+                s.ghost
+                    .on_phone_pin(PhoneId::Old, &self.phone_policy.name, now, Entry::Right);
+                s.ghost.on_foreign_enrolment(PhoneId::Old);
+                s.phone(PhoneId::Old)
+                    .se
+                    .on_enrolment_change(self.bugs.has(Bug::KeysSurviveEnrolmentChange));
             }
             AttackerVerb::PresentBiometric(outcome) => {
                 let auth = s.phones[PhoneId::Old.index()].auth;
@@ -338,6 +384,9 @@ impl Config {
                 if !a.relayed_qr && s.kiosks[KioskId::Remote.index()].showing.is_some() {
                     push(AttackerVerb::RelayKioskQr);
                 }
+                if !a.relays_proximity {
+                    push(AttackerVerb::RelayProximity);
+                }
             }
             Scenario::StolenPhone => {
                 if !old.auth.unlocked_by_thief {
@@ -348,6 +397,20 @@ impl Config {
                 }
             }
             Scenario::DailyUse => {}
+            Scenario::StolenPhonePinKnown => {
+                if a.sessions_opened < self.attacker_sessions {
+                    push(AttackerVerb::OpenLogin);
+                }
+                if !old.auth.foreign_enrolled {
+                    push(AttackerVerb::EnrolBiometric);
+                }
+                for l in s.open_logins(Party::Attacker) {
+                    if !a.answered(l) {
+                        push(AttackerVerb::StolenPhoneAssert { session: l });
+                        push(AttackerVerb::StolenPhoneSeSign { session: l });
+                    }
+                }
+            }
             Scenario::StolenCard => {
                 if !a.knows_card_pin {
                     push(AttackerVerb::GuessCardPin(Entry::Wrong));

@@ -28,6 +28,8 @@ pub struct Authenticator {
     pub strong_sensor: bool,
     /// A thief holding the phone has passed user verification (then the phone is theirs).
     pub unlocked_by_thief: bool,
+    /// Someone other than the owner enrolled a biometric (the thief, with the lock-screen PIN).
+    pub foreign_enrolled: bool,
 }
 
 impl Authenticator {
@@ -36,6 +38,7 @@ impl Authenticator {
             lockout: Lockout::new(0),
             strong_sensor: true,
             unlocked_by_thief: false,
+            foreign_enrolled: false,
         }
     }
 
@@ -69,6 +72,34 @@ impl Authenticator {
     /// A thief who has unlocked the phone uses it as the owner would.
     pub fn thief_verify(&self) -> Option<UserVerified> {
         self.unlocked_by_thief.then_some(UserVerified(()))
+    }
+
+    /// The thief, who knows the lock-screen PIN, enrols its own biometric (the OS asks for the
+    /// PIN first: an accepted PIN entry). `false` if the PIN may not be entered now.
+    pub fn enrol_foreign(&mut self, policy: &Policy, now: u64, bugs: Bugs) -> bool {
+        if self.foreign_enrolled || !self.pin_open(policy, now, bugs) {
+            return false;
+        }
+        self.lockout.pin_accepted(now);
+        self.foreign_enrolled = true;
+        true
+    }
+
+    /// The thief verifies with the biometric it enrolled (a genuine match of its own finger)
+    /// while the sensor takes presentations.
+    pub fn foreign_verify(
+        &mut self,
+        policy: &Policy,
+        now: u64,
+        bugs: Bugs,
+    ) -> Option<UserVerified> {
+        if !self.foreign_enrolled
+            || !self.strong_sensor
+            || !biometric::takes_presentation(&self.lockout, policy, now, bugs)
+        {
+            return None;
+        }
+        self.present(policy, now, Outcome::Match)
     }
 
     /// May a lock-screen PIN be entered at `now`? (`no-pin-throttle` ignores the delays.)

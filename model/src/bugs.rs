@@ -41,6 +41,8 @@ pub enum Bug {
     RenewalKeepsOldCert,
     WeakBiometricGatesKeys,
     PrimaryTimerFromLastBiometric,
+    KeysSurviveEnrolmentChange,
+    ProximityNotDistanceBounding,
 }
 
 /// An unknown bug name.
@@ -49,7 +51,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 32] = [
+    pub const ALL: [Bug; 34] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -82,6 +84,8 @@ impl Bug {
         Bug::RenewalKeepsOldCert,
         Bug::WeakBiometricGatesKeys,
         Bug::PrimaryTimerFromLastBiometric,
+        Bug::KeysSurviveEnrolmentChange,
+        Bug::ProximityNotDistanceBounding,
     ];
 
     /// The command-line name.
@@ -271,6 +275,19 @@ impl Bug {
                 BIOMETRIC_LOCKOUT,
                 "the 72 h primary-credential timer runs from the last unlock of any kind (a biometric match restarts it), not from the last PIN",
             ),
+            Bug::KeysSurviveEnrolmentChange => (
+                "keys-survive-enrolment-change",
+                OWNERS_BIOMETRIC_ONLY,
+                "the SE's JPKI copy and FIDO keys are not bound to the enrolled biometric set: a \
+                 new enrolment leaves them usable",
+            ),
+            Bug::ProximityNotDistanceBounding => (
+                "proximity-not-distance-bounding",
+                KIOSK_PROXIMITY,
+                "the phone's proximity check is presence on a short-range channel (as CTAP 2.2 \
+                 hybrid's BLE advert), not distance bounding, so a relay standing near the phone \
+                 makes a remote kiosk look near",
+            ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",
                 PSEUDONYMS,
@@ -279,8 +296,8 @@ impl Bug {
         }
     }
 
-    fn bit(self) -> u32 {
-        1 << (self as u32)
+    fn bit(self) -> u64 {
+        1 << (self as u64)
     }
 }
 
@@ -303,7 +320,7 @@ impl FromStr for Bug {
 
 /// A set of bug switches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Bugs(u32);
+pub struct Bugs(u64);
 
 impl Bugs {
     pub const NONE: Bugs = Bugs(0);

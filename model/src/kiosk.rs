@@ -8,7 +8,14 @@
 //!   identity; the server logs in only the kiosk that the session is bound to.
 //!
 //! The seed's argument is that proximity stops the well-known QR relay (man-in-the-middle):
-//! the `kiosk proximity` property checks it, and the two bug switches remove either check.
+//! the `kiosk proximity` property checks it, and the bug switches remove either check.
+//!
+//! A relay that stands near (issue 16): an attacker device near the victim's phone relays the
+//! remote kiosk's QR and its proximity channel, as relay attacks on short-range radio do (the
+//! phone hears the remote kiosk's advert through the relay). A proximity check that is only
+//! presence on the channel then passes for the remote kiosk
+//! (`proximity-not-distance-bounding`); the defence is distance bounding (a round-trip time
+//! bound that a relay's added delay exceeds), which the relay cannot make look near.
 
 use serde::Serialize;
 
@@ -40,7 +47,16 @@ pub struct Kiosk {
 }
 
 /// The phone's proximity check before it answers a kiosk's QR: the kiosk must be near (the
-/// `skip-proximity-check` bug answers any QR).
-pub fn phone_accepts_qr(kiosk: KioskId, skip_check: bool) -> bool {
-    skip_check || kiosk.owner_is_near()
+/// `skip-proximity-check` bug answers any QR). `relayed`: an attacker's relay near the phone
+/// forwards the remote kiosk's proximity channel; `distance_bounding`: the check bounds the
+/// round-trip time, so a relayed kiosk is not near.
+pub fn phone_accepts_qr(
+    kiosk: KioskId,
+    skip_check: bool,
+    relayed: bool,
+    distance_bounding: bool,
+) -> bool {
+    skip_check
+        || kiosk.owner_is_near()
+        || (kiosk == KioskId::Remote && relayed && !distance_bounding)
 }

@@ -122,7 +122,7 @@ impl Scenario {
                 (FidoLogin(PhoneId::New), 1),
             ],
             Scenario::Kiosk => &[(ScanKioskQr, 1), (ShowPhoneQr, 1)],
-            Scenario::StolenPhone => &[],
+            Scenario::StolenPhone | Scenario::StolenPhonePinKnown => &[],
             Scenario::StolenCard => &[(ReportLoss, 1), (Reissue, 1)],
             // The owner's unlocks are free actions (`Step::Unlock`), at every clock point.
             Scenario::DailyUse => &[],
@@ -332,7 +332,12 @@ impl Config {
         kiosk: KioskId,
         session: u8,
     ) -> Option<Term> {
-        if !kiosk::phone_accepts_qr(kiosk, self.bugs.has(Bug::SkipProximityCheck)) {
+        if !kiosk::phone_accepts_qr(
+            kiosk,
+            self.bugs.has(Bug::SkipProximityCheck),
+            s.attacker.relays_proximity,
+            !self.bugs.has(Bug::ProximityNotDistanceBounding),
+        ) {
             return None;
         }
         let nonce = s.nonce(session)?;

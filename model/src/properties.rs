@@ -31,6 +31,7 @@ pub mod names {
     pub const PSEUDONYMS: &str = "pseudonyms";
     pub const SE_ENROLMENT: &str = "SE enrolment";
     pub const STRONG_BIOMETRIC_ONLY: &str = "strong biometric only";
+    pub const OWNERS_BIOMETRIC_ONLY: &str = "owner's biometric only";
 }
 
 /// `always` or `sometimes`.
@@ -74,6 +75,7 @@ pub enum Violation {
     SeEnrolment,
     Pseudonym,
     WeakGate,
+    ForeignBiometric,
 }
 
 /// Things that happened, for the `sometimes` properties.
@@ -90,6 +92,7 @@ pub enum Milestone {
     SeSignedAfterBiometric,
     SigningPasswordAccepted,
     PrimaryTimeoutAfterRegularUse,
+    ThiefEnrolledBiometric,
 }
 
 /// The rules as their specifications state them, written down here for the observers and
@@ -310,6 +313,12 @@ pub struct Ghost {
     /// Every challenge issued, by session index, as it went out (the `Opened` events of
     /// [`crate::events`]); the observers read this, not the server's session records.
     pub issued: Vec<Issued>,
+    /// Phones (bitmask) on which someone other than the owner enrolled a biometric, set at the
+    /// enrolment event (ground truth, not the authenticator's flag).
+    pub foreign_enrolled: u8,
+    /// Phones whose keys a fresh card authentication of the owner re-bound after the last
+    /// enrolment of another person's biometric.
+    pub rebound: u8,
 }
 
 fn bit32(s: u8) -> u32 {
@@ -507,6 +516,23 @@ impl Ghost {
     pub fn on_key_gated_by_biometric(&mut self, id: PhoneId) {
         if self.weak_sensors & (1 << id.index()) != 0 {
             self.violate(Violation::WeakGate);
+        }
+    }
+
+    /// Someone other than the owner enrolled a biometric on phone `id` (a physical event).
+    pub fn on_foreign_enrolment(&mut self, id: PhoneId) {
+        self.foreign_enrolled |= 1 << id.index();
+        self.rebound &= !(1 << id.index());
+        self.reach(Milestone::ThiefEnrolledBiometric);
+    }
+
+    /// Phone `id`'s SE signed with the JPKI copy or a FIDO key after a match of a biometric
+    /// that `owner_enrolled` says (ground truth: whose finger or face matched) the owner
+    /// enrolled or not: a biometric the owner did not enrol may gate the keys only after a
+    /// re-binding by a fresh card authentication of the owner (owner's biometric only).
+    pub fn on_se_signed_after_match(&mut self, id: PhoneId, owner_enrolled: bool) {
+        if !owner_enrolled && self.rebound & (1 << id.index()) == 0 {
+            self.violate(Violation::ForeignBiometric);
         }
     }
 
@@ -743,6 +769,18 @@ pub const CATALOGUE: &[PropertyRow] = &[
         condition: |_, s| ok(s, Violation::WeakGate),
     },
     PropertyRow {
+        name: names::OWNERS_BIOMETRIC_ONLY,
+        kind: Kind::Always,
+        statement: "the SE signs with the JPKI copy or a FIDO key after a biometric match only if \
+                    the owner enrolled the matched biometric, or a fresh card authentication of \
+                    the owner re-bound the keys after the other enrolment (in \
+                    `stolen-phone-pin-known` the thief, who saw the lock-screen PIN, enrols its \
+                    own finger)",
+        source: "issue 16; Android Keystore setInvalidatedByBiometricEnrollment, Apple \
+                 kSecAccessControlBiometryCurrentSet",
+        condition: |_, s| ok(s, Violation::ForeignBiometric),
+    },
+    PropertyRow {
         name: "JPKI login on the phone with biometric",
         kind: Kind::Sometimes,
         statement: "the SE's JPKI copy, enrolled with a card authentication, logs the owner in \
@@ -813,6 +851,14 @@ pub const CATALOGUE: &[PropertyRow] = &[
                     before, must use the lock-screen PIN once 72 h have passed since the last PIN",
         source: "Android CDD 7.3.10 (class 3: primary authentication at least every 72 h)",
         condition: |_, s| s.ghost.reached(Milestone::PrimaryTimeoutAfterRegularUse),
+    },
+    PropertyRow {
+        name: "thief enrols a biometric",
+        kind: Kind::Sometimes,
+        statement: "in `stolen-phone-pin-known` the thief enrols its own biometric with the \
+                    lock-screen PIN (the attack on `owner's biometric only` is tried)",
+        source: "issue 16",
+        condition: |_, s| s.ghost.reached(Milestone::ThiefEnrolledBiometric),
     },
     PropertyRow {
         name: "cloned key flagged",

@@ -16,6 +16,10 @@ pub struct SecureElement {
     pub credential: Option<Key>,
     /// Signature counter of the credential.
     pub ctr: u8,
+    /// The keys were created bound to the enrolled biometric set (Android Keystore
+    /// `setInvalidatedByBiometricEnrollment`, Apple `biometryCurrentSet`) and that set has
+    /// changed since: they sign nothing until a fresh card authentication re-binds them.
+    pub invalidated: bool,
 }
 
 impl SecureElement {
@@ -25,6 +29,15 @@ impl SecureElement {
             jpki: false,
             credential: None,
             ctr: 0,
+            invalidated: false,
+        }
+    }
+
+    /// A biometric was enrolled on the phone: the keys bound to the old set are disabled
+    /// (`keys-survive-enrolment-change` leaves them usable).
+    pub fn on_enrolment_change(&mut self, keys_survive: bool) {
+        if !keys_survive {
+            self.invalidated = true;
         }
     }
 
@@ -35,7 +48,7 @@ impl SecureElement {
 
     /// JPKI user authentication from the phone: sign the challenge with the SE's JPKI key.
     pub fn jpki_sign(&self, _uv: UserVerified, nonce: Nonce) -> Option<Term> {
-        self.jpki.then_some(Term::SeSig {
+        (self.jpki && !self.invalidated).then_some(Term::SeSig {
             phone: self.phone,
             nonce,
         })
@@ -57,7 +70,7 @@ impl SecureElement {
         nonce: Nonce,
         origin: Origin,
     ) -> Option<Term> {
-        let key = self.credential?;
+        let key = self.credential.filter(|_| !self.invalidated)?;
         self.ctr = self.ctr.saturating_add(1);
         Some(Term::Assertion {
             key,

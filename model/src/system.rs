@@ -14,6 +14,8 @@
 //! - `kiosk`: login at a kiosk by QR in both directions (f); the attacker runs a remote kiosk and
 //!   relays QRs.
 //! - `stolen-phone`: a thief presents biometrics and guesses the lock-screen PIN over time.
+//! - `stolen-phone-pin-known`: a thief who saw the lock-screen PIN typed holds the registered
+//!   phone, enrols its own biometric and tries the SE's keys with it (issue 16).
 //! - `stolen-card`: a thief guesses the card's PIN and signing password, power-cycles the card,
 //!   and uses it if a guess is right; the owner reports the loss; the certificate expires.
 //!
@@ -46,16 +48,18 @@ pub enum Scenario {
     StolenPhone,
     StolenCard,
     DailyUse,
+    StolenPhonePinKnown,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::Enrol,
         Scenario::Renew,
         Scenario::Kiosk,
         Scenario::StolenPhone,
         Scenario::StolenCard,
         Scenario::DailyUse,
+        Scenario::StolenPhonePinKnown,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +70,7 @@ impl Scenario {
             Scenario::StolenPhone => "stolen-phone",
             Scenario::StolenCard => "stolen-card",
             Scenario::DailyUse => "daily-use",
+            Scenario::StolenPhonePinKnown => "stolen-phone-pin-known",
         }
     }
 
@@ -114,6 +119,10 @@ pub enum AttackerVerb {
         session: u8,
     },
     RelayKioskQr,
+    /// A relay device near the owner's phone forwards the remote kiosk's proximity channel.
+    RelayProximity,
+    /// The thief enrols its own biometric on the stolen phone with the lock-screen PIN.
+    EnrolBiometric,
     PresentBiometric(Outcome),
     GuessPhonePin(Entry),
     GuessCardPin(Entry),
@@ -414,7 +423,9 @@ impl Config {
                 s.phones[PhoneId::New.index()].auth.strong_sensor = false;
                 s.ghost.weak_sensors = 1 << PhoneId::New.index();
             }
-            Scenario::Kiosk | Scenario::DailyUse => registered(&mut s),
+            Scenario::Kiosk | Scenario::DailyUse | Scenario::StolenPhonePinKnown => {
+                registered(&mut s)
+            }
             Scenario::StolenPhone => {}
             Scenario::StolenCard => s.card.holder = Holder::Attacker,
         }
