@@ -1,49 +1,13 @@
 //! The `sim` binary as other tools see it: committed reports regenerate byte for byte, threads
 //! and shards do not change a byte, bad input exits 2 with a clear message and writes nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+
+use common::{ok, read, same_files, scratch, sim};
 
 const FILES: [&str; 3] = ["risk.csv", "risk.json", "risk.svg"];
-
-fn sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .output()
-        .expect("the sim binary runs")
-}
-
-/// A fresh, empty scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sim-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("create scratch dir");
-    d
-}
-
-fn read(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "status {:?}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn same_files(a: &Path, b: &Path) {
-    for f in FILES {
-        assert!(
-            read(&a.join(f)) == read(&b.join(f)),
-            "{f} differs: {} vs {}",
-            a.display(),
-            b.display()
-        );
-    }
-}
 
 /// `cargo run --release -p sim -- run` wrote the committed `reports/`; regenerate and compare.
 #[test]
@@ -52,7 +16,7 @@ fn committed_reports_regenerate_byte_for_byte() {
     let o = sim(&["run", "--out", out.to_str().expect("utf-8 path")]);
     ok(&o);
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports");
-    same_files(&out, &committed);
+    same_files(&out, &committed, &FILES);
     // The printed table names every row.
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -85,7 +49,7 @@ fn threads_do_not_change_a_byte() {
     };
     let one = run("one", &["--threads", "1"]);
     let two = run("two", &["--threads", "2"]);
-    same_files(&one, &two);
+    same_files(&one, &two, &FILES);
     let other = run("other", &["--threads", "2", "--seed", "12"]);
     assert_ne!(read(&one.join("risk.json")), read(&other.join("risk.json")));
     let _ = std::fs::remove_dir_all(&base);
@@ -128,8 +92,8 @@ fn shards_merge_to_the_unsharded_bytes() {
         "--out",
         &p("m3"),
     ]));
-    same_files(&base.join("whole"), &base.join("m2"));
-    same_files(&base.join("whole"), &base.join("m3"));
+    same_files(&base.join("whole"), &base.join("m2"), &FILES);
+    same_files(&base.join("whole"), &base.join("m3"), &FILES);
     // A shard's own report differs from the whole (it has fewer trials).
     assert_ne!(
         read(&base.join("s0of2/risk.json")),

@@ -1,8 +1,11 @@
 //! `sim national` (issue 11): the closed-form special case, the lognormal percentiles, bytes
 //! independent of threads and shards, the committed default run, bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+
+use common::{ok, read, scratch, sim};
 
 use sim::national::{self, National, Shard};
 use sim::scenario::Scenario;
@@ -13,39 +16,6 @@ const FILES: [&str; 4] = [
     "national.svg",
     "sensitivity.svg",
 ];
-
-fn sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .output()
-        .expect("the sim binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sim-national-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("create scratch dir");
-    d
-}
-
-fn read(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "status {:?}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn same_files(a: &Path, b: &Path) {
-    for f in FILES {
-        assert!(read(&a.join(f)) == read(&b.join(f)), "{f} differs");
-    }
-}
 
 /// Fixed delay 72 h, fixed tries, far_sigma 0, no posterior: `sim run`'s closed form applies.
 const CLOSED: &str = r#"
@@ -249,7 +219,7 @@ fn threads_and_shards_do_not_change_a_byte() {
         "--out",
         b.to_str().unwrap_or(""),
     ]));
-    same_files(&a, &b);
+    common::same_files(&a, &b, &FILES);
     // Three shards merged in another order.
     let mut dirs = Vec::new();
     for i in [2, 0, 1] {
@@ -271,7 +241,7 @@ fn threads_and_shards_do_not_change_a_byte() {
     args.extend(["--out".into(), m.display().to_string()]);
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     ok(&sim(&argv));
-    same_files(&a, &m);
+    common::same_files(&a, &m, &FILES);
     // Negative control: another seed changes the bytes; a missing shard is refused.
     let c = scratch("seed");
     ok(&sim(&[
@@ -300,7 +270,7 @@ fn committed_default_run_regenerates() {
     let d = scratch("default");
     ok(&sim(&["national", "--out", d.to_str().unwrap_or("")]));
     let reports = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports");
-    same_files(&d, &reports);
+    common::same_files(&d, &reports, &FILES);
     // Every Monte-Carlo error of the default run is within 5%.
     let j: serde_json::Value =
         serde_json::from_slice(&read(&d.join("national.json"))).expect("json");

@@ -10,21 +10,13 @@
 //! two points of the SVG itself (the extremes) and requires every other point to agree, so a
 //! curve or bar drawn from a wrong value is off by far more than the 2-pixel rounding allowance.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
 
+use common::{read_text as read, scratch};
+
 use serde_json::Value;
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sim-national-svg-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("create scratch dir");
-    d
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 /// A polyline: stroke width and points.
 #[derive(Debug, Clone)]

@@ -5,26 +5,15 @@
 //! presentations at FAR `f` and `g` uniform guesses of `N` PINs, a lock-screen row is
 //! `1 - (1 - o)(1 - f)^b (1 - g/N)`; a PIN-only row (the card) ignores `o`.
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{scratch, sim};
 
 use sim::national::{self, National, Shard};
 use sim::run;
 use sim::scenario::Scenario;
-
-fn sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .output()
-        .expect("the sim binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sim-observer-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("create scratch dir");
-    d
-}
 
 /// Card PIN (3 tries) and a lock screen with 5 presentations at FAR 1/50,000 and 3 guesses of a
 /// 4-digit PIN; the finder and the observer differ only in `pin_observed`.

@@ -51,6 +51,38 @@ pub fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// The bytes of `p` (the test fails naming the file if it cannot be read).
+pub fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The text of `p`.
+pub fn read_text(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// `o` exited 0 (else the test fails showing its stderr).
+pub fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "status {:?}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Each of `files` is byte for byte the same in directories `a` and `b`.
+pub fn same_files(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
+        assert!(
+            read(&a.join(f)) == read(&b.join(f)),
+            "{f} differs: {} vs {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
 /// stderr is exactly one line, `error: ...`.
 pub fn one_error_line(o: &Output) -> Result<String, String> {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
