@@ -800,6 +800,59 @@ mod tests {
         );
     }
 
+    /// Issue 10: a registration binds into the account of its parent's card; a request naming
+    /// another account is refused, and believed only with `account-from-request` (control).
+    /// The owner's credential registered by another person is refused as known, and bound
+    /// again only with `skip-known-credential-check`, after which it logs into the other
+    /// person's account.
+    #[test]
+    fn accounts_follow_the_card_not_the_request() {
+        for bugs in [
+            Bugs::NONE,
+            Bugs::only(Bug::AccountFromRequest),
+            Bugs::only(Bug::SkipKnownCredentialCheck),
+        ] {
+            let mut server = Server::new();
+            server.bindings.push(Binding {
+                key: Key::Old,
+                account: Person::A,
+                cert: 0,
+                live: true,
+            });
+            let (s, n) = login(&mut server, bugs);
+            let sig = Term::CardSig {
+                person: Person::B,
+                cert: 0,
+                nonce: n,
+            };
+            assert_eq!(server.receive(s, sig, 0, rules(bugs)), Ok(()));
+            assert_eq!(server.sessions[usize::from(s)].account, Some(Person::B));
+            let kind = SessionKind::Register { parent: s };
+            let claimed = server.open_claiming(kind, Party::User, Some(Person::A), rules(bugs));
+            if bugs.has(Bug::AccountFromRequest) {
+                let r = claimed.expect("the claim is believed");
+                assert_eq!(server.sessions[usize::from(r)].account, Some(Person::A));
+                continue;
+            }
+            assert_eq!(claimed, Err(Reason::NotPermitted));
+            let r = server.open(kind, Party::User, rules(bugs)).expect("opens");
+            assert_eq!(server.sessions[usize::from(r)].account, Some(Person::B));
+            let att = Term::Attestation {
+                key: Key::Old,
+                nonce: server.sessions[usize::from(r)].nonce,
+                origin: Origin::Real,
+            };
+            let bound = server.receive(r, att, 0, rules(bugs));
+            if bugs.has(Bug::SkipKnownCredentialCheck) {
+                assert_eq!(bound, Ok(()));
+                assert_eq!(server.account_of(Key::Old, bugs), Some(Person::B));
+            } else {
+                assert_eq!(bound, Err(Reason::KnownCredential));
+                assert_eq!(server.account_of(Key::Old, bugs), Some(Person::A));
+            }
+        }
+    }
+
     #[test]
     fn pseudonyms_differ_per_service() {
         let none = Bugs::NONE;
