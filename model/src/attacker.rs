@@ -15,12 +15,23 @@
 //!   model adds a cap (`Config::attempt_cap`) only so that a broken automaton (a bug switch)
 //!   still has a finite state space.
 //!
-//! The attacker never forges: it can only produce terms of its own key.
+//! - Insider (`insider`, issue 10): the second person `B`, with a valid card, an authenticator
+//!   and an account of their own. `B`'s card signs the challenges of `B`'s own login sessions
+//!   (the challenge reaches `B`'s card reader only over `B`'s own channel; `B` does not control
+//!   the owner's network); `B` registers credentials to its own account, and, because a
+//!   registration response with the `none` attestation format carries no signature of the
+//!   credential's key over the challenge, can send the owner's credential ID and public key
+//!   (public: every assertion names the ID) as a registration of its own (WebAuthn L3 §7.1);
+//!   `B` names the owner's account in a registration or a recovery; and `B` may receive the
+//!   owner's cancelled phone number from the carrier (the SMS baseline's attack, seed §2-1).
+//!
+//! The attacker never forges: it can only produce terms of its own key, and the `none`
+//! attestations just described.
 
 use crate::biometric::{self, Outcome};
 use crate::bugs::Bug;
 use crate::card::{Entry, PinResult};
-use crate::crypto::{Key, Origin, PhoneId, Term};
+use crate::crypto::{Key, Origin, Person, PhoneId, Term};
 use crate::kiosk::KioskId;
 use crate::policy::Policy;
 use crate::properties::Milestone;
@@ -51,6 +62,8 @@ pub struct Attacker {
     pub attempts: [u8; 2],
     /// The stolen card's signing password is known (a right guess).
     pub knows_signing_password: bool,
+    /// `insider`: the carrier reassigned the owner's phone number to the second person.
+    pub has_number: bool,
 }
 
 impl Attacker {
@@ -74,7 +87,9 @@ impl Attacker {
     /// the registration sessions it opened: a new credential per registration (WebAuthn L3
     /// §6.1), `Key::Attacker` for its first registration session and `Key::Attacker2` for any
     /// later one (the model allows it two).
-    pub fn sendable(&self, server: &Server) -> Vec<Term> {
+    /// With `insider`, also the owner's credential (`Key::Old`, whose ID and public key are
+    /// public) as a `none` attestation for each of those sessions.
+    pub fn sendable(&self, server: &Server, insider: bool) -> Vec<Term> {
         let mut out = self.knows.clone();
         let mut registrations = 0;
         for s in &server.sessions {
@@ -92,6 +107,13 @@ impl Attacker {
                 nonce: s.nonce,
                 origin: Origin::Real,
             });
+            if insider {
+                out.push(Term::Attestation {
+                    key: Key::Old,
+                    nonce: s.nonce,
+                    origin: Origin::Real,
+                });
+            }
         }
         out
     }
@@ -111,6 +133,52 @@ impl Config {
             u64::from(attempts[stage]) >= limit.min(u64::from(self.attempt_cap))
         };
         match verb {
+            AttackerVerb::InsiderCardSign { session } => {
+                let x = s.server.sessions.get(usize::from(session))?;
+                if x.opener != Party::Attacker || x.kind != SessionKind::Login {
+                    return None;
+                }
+                let t = Term::CardSig {
+                    person: Person::B,
+                    cert: 0,
+                    nonce: x.nonce,
+                };
+                s.attacker.mark_answered(session);
+                s.attacker.learn(t);
+            }
+            AttackerVerb::RegisterForOwner { parent }
+            | AttackerVerb::RecoverForOwner { parent } => {
+                let kind = match verb {
+                    AttackerVerb::RegisterForOwner { .. } => SessionKind::Register { parent },
+                    _ => SessionKind::Recover { parent },
+                };
+                let c = s
+                    .server
+                    .open_claiming(kind, Party::Attacker, Some(Person::A), rules)
+                    .ok()?;
+                if let SessionKind::Recover { .. } = kind {
+                    let account = s
+                        .server
+                        .sessions
+                        .get(usize::from(c))
+                        .and_then(|x| x.account);
+                    s.ghost.on_recovery(parent, account);
+                }
+            }
+            AttackerVerb::GetReassignedNumber => {
+                if s.attacker.has_number {
+                    return None;
+                }
+                s.attacker.has_number = true;
+                s.ghost.number_reassigned = true;
+            }
+            AttackerVerb::SmsLogin { session } => {
+                if !s.attacker.has_number {
+                    return None;
+                }
+                s.server.sms_login(session, Party::Attacker, rules).ok()?;
+                s.ghost.on_sms_login(session, Person::A);
+            }
             AttackerVerb::OpenLogin => {
                 s.server
                     .open(SessionKind::Login, Party::Attacker, rules)
@@ -296,10 +364,11 @@ impl Config {
             }
             AttackerVerb::RequestPseudonym { session, service } => {
                 let before = s.server.received;
-                s.server
+                let value = s
+                    .server
                     .issue_pseudonym(session, service, Party::Attacker, self.bugs)
                     .ok()?;
-                s.ghost.on_pseudonym(session);
+                s.ghost.on_pseudonym(session, service, value);
                 if s.server.received == before
                     && !s.ghost.violated(crate::properties::Violation::Pseudonym)
                 {
@@ -397,6 +466,36 @@ impl Config {
                 }
             }
             Scenario::DailyUse => {}
+            Scenario::Insider => {
+                for l in s.open_logins(Party::Attacker) {
+                    if !a.answered(l) {
+                        push(AttackerVerb::InsiderCardSign { session: l });
+                    }
+                    if a.has_number {
+                        push(AttackerVerb::SmsLogin { session: l });
+                    }
+                }
+                let recoveries = s
+                    .server
+                    .sessions
+                    .iter()
+                    .filter(|x| {
+                        x.opener == Party::Attacker && matches!(x.kind, SessionKind::Recover { .. })
+                    })
+                    .count();
+                // Any session as the parent; the server checks opener, kind, status and account.
+                for p in (0u8..).take(s.server.sessions.len()) {
+                    if registrations < 2 {
+                        push(AttackerVerb::RegisterForOwner { parent: p });
+                    }
+                    if recoveries < 1 {
+                        push(AttackerVerb::RecoverForOwner { parent: p });
+                    }
+                }
+                if !a.has_number {
+                    push(AttackerVerb::GetReassignedNumber);
+                }
+            }
             Scenario::StolenPhonePinKnown => {
                 if a.sessions_opened < self.attacker_sessions {
                     push(AttackerVerb::OpenLogin);

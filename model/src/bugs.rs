@@ -43,6 +43,10 @@ pub enum Bug {
     PrimaryTimerFromLastBiometric,
     KeysSurviveEnrolmentChange,
     ProximityNotDistanceBounding,
+    SkipKnownCredentialCheck,
+    AccountFromRequest,
+    PseudonymPerServiceOnly,
+    ResetKeepsPinCounter,
 }
 
 /// An unknown bug name.
@@ -51,7 +55,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 34] = [
+    pub const ALL: [Bug; 38] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -86,6 +90,10 @@ impl Bug {
         Bug::PrimaryTimerFromLastBiometric,
         Bug::KeysSurviveEnrolmentChange,
         Bug::ProximityNotDistanceBounding,
+        Bug::SkipKnownCredentialCheck,
+        Bug::AccountFromRequest,
+        Bug::PseudonymPerServiceOnly,
+        Bug::ResetKeepsPinCounter,
     ];
 
     /// The command-line name.
@@ -104,10 +112,21 @@ impl Bug {
     /// also enforces kiosk proximity. And in `renew` the owner's card signature, delivered to
     /// the thief's own login, card-authenticates it, so the thief has J-LIS issue a JPKI copy to
     /// the stolen phone again after the recovery retired it (recovery).
+    ///
+    /// In `insider` (issue 10): binding a known
+    /// credential again puts the owner's key into the second person's account, so the owner's
+    /// next login lands there (account isolation) and the owner's session then receives the
+    /// second person's identifier (unlinkability). A blocked card that takes the right PIN
+    /// lets the owner recover without the in-person reset, which `owner can recover` says is
+    /// the only way back. One identifier for all services lets two services match a person
+    /// (`pseudonyms` and `unlinkability` state that clause alike).
     pub fn also_breaks(self) -> &'static [&'static str] {
         use crate::properties::names::*;
         match self {
             Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY, RECOVERY],
+            Bug::SkipKnownCredentialCheck => &[ACCOUNT_ISOLATION, UNLINKABILITY],
+            Bug::BlockedCardTakesRightPin => &[OWNER_CAN_RECOVER],
+            Bug::GlobalPseudonym => &[UNLINKABILITY],
             _ => &[],
         }
     }
@@ -287,6 +306,31 @@ impl Bug {
                 "the phone's proximity check is presence on a short-range channel (as CTAP 2.2 \
                  hybrid's BLE advert), not distance bounding, so a relay standing near the phone \
                  makes a remote kiosk look near",
+            ),
+            Bug::SkipKnownCredentialCheck => (
+                "skip-known-credential-check",
+                KNOWN_CREDENTIAL,
+                "the portal binds a credential already on record (WebAuthn L3 §7.1 \"credentialId is \
+                 not yet registered\" not checked): the insider registers the owner's credential ID \
+                 and public key to its own account",
+            ),
+            Bug::AccountFromRequest => (
+                "account-from-request",
+                ACCOUNT_ISOLATION,
+                "a registration or recovery binds and revokes in the account its request names, not \
+                 in the account of the card that authenticated its parent login",
+            ),
+            Bug::PseudonymPerServiceOnly => (
+                "pseudonym-per-service-only",
+                UNLINKABILITY,
+                "the identifier is derived from the service alone, so two persons get the same one \
+                 at a service",
+            ),
+            Bug::ResetKeepsPinCounter => (
+                "reset-keeps-pin-counter",
+                OWNER_CAN_RECOVER,
+                "the in-person reset at the municipal office does not clear the blocked user-auth \
+                 PIN's counter, so the owner's card stays blocked",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

@@ -8,7 +8,7 @@
 //! secret is unblocked only in person at the municipal office. Both counters are the
 //! [`Lockout`] automaton of `policy.rs` with the card's policies.
 
-use crate::crypto::{Nonce, Term};
+use crate::crypto::{Nonce, Person, Term};
 use crate::policy::{Gate, Lockout, Policy};
 use serde::Serialize;
 
@@ -97,6 +97,7 @@ impl Card {
     ) -> PinResult {
         match self.verify_user_pin(policy, now, entry) {
             PinResult::Accepted => PinResult::Signed(Term::CardSig {
+                person: Person::A,
                 cert: self.cert,
                 nonce,
             }),
@@ -147,6 +148,17 @@ impl Card {
         }
     }
 
+    /// The in-person reset at the municipal office (the owner, with identification, has the
+    /// blocked user-auth PIN reset): the counter clears. With `keeps_counter` (a bug,
+    /// `reset-keeps-pin-counter`) the office's reset leaves the counter, so the card stays
+    /// blocked.
+    pub fn in_person_reset(&mut self, keeps_counter: bool) {
+        if !keeps_counter {
+            self.user_pin.pin_failures = 0;
+            self.user_pin.pin_next_at = 0;
+        }
+    }
+
     /// In-person renewal at the municipal office: a new user-auth certificate (J-LIS also
     /// revokes the old one; that is the server's side, see `server.rs`).
     pub fn renew(&mut self) {
@@ -189,7 +201,11 @@ mod tests {
         card.renew();
         assert_eq!(
             card.user_auth(&card_pin(), 0, Entry::Right, 7),
-            PinResult::Signed(Term::CardSig { cert: 1, nonce: 7 })
+            PinResult::Signed(Term::CardSig {
+                person: Person::A,
+                cert: 1,
+                nonce: 7
+            })
         );
     }
 }

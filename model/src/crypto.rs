@@ -16,6 +16,24 @@ use std::fmt;
 /// A challenge. Challenge `i` is the `i`-th one the server issued (the server's `next_nonce`).
 pub type Nonce = u8;
 
+/// A person with a card, a phone and an account at the portal. `A` is the owner of every
+/// scenario; `B` exists only in `insider` (issue 10): a second person with a valid card and an
+/// account of their own, who attacks `A`'s account. In the one-person scenarios every card
+/// signature is `A`'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Person {
+    A,
+    B,
+}
+
+impl Person {
+    pub const ALL: [Person; 2] = [Person::A, Person::B];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// A phone of the owner. The old one may be stolen; the new one is set up by recovery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum PhoneId {
@@ -62,6 +80,16 @@ impl Key {
     pub fn bit(self) -> u8 {
         1 << self.index()
     }
+
+    /// Whose authenticator holds the private key (ground truth): the phones' keys are the
+    /// owner's (`A`); the attacker's keys are its own authenticator's, which in `insider` is the
+    /// second person `B`.
+    pub fn holder(self) -> Person {
+        match self {
+            Key::Old | Key::New => Person::A,
+            Key::Attacker | Key::Attacker2 => Person::B,
+        }
+    }
 }
 
 /// The origin the client saw when it produced a WebAuthn response.
@@ -85,8 +113,12 @@ pub enum RespKind {
 /// A signed message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Term {
-    /// `Sig(card user-auth key of certificate generation cert, nonce)`.
-    CardSig { cert: u8, nonce: Nonce },
+    /// `Sig(card user-auth key of certificate generation cert, nonce)`, made by `person`'s card.
+    CardSig {
+        person: Person,
+        cert: u8,
+        nonce: Nonce,
+    },
     /// `Sig(JPKI key in the phone's secure element, nonce)`.
     SeSig { phone: PhoneId, nonce: Nonce },
     /// `Sig(key, (nonce, origin, public key))`: a WebAuthn attestation.
@@ -135,7 +167,14 @@ impl Term {
 impl fmt::Display for Term {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Term::CardSig { cert, nonce } => write!(f, "CardSig(cert#{cert}, n{nonce})"),
+            Term::CardSig {
+                person: Person::A,
+                cert,
+                nonce,
+            } => write!(f, "CardSig(cert#{cert}, n{nonce})"),
+            Term::CardSig { cert, nonce, .. } => {
+                write!(f, "CardSig(B's card, cert#{cert}, n{nonce})")
+            }
             Term::SeSig { phone, nonce } => write!(f, "SeSig({phone:?} phone, n{nonce})"),
             Term::Attestation { key, nonce, origin } => {
                 write!(f, "Attestation(key {key:?}, n{nonce}, {origin:?})")

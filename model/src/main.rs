@@ -40,7 +40,8 @@ enum Command {
             allow_hyphen_values = true
         )]
         threads: String,
-        /// Only this scenario (enrol, renew, kiosk, stolen-phone, stolen-card).
+        /// Only this scenario (enrol, renew, kiosk, stolen-phone, stolen-card, daily-use,
+        /// stolen-phone-pin-known, insider).
         #[arg(long, value_name = "NAME")]
         scenario: Option<String>,
         /// Larger bounds (not in CI; minutes or more per scenario): each owner step once more
@@ -48,6 +49,11 @@ enum Command {
         /// per process with `--scenario NAME` to spread the scenarios over machines.
         #[arg(long)]
         deep: bool,
+        /// The seed's SMS baseline (§2-1) instead of the card-bound design: accounts keyed by a
+        /// phone number, in `insider` only. The owner's number is reassigned to the second
+        /// person, so `account isolation` is violated (exit 1): the takeover the seed predicts.
+        #[arg(long)]
+        sms_baseline: bool,
         /// Also write the counterexample of the property the bug switch breaks as a message
         /// sequence chart (SVG) to FILE (needs --bug).
         #[arg(long, value_name = "FILE", requires = "bug")]
@@ -151,6 +157,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             scenario,
             svg,
             deep,
+            sms_baseline,
         } => {
             let threads: usize = threads
                 .parse()
@@ -160,6 +167,9 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             let mut config = config_with(bug.as_deref())?;
             if deep {
                 config = config.deep();
+            }
+            if sms_baseline {
+                config = config.sms_baseline();
             }
             if let Some(name) = scenario {
                 let sc = Scenario::ALL

@@ -10,7 +10,7 @@
 //! reach the defences, so no safety verdict is vacuous.
 
 use crate::card::Entry;
-use crate::crypto::{Key, Nonce, PhoneId, RespKind, Term};
+use crate::crypto::{Key, Nonce, Person, PhoneId, RespKind, Term};
 use crate::kiosk::KioskId;
 use crate::policy::Gate;
 use crate::server::{Party, SessionKind};
@@ -32,6 +32,10 @@ pub mod names {
     pub const SE_ENROLMENT: &str = "SE enrolment";
     pub const STRONG_BIOMETRIC_ONLY: &str = "strong biometric only";
     pub const OWNERS_BIOMETRIC_ONLY: &str = "owner's biometric only";
+    pub const UNLINKABILITY: &str = "unlinkability";
+    pub const ACCOUNT_ISOLATION: &str = "account isolation";
+    pub const KNOWN_CREDENTIAL: &str = "known credential";
+    pub const OWNER_CAN_RECOVER: &str = "owner can recover";
 }
 
 /// `always` or `sometimes`.
@@ -76,6 +80,9 @@ pub enum Violation {
     Pseudonym,
     WeakGate,
     ForeignBiometric,
+    AccountIsolation,
+    KnownCredential,
+    Unlinkability,
 }
 
 /// Things that happened, for the `sometimes` properties.
@@ -93,6 +100,7 @@ pub enum Milestone {
     SigningPasswordAccepted,
     PrimaryTimeoutAfterRegularUse,
     ThiefEnrolledBiometric,
+    KnownCredentialTried,
 }
 
 /// The rules as their specifications state them, written down here for the observers and
@@ -274,7 +282,7 @@ pub struct Issued {
 /// The ghost record (history variables) of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Ghost {
-    violated: u16,
+    violated: u32,
     reached: u16,
     /// Accepted (challenge, response kind) pairs.
     pub accepted: Vec<(Nonce, RespKind)>,
@@ -282,9 +290,22 @@ pub struct Ghost {
     pub card_auth: u32,
     /// ... of those, by a certificate that was really valid and unrevoked at that moment.
     pub card_auth_valid: u32,
-    /// Sessions that accepted a term made with one of the person's own credentials (the card,
-    /// a phone's SE copy or FIDO key), whoever held the device: authenticated as the person.
-    pub as_person: u32,
+    /// Per person ([`Person::index`]): sessions that accepted a term made with one of that
+    /// person's own credentials (the card, a phone's SE copy or FIDO key, whoever held the
+    /// device; the attacker's own keys are `B`'s): authenticated as that person.
+    pub as_person: [u32; 2],
+    /// Login sessions whose card authentication was by the second person's card.
+    pub card_by_b: u32,
+    /// Credentials (bitmask over [`Key::bit`]) ever bound, in any account, live or retired.
+    pub on_record: u8,
+    /// Identifiers (bitmask over values) each person's sessions passed to each service:
+    /// `ids[person][service]`, the person being the one the session was authenticated as.
+    pub ids: [[u16; 2]; 2],
+    /// The SMS baseline: the owner's cancelled phone number was reassigned to `B` (a physical
+    /// event at the carrier).
+    pub number_reassigned: bool,
+    /// The scenario has a second person (`insider`), whose keys are the attacker's.
+    pub second_person: bool,
     /// Phones (bitmask over [`PhoneId::index`]) whose biometric sensor is weaker than CDD class
     /// 3, from the hardware (set with the scenario), not from the authenticator's setting.
     pub weak_sensors: u8,
@@ -327,11 +348,11 @@ fn bit32(s: u8) -> u32 {
 
 impl Ghost {
     pub fn violate(&mut self, v: Violation) {
-        self.violated |= 1 << (v as u16);
+        self.violated |= 1 << (v as u32);
     }
 
     pub fn violated(&self, v: Violation) -> bool {
-        self.violated & (1 << (v as u16)) != 0
+        self.violated & (1 << (v as u32)) != 0
     }
 
     pub fn reach(&mut self, m: Milestone) {
@@ -387,8 +408,9 @@ impl Ghost {
     /// The server answered `accepted` for `term` delivered to session `s` (a `Decided`
     /// event). The session's challenge, kind and opener come from the observer's own record
     /// of the challenges issued ([`Ghost::on_opened`]), not from the server.
-    /// `cert_valid`: ground truth about the card certificate's validity at this moment.
-    pub fn on_accept(&mut self, s: u8, term: Term, cert_valid: bool) {
+    /// `cert_valid`: ground truth about the card certificate's validity at this moment;
+    /// `account`: the account the server decided the session is logged in as, or binds into.
+    pub fn on_accept(&mut self, s: u8, term: Term, cert_valid: bool, account: Option<Person>) {
         let Some(session) = self.issued.get(usize::from(s)).copied() else {
             // An acceptance for a session no challenge went out for: not fresh.
             self.violate(Violation::Freshness);
@@ -406,18 +428,38 @@ impl Ghost {
         if term.origin() == Some(crate::crypto::Origin::Phish) {
             self.violate(Violation::Origin);
         }
-        let persons_own = match term {
-            Term::CardSig { .. } | Term::SeSig { .. } => true,
-            Term::Assertion { key, .. } | Term::Attestation { key, .. } => {
-                matches!(key, Key::Old | Key::New)
-            }
+        // Whose credential made the term (ground truth: the card's, the phone's, the key's
+        // holder): account isolation wants the login's account to be that person's. An
+        // attestation binds into the account of its parent's card instead (`on_binding`): the
+        // card, not the authenticator, says whose credential it becomes. The attacker's own keys
+        // are a person's only in `insider` (the second person's); a thief or a network attacker
+        // elsewhere has no account, and what it binds with the owner's card is the owner's.
+        let producer = match term {
+            Term::CardSig { person, .. } => Some(person),
+            Term::SeSig { .. } => Some(Person::A),
+            Term::Assertion { key, .. } => match key.holder() {
+                Person::B if !self.second_person => None,
+                p => Some(p),
+            },
+            Term::Attestation { .. } => None,
         };
-        if persons_own && !matches!(term, Term::Attestation { .. }) {
-            self.as_person |= bit32(s);
+        if producer.is_some_and(|p| account != Some(p)) {
+            self.violate(Violation::AccountIsolation);
+        }
+        // Authenticated as a person: the producer's, or for the attacker's own key outside
+        // `insider`, the account it logs into (whose card bound it).
+        if let Some(p) = producer.or(match term {
+            Term::Assertion { .. } => account,
+            _ => None,
+        }) {
+            self.as_person[p.index()] |= bit32(s);
         }
         match term {
-            Term::CardSig { .. } => {
+            Term::CardSig { person, .. } => {
                 self.card_auth |= bit32(s);
+                if person == Person::B {
+                    self.card_by_b |= bit32(s);
+                }
                 if cert_valid {
                     self.card_auth_valid |= bit32(s);
                 }
@@ -436,8 +478,13 @@ impl Ghost {
                 if let SessionKind::Register { parent } | SessionKind::Recover { parent } =
                     session.kind
                 {
-                    self.on_binding(parent, key);
+                    self.on_binding(parent, key, account);
                 }
+                // known credential: never bound again, in any account, live or retired.
+                if self.on_record & key.bit() != 0 {
+                    self.violate(Violation::KnownCredential);
+                }
+                self.on_record |= key.bit();
                 if session.opener == Party::User {
                     self.reach(Milestone::BoundRegistration);
                 }
@@ -491,8 +538,11 @@ impl Ghost {
     /// A credential was bound in a session whose parent login session is `parent`: a card must
     /// have signed in that session (binding), its authentication must justify one binding only
     /// (binding, injective), and its certificate must have been valid (bind to identity).
-    fn on_binding(&mut self, parent: u8, key: Key) {
+    fn on_binding(&mut self, parent: u8, key: Key, account: Option<Person>) {
         let p = bit32(parent);
+        if account != Some(self.card_person(parent)) && self.card_auth & p != 0 {
+            self.violate(Violation::AccountIsolation);
+        }
         if self.card_auth & p == 0 || self.permits_spent & p != 0 {
             self.violate(Violation::Binding);
         }
@@ -500,7 +550,33 @@ impl Ghost {
             self.violate(Violation::BindToIdentity);
         }
         self.permits_spent |= p;
-        self.live |= key.bit();
+        if account == Some(Person::A) {
+            self.live |= key.bit();
+        }
+    }
+
+    /// Whose card authenticated login session `parent` (the owner's unless `B`'s card signed).
+    fn card_person(&self, parent: u8) -> Person {
+        if self.card_by_b & bit32(parent) != 0 {
+            Person::B
+        } else {
+            Person::A
+        }
+    }
+
+    /// The SMS baseline: a one-time code sent to the owner's phone number was typed into
+    /// session `s`, which the server logged in as `account`; whoever holds the number's SIM
+    /// (ground truth: the owner, or `B` after the reassignment) produced it.
+    pub fn on_sms_login(&mut self, s: u8, account: Person) {
+        let producer = if self.number_reassigned {
+            Person::B
+        } else {
+            Person::A
+        };
+        if account != producer {
+            self.violate(Violation::AccountIsolation);
+        }
+        self.as_person[producer.index()] |= bit32(s);
     }
 
     /// J-LIS issued a JPKI copy to a phone's SE in session `s`: that session must have been
@@ -536,22 +612,43 @@ impl Ghost {
         }
     }
 
-    /// Session `s` passed the person's identifier to a service: it must have been
-    /// authenticated as the person (pseudonyms).
-    pub fn on_pseudonym(&mut self, s: u8) {
-        if self.as_person & bit32(s) == 0 {
+    /// Session `s` passed identifier `value` to service `svc` (an event): the session must have
+    /// been authenticated as a person (pseudonyms), and the identifier is recorded as that
+    /// person's at that service (unlinkability: never another person's).
+    pub fn on_pseudonym(&mut self, s: u8, svc: crate::server::Service, value: u8) {
+        let Some(person) = Person::ALL
+            .into_iter()
+            .find(|p| self.as_person[p.index()] & bit32(s) != 0)
+        else {
             self.violate(Violation::Pseudonym);
+            return;
+        };
+        let bit = 1u16 << (value % 16);
+        let other = match person {
+            Person::A => Person::B,
+            Person::B => Person::A,
+        };
+        if self.ids[other.index()][svc as usize] & bit != 0 {
+            self.violate(Violation::Unlinkability);
         }
+        self.ids[person.index()][svc as usize] |= bit;
     }
 
-    /// A recovery was opened under login session `parent`.
-    pub fn on_recovery(&mut self, parent: u8) {
+    /// A recovery was opened under login session `parent`, revoking in `account` (the server's
+    /// decision): it needs the fresh card authentication of that account's person (account
+    /// isolation), and a recovery of the owner's account retires the owner's credentials.
+    pub fn on_recovery(&mut self, parent: u8, account: Option<Person>) {
         if self.card_auth & bit32(parent) == 0 {
             self.violate(Violation::Recovery);
         }
-        self.retired |= self.live;
-        self.live = 0;
-        self.old_se_retired = true;
+        if self.card_auth & bit32(parent) != 0 && account != Some(self.card_person(parent)) {
+            self.violate(Violation::AccountIsolation);
+        }
+        if account != Some(Person::B) {
+            self.retired |= self.live;
+            self.live = 0;
+            self.old_se_retired = true;
+        }
     }
 
     /// A user-auth PIN entry reached the card's check. Once [`spec::CARD_PIN_TRIES`] wrong
@@ -562,6 +659,12 @@ impl Ghost {
             self.violate(Violation::PinLockout);
         }
         self.card_wrong = count(self.card_wrong, entry);
+    }
+
+    /// The owner's blocked PIN was reset in person at the municipal office (a physical event):
+    /// the count of wrong entries starts again.
+    pub fn on_in_person_reset(&mut self) {
+        self.card_wrong = 0;
     }
 
     /// A signing-password entry reached the card's check.
@@ -640,11 +743,21 @@ fn bind_to_identity(c: &Config, s: &State) -> bool {
             .all(|k| s.server.resolves(k, c.bugs))
 }
 
-/// Each service holds at most one identifier for the person, no identifier is at both, and
-/// every identifier went to a session authenticated as the person.
+/// For each person: each service holds at most one identifier of theirs, no identifier of
+/// theirs is at both, and every identifier went to a session authenticated as a person. Read
+/// from the observer's record of the identifiers issued ([`Ghost::ids`]), not the services'.
 fn pseudonyms(_: &Config, s: &State) -> bool {
-    let [a, b] = s.server.received;
-    a & b == 0 && a.count_ones() <= 1 && b.count_ones() <= 1 && ok(s, Violation::Pseudonym)
+    s.ghost
+        .ids
+        .iter()
+        .all(|[a, b]| a & b == 0 && a.count_ones() <= 1 && b.count_ones() <= 1)
+        && ok(s, Violation::Pseudonym)
+}
+
+/// No person's identifiers match across the two services, and no identifier issued to one
+/// person's session at a service was ever issued to another person's session there.
+fn unlinkability(_: &Config, s: &State) -> bool {
+    s.ghost.ids.iter().all(|[a, b]| a & b == 0) && ok(s, Violation::Unlinkability)
 }
 
 fn phone_gate(c: &Config, s: &State) -> Gate {
@@ -781,6 +894,49 @@ pub const CATALOGUE: &[PropertyRow] = &[
         condition: |_, s| ok(s, Violation::ForeignBiometric),
     },
     PropertyRow {
+        name: names::UNLINKABILITY,
+        kind: Kind::Always,
+        statement: "no two services can match one person's identifiers, and no identifier of a \
+                    person at a service is ever issued to another person's session (in `insider` \
+                    both persons get identifiers at both services)",
+        source: "NIST SP 800-63-3 §6.3 (pseudonymous identifiers, pairwise per relying party); \
+                 seed §2-1",
+        condition: unlinkability,
+    },
+    PropertyRow {
+        name: names::ACCOUNT_ISOLATION,
+        kind: Kind::Always,
+        statement: "no assertion, card signature or attestation of person A authenticates, binds, \
+                    recovers or revokes anything of person B: every accepted term logs in, or \
+                    binds into, the account of the person whose card, SE copy or key made it, and \
+                    a registration or recovery acts on the account of the card that \
+                    authenticated its parent login (in the SMS baseline the reassigned number \
+                    breaks it)",
+        source: "issue 10; seed §2-1 (phone-number identity fails on reassignment); WebAuthn L3 \
+                 §7.2 (the credential's user handle names the account)",
+        condition: |_, s| ok(s, Violation::AccountIsolation),
+    },
+    PropertyRow {
+        name: names::KNOWN_CREDENTIAL,
+        kind: Kind::Always,
+        statement: "a credential already on record, for anyone, live or revoked, is never bound \
+                    again",
+        source: "WebAuthn L3 §7.1 registration step \"Verify that the credentialId is not yet \
+                 registered for any user\"",
+        condition: |_, s| ok(s, Violation::KnownCredential),
+    },
+    PropertyRow {
+        name: names::OWNER_CAN_RECOVER,
+        kind: Kind::Always,
+        statement: "from every reachable state of `insider`, the owner, who holds the card, can \
+                    reach a state where the owner's new phone logs into the owner's account: by \
+                    the recovery flow if the PIN is not blocked, and if it is, only after the \
+                    in-person reset (without it the flow fails)",
+        source: "issue 10 (availability); seed §2 (recovery with the card); JPKI rules (the \
+                 blocked PIN is reset in person)",
+        condition: crate::owner::owner_can_recover,
+    },
+    PropertyRow {
         name: "JPKI login on the phone with biometric",
         kind: Kind::Sometimes,
         statement: "the SE's JPKI copy, enrolled with a card authentication, logs the owner in \
@@ -815,6 +971,31 @@ pub const CATALOGUE: &[PropertyRow] = &[
         statement: "both services receive an identifier for the owner (flow e)",
         source: "seed §2",
         condition: |_, s| s.server.received.iter().all(|r| *r != 0),
+    },
+    PropertyRow {
+        name: "second person's identifiers",
+        kind: Kind::Sometimes,
+        statement: "in `insider` both persons hold an identifier at a service (the two-person \
+                    clause of `unlinkability` is exercised)",
+        source: "issue 10",
+        condition: |_, s| s.ghost.ids[0][0] != 0 && s.ghost.ids[1][0] != 0,
+    },
+    PropertyRow {
+        name: "known credential refused",
+        kind: Kind::Sometimes,
+        statement: "in `insider` the second person's registration of the owner's credential \
+                    reaches the portal (and is refused)",
+        source: "WebAuthn L3 §7.1",
+        condition: |_, s| s.ghost.reached(Milestone::KnownCredentialTried),
+    },
+    PropertyRow {
+        name: "SMS takeover tried",
+        kind: Kind::Sometimes,
+        statement: "in `insider` the owner's number is reassigned to the second person (the \
+                    attack the SMS baseline fails is tried; the card-bound design offers no SMS \
+                    login)",
+        source: "seed §2-1",
+        condition: |_, s| s.ghost.number_reassigned,
     },
     PropertyRow {
         name: "kiosk login by the kiosk's QR",

@@ -16,10 +16,18 @@
 //! - Assertions: WebAuthn L3 §7.2 checks: the challenge of this session, the origin, a bound
 //!   credential, and a signature counter above the stored one (§6.1.1: otherwise the
 //!   authenticator may be cloned: reject and flag).
-//! - Pseudonyms (seed §2, NIST SP 800-63-3): each service gets an identifier of its own.
+//! - Pseudonyms (seed §2, NIST SP 800-63-3): each service gets an identifier of its own, and
+//!   each person one of their own at each service.
+//! - Accounts (issue 10): the portal keeps one account per person. A session is logged in as the
+//!   account of the person whose card signed (J-LIS's certificate names the person), whose SE
+//!   copy signed, or to whom the asserting credential is bound; a registration or recovery binds
+//!   and revokes in the account of the card that authenticated its parent login, never in one
+//!   the request names. In the SMS baseline of seed §2-1 (`Rules::sms_baseline`) an account is
+//!   keyed by a phone number instead, and whoever receives the one-time code sent to that
+//!   number is logged in.
 
 use crate::bugs::{Bug, Bugs};
-use crate::crypto::{Key, Nonce, Origin, PhoneId, Term};
+use crate::crypto::{Key, Nonce, Origin, Person, PhoneId, Term};
 use crate::kiosk::KioskId;
 use serde::Serialize;
 
@@ -64,9 +72,17 @@ pub enum SessionKind {
 /// How a session was authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Method {
-    Card { cert: u8 },
-    Se { phone: PhoneId },
-    Fido { key: Key },
+    Card {
+        cert: u8,
+    },
+    Se {
+        phone: PhoneId,
+    },
+    Fido {
+        key: Key,
+    },
+    /// A one-time code sent by SMS to the account's phone number (the SMS baseline only).
+    Sms,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -85,6 +101,9 @@ pub struct Session {
     pub status: Status,
     /// This login session's card authentication has been spent on a registration/recovery.
     pub permit_used: bool,
+    /// The account the session is logged in as (a login, once authenticated) or binds into
+    /// (a registration or recovery, from its opening).
+    pub account: Option<Person>,
 }
 
 /// A user-auth certificate generation.
@@ -94,10 +113,11 @@ pub struct Cert {
     pub revoked: bool,
 }
 
-/// A credential bound to the (single) person of the model.
+/// A credential bound to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Binding {
     pub key: Key,
+    pub account: Person,
     /// The certificate generation current when it was bound (used only by `bind-to-cert-serial`).
     pub cert: u8,
     pub live: bool,
@@ -136,7 +156,7 @@ pub struct Server {
     /// Some session was ever authenticated by the card (consulted only by `card-auth-per-identity`).
     pub card_authed_ever: bool,
     /// Pseudonyms received by each service (bitmask over pseudonym values).
-    pub received: [u8; 2],
+    pub received: [u16; 2],
 }
 
 /// The policy parameters the server needs.
@@ -146,6 +166,9 @@ pub struct Rules {
     pub cert_validity_secs: u64,
     /// Sessions the server opens in one run (a bound of the model, not a defence).
     pub max_sessions: u8,
+    /// The seed's SMS baseline (§2-1): the account is keyed by a phone number and a one-time
+    /// code sent to it logs in (a configuration, not a bug switch).
+    pub sms_baseline: bool,
 }
 
 impl Server {
@@ -176,7 +199,21 @@ impl Server {
     /// same opener, authenticated by a card whose permit is unspent; opening spends it.
     /// Recovery revokes the old phone's credentials and JPKI copy.
     pub fn open(&mut self, kind: SessionKind, opener: Party, rules: Rules) -> Result<u8, Reason> {
+        self.open_claiming(kind, opener, None, rules)
+    }
+
+    /// [`Server::open`] with a request that names an account (`claimed`, a user handle in the
+    /// request): a registration or recovery binds into the account of its parent's card, and a
+    /// claim of another account is refused (`account-from-request`: the claim is believed).
+    pub fn open_claiming(
+        &mut self,
+        kind: SessionKind,
+        opener: Party,
+        claimed: Option<Person>,
+        rules: Rules,
+    ) -> Result<u8, Reason> {
         let bugs = rules.bugs;
+        let mut account = None;
         if self.sessions.len() >= usize::from(rules.max_sessions) {
             return Err(Reason::NotPermitted);
         }
@@ -200,9 +237,14 @@ impl Server {
             if !ok {
                 return Err(Reason::NotPermitted);
             }
+            account = match (p.account, claimed) {
+                (_, Some(c)) if bugs.has(Bug::AccountFromRequest) => Some(c),
+                (Some(a), Some(c)) if a != c => return Err(Reason::NotPermitted),
+                (a, _) => Some(a.unwrap_or(Person::A)),
+            };
             self.sessions[usize::from(parent)].permit_used = true;
-            if let SessionKind::Recover { .. } = kind {
-                self.recover(bugs);
+            if let (SessionKind::Recover { .. }, Some(a)) = (kind, account) {
+                self.recover(a, bugs);
             }
         }
         let nonce = if bugs.has(Bug::ReuseChallenge) {
@@ -218,33 +260,59 @@ impl Server {
             nonce,
             status: Status::Open,
             permit_used: false,
+            account,
         });
         Ok(index)
     }
 
-    /// Recovery on a new phone (seed §2): the old credentials and JPKI copies stop working.
-    fn recover(&mut self, bugs: Bugs) {
+    /// Recovery on a new phone (seed §2): the old credentials and JPKI copies of `account`
+    /// stop working (the phones' JPKI copies are the owner's, `A`'s).
+    fn recover(&mut self, account: Person, bugs: Bugs) {
         if !bugs.has(Bug::KeepOldCredentials) {
-            for b in &mut self.bindings {
+            for b in self.bindings.iter_mut().filter(|b| b.account == account) {
                 b.live = false;
             }
         }
-        if !bugs.has(Bug::KeepOldSeCertificate) {
+        if !bugs.has(Bug::KeepOldSeCertificate) && account == Person::A {
             self.se_valid[PhoneId::Old.index()] = false;
         }
     }
 
-    /// Does the server resolve this credential to the person? With `bind-to-cert-serial` it
+    /// Does the server resolve this credential to an account? With `bind-to-cert-serial` it
     /// looks the binding up by the person's current certificate serial.
     pub fn resolves(&self, key: Key, bugs: Bugs) -> bool {
-        let current = self.current_cert();
-        self.bindings.iter().any(|b| {
-            b.key == key && b.live && (!bugs.has(Bug::BindToCertSerial) || b.cert == current)
-        })
+        self.account_of(key, bugs).is_some()
     }
 
-    /// Check a card certificate at `now`.
-    pub fn check_cert(&self, cert: u8, now: u64, rules: Rules) -> Result<(), Reason> {
+    /// The account a credential logs into: its live binding's (the most recent one, if a
+    /// credential was ever bound twice: the record a lookup by credential ID finds last).
+    pub fn account_of(&self, key: Key, bugs: Bugs) -> Option<Person> {
+        let current = self.current_cert();
+        self.bindings
+            .iter()
+            .rev()
+            .find(|b| {
+                b.key == key && b.live && (!bugs.has(Bug::BindToCertSerial) || b.cert == current)
+            })
+            .map(|b| b.account)
+    }
+
+    /// Check a card certificate of `person` at `now`. The second person's card has one
+    /// certificate, issued at 0 and never revoked (its life plays no part in `insider`).
+    pub fn check_cert(
+        &self,
+        person: Person,
+        cert: u8,
+        now: u64,
+        rules: Rules,
+    ) -> Result<(), Reason> {
+        if person == Person::B {
+            return if cert == 0 && now < rules.cert_validity_secs {
+                Ok(())
+            } else {
+                Err(Reason::CertExpired)
+            };
+        }
         let c = self
             .certs
             .get(usize::from(cert))
@@ -262,17 +330,17 @@ impl Server {
     /// WebAuthn assertion checks beyond challenge and origin: a bound credential and a counter
     /// above the stored one. A stale counter flags the key (the state changes even though the
     /// assertion is refused).
-    fn check_assertion(&mut self, key: Key, ctr: u8, bugs: Bugs) -> Result<(), Reason> {
-        if !self.resolves(key, bugs) {
-            return Err(Reason::UnknownCredential);
-        }
+    fn check_assertion(&mut self, key: Key, ctr: u8, bugs: Bugs) -> Result<Person, Reason> {
+        let account = self
+            .account_of(key, bugs)
+            .ok_or(Reason::UnknownCredential)?;
         let stored = self.stored_ctr[key.index()];
         if ctr <= stored && !bugs.has(Bug::IgnoreSignatureCounter) {
             self.clone_flags |= key.bit();
             return Err(Reason::StaleCounter);
         }
         self.stored_ctr[key.index()] = ctr;
-        Ok(())
+        Ok(account)
     }
 
     /// Challenge and origin checks common to every response.
@@ -297,20 +365,23 @@ impl Server {
             .get(usize::from(s))
             .ok_or(Reason::NoSuchSession)?;
         self.check_common(&session, &term, bugs)?;
+        let mut account = session.account;
         let status = match (session.kind, term) {
-            (SessionKind::Login, Term::CardSig { cert, .. }) => {
-                self.check_cert(cert, now, rules)?;
+            (SessionKind::Login, Term::CardSig { person, cert, .. }) => {
+                self.check_cert(person, cert, now, rules)?;
                 self.card_authed_ever = true;
+                account = Some(person);
                 Status::Authenticated(Method::Card { cert })
             }
             (SessionKind::Login, Term::SeSig { phone, .. }) => {
                 if !self.se_valid[phone.index()] {
                     return Err(Reason::SeCertRevoked);
                 }
+                account = Some(Person::A);
                 Status::Authenticated(Method::Se { phone })
             }
             (SessionKind::Login | SessionKind::Kiosk { .. }, Term::Assertion { key, ctr, .. }) => {
-                self.check_assertion(key, ctr, bugs)?;
+                account = Some(self.check_assertion(key, ctr, bugs)?);
                 Status::Authenticated(Method::Fido { key })
             }
             (
@@ -319,12 +390,15 @@ impl Server {
             ) => {
                 // WebAuthn L3 §7.1: a credential registered before (for anyone, live or
                 // revoked) fails the ceremony.
-                if self.bindings.iter().any(|b| b.key == key) {
+                if self.bindings.iter().any(|b| b.key == key)
+                    && !bugs.has(Bug::SkipKnownCredentialCheck)
+                {
                     return Err(Reason::KnownCredential);
                 }
                 let cert = self.current_cert();
                 self.bindings.push(Binding {
                     key,
+                    account: account.unwrap_or(Person::A),
                     cert,
                     live: true,
                 });
@@ -333,6 +407,30 @@ impl Server {
             _ => return Err(Reason::WrongKind),
         };
         self.sessions[usize::from(s)].status = status;
+        self.sessions[usize::from(s)].account = account;
+        Ok(())
+    }
+
+    /// The SMS baseline (seed §2-1, `Rules::sms_baseline`): the one-time code the server sent
+    /// to the phone number on file for the account (the model has one such number, `A`'s) is
+    /// typed back into login session `s` by `requester`, the session's opener, who got it
+    /// because it holds the SIM of that number: the session is logged in as the account.
+    pub fn sms_login(&mut self, s: u8, requester: Party, rules: Rules) -> Result<(), Reason> {
+        if !rules.sms_baseline {
+            return Err(Reason::WrongKind);
+        }
+        let session = self
+            .sessions
+            .get_mut(usize::from(s))
+            .ok_or(Reason::NoSuchSession)?;
+        if session.opener != requester || session.kind != SessionKind::Login {
+            return Err(Reason::NotPermitted);
+        }
+        if session.status != Status::Open {
+            return Err(Reason::NotOpen);
+        }
+        session.status = Status::Authenticated(Method::Sms);
+        session.account = Some(Person::A);
         Ok(())
     }
 
@@ -359,8 +457,9 @@ impl Server {
         {
             return Err(Reason::WrongKiosk);
         }
-        self.check_assertion(key, ctr, bugs)?;
+        let account = self.check_assertion(key, ctr, bugs)?;
         self.sessions[s].status = Status::AtKiosk { kiosk, key };
+        self.sessions[s].account = Some(account);
         u8::try_from(s).map_err(|_| Reason::NoSuchSession)
     }
 
@@ -416,29 +515,34 @@ impl Server {
         }
     }
 
-    /// The identifier service `svc` gets for the person (whose current certificate is `cert`).
-    /// Values index a bitmask: the right one is per service; the bugs give one shared value or
-    /// one per certificate serial.
-    pub fn pseudonym(svc: Service, cert: u8, bugs: Bugs) -> u8 {
+    /// The identifier service `svc` gets for `person` (whose current certificate is `cert`).
+    /// Values index a bitmask: the right one is per person and service (0-3); the bugs give one
+    /// value per person shared by the services (4-5), one per certificate serial (6-13), or one
+    /// per service shared by the persons (14-15).
+    pub fn pseudonym(svc: Service, person: Person, cert: u8, bugs: Bugs) -> u8 {
         let svc = svc as u8;
+        let p = person as u8;
         if bugs.has(Bug::GlobalPseudonym) {
-            2
+            4 + p
         } else if bugs.has(Bug::PseudonymFromCertSerial) {
-            3 + svc * 2 + cert.min(1)
+            6 + p * 4 + svc * 2 + cert.min(1)
+        } else if bugs.has(Bug::PseudonymPerServiceOnly) {
+            14 + svc
         } else {
-            svc
+            p * 2 + svc
         }
     }
 
-    /// Session `s`, logged in as the person, passes the person's identifier to `svc`, at the
-    /// request of the session's opener (`pseudonym-without-login`: in any status).
+    /// Session `s`, logged in as a person, passes that person's identifier to `svc`, at the
+    /// request of the session's opener (`pseudonym-without-login`: in any status, the owner's
+    /// identifier). Returns the identifier.
     pub fn issue_pseudonym(
         &mut self,
         s: u8,
         svc: Service,
         requester: Party,
         bugs: Bugs,
-    ) -> Result<(), Reason> {
+    ) -> Result<u8, Reason> {
         let session = self
             .sessions
             .get(usize::from(s))
@@ -451,9 +555,14 @@ impl Server {
         {
             return Err(Reason::NotPermitted);
         }
-        let value = Server::pseudonym(svc, self.current_cert(), bugs);
+        let person = session.account.unwrap_or(Person::A);
+        let cert = match person {
+            Person::A => self.current_cert(),
+            Person::B => 0,
+        };
+        let value = Server::pseudonym(svc, person, cert, bugs);
         self.received[svc as usize] |= 1 << value;
-        Ok(())
+        Ok(value)
     }
 }
 
@@ -474,6 +583,7 @@ mod tests {
             bugs,
             cert_validity_secs: 5 * YEAR,
             max_sessions: 8,
+            sms_baseline: false,
         }
     }
 
@@ -489,6 +599,7 @@ mod tests {
         let mut server = Server::new();
         let (s, n) = login(&mut server, Bugs::NONE);
         let wrong = Term::CardSig {
+            person: Person::A,
             cert: 0,
             nonce: n + 1,
         };
@@ -496,7 +607,11 @@ mod tests {
             server.receive(s, wrong, 0, rules(Bugs::NONE)),
             Err(Reason::WrongChallenge)
         );
-        let sig = Term::CardSig { cert: 0, nonce: n };
+        let sig = Term::CardSig {
+            person: Person::A,
+            cert: 0,
+            nonce: n,
+        };
         assert_eq!(
             server.receive(s, sig, 5 * YEAR, rules(Bugs::NONE)),
             Err(Reason::CertExpired)
@@ -515,6 +630,7 @@ mod tests {
         let mut server = Server::new();
         server.bindings.push(Binding {
             key: Key::Old,
+            account: Person::A,
             cert: 0,
             live: true,
         });
@@ -540,6 +656,7 @@ mod tests {
         server.se_valid[PhoneId::Old.index()] = true;
         server.bindings.push(Binding {
             key: Key::Old,
+            account: Person::A,
             cert: 0,
             live: true,
         });
@@ -549,7 +666,11 @@ mod tests {
             server.open(reg, Party::User, rules(Bugs::NONE)),
             Err(Reason::NotPermitted)
         );
-        let sig = Term::CardSig { cert: 0, nonce: n };
+        let sig = Term::CardSig {
+            person: Person::A,
+            cert: 0,
+            nonce: n,
+        };
         assert_eq!(server.receive(s, sig, 0, rules(Bugs::NONE)), Ok(()));
         // Another party cannot ride on the owner's session.
         assert_eq!(
@@ -575,13 +696,18 @@ mod tests {
         let mut server = Server::new();
         server.bindings.push(Binding {
             key: Key::Old,
+            account: Person::A,
             cert: 0,
             live: true,
         });
         server.stored_ctr[Key::Old.index()] = 3;
         let register = |server: &mut Server, key: Key| {
             let (s, n) = login(server, Bugs::NONE);
-            let sig = Term::CardSig { cert: 0, nonce: n };
+            let sig = Term::CardSig {
+                person: Person::A,
+                cert: 0,
+                nonce: n,
+            };
             assert_eq!(server.receive(s, sig, 0, rules(Bugs::NONE)), Ok(()));
             let r = server
                 .open(
@@ -621,14 +747,23 @@ mod tests {
         let mut server = Server::new();
         server.bindings.push(Binding {
             key: Key::Old,
+            account: Person::A,
             cert: 0,
             live: true,
         });
         server.renew(10, Bugs::NONE);
         assert!(server.resolves(Key::Old, Bugs::NONE));
         assert!(!server.resolves(Key::Old, Bugs::only(Bug::BindToCertSerial)));
-        assert!(server.check_cert(0, 10, rules(Bugs::NONE)).is_err());
-        assert!(server.check_cert(1, 10, rules(Bugs::NONE)).is_ok());
+        assert!(
+            server
+                .check_cert(Person::A, 0, 10, rules(Bugs::NONE))
+                .is_err()
+        );
+        assert!(
+            server
+                .check_cert(Person::A, 1, 10, rules(Bugs::NONE))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -636,6 +771,7 @@ mod tests {
         let mut server = Server::new();
         server.bindings.push(Binding {
             key: Key::Old,
+            account: Person::A,
             cert: 0,
             live: true,
         });
@@ -664,16 +800,69 @@ mod tests {
         );
     }
 
+    /// Issue 10: a registration binds into the account of its parent's card; a request naming
+    /// another account is refused, and believed only with `account-from-request` (control).
+    /// The owner's credential registered by another person is refused as known, and bound
+    /// again only with `skip-known-credential-check`, after which it logs into the other
+    /// person's account.
+    #[test]
+    fn accounts_follow_the_card_not_the_request() {
+        for bugs in [
+            Bugs::NONE,
+            Bugs::only(Bug::AccountFromRequest),
+            Bugs::only(Bug::SkipKnownCredentialCheck),
+        ] {
+            let mut server = Server::new();
+            server.bindings.push(Binding {
+                key: Key::Old,
+                account: Person::A,
+                cert: 0,
+                live: true,
+            });
+            let (s, n) = login(&mut server, bugs);
+            let sig = Term::CardSig {
+                person: Person::B,
+                cert: 0,
+                nonce: n,
+            };
+            assert_eq!(server.receive(s, sig, 0, rules(bugs)), Ok(()));
+            assert_eq!(server.sessions[usize::from(s)].account, Some(Person::B));
+            let kind = SessionKind::Register { parent: s };
+            let claimed = server.open_claiming(kind, Party::User, Some(Person::A), rules(bugs));
+            if bugs.has(Bug::AccountFromRequest) {
+                let r = claimed.expect("the claim is believed");
+                assert_eq!(server.sessions[usize::from(r)].account, Some(Person::A));
+                continue;
+            }
+            assert_eq!(claimed, Err(Reason::NotPermitted));
+            let r = server.open(kind, Party::User, rules(bugs)).expect("opens");
+            assert_eq!(server.sessions[usize::from(r)].account, Some(Person::B));
+            let att = Term::Attestation {
+                key: Key::Old,
+                nonce: server.sessions[usize::from(r)].nonce,
+                origin: Origin::Real,
+            };
+            let bound = server.receive(r, att, 0, rules(bugs));
+            if bugs.has(Bug::SkipKnownCredentialCheck) {
+                assert_eq!(bound, Ok(()));
+                assert_eq!(server.account_of(Key::Old, bugs), Some(Person::B));
+            } else {
+                assert_eq!(bound, Err(Reason::KnownCredential));
+                assert_eq!(server.account_of(Key::Old, bugs), Some(Person::A));
+            }
+        }
+    }
+
     #[test]
     fn pseudonyms_differ_per_service() {
         let none = Bugs::NONE;
         assert_ne!(
-            Server::pseudonym(Service::A, 0, none),
-            Server::pseudonym(Service::B, 0, none)
+            Server::pseudonym(Service::A, Person::A, 0, none),
+            Server::pseudonym(Service::B, Person::A, 0, none)
         );
         assert_eq!(
-            Server::pseudonym(Service::A, 0, none),
-            Server::pseudonym(Service::A, 1, none)
+            Server::pseudonym(Service::A, Person::A, 0, none),
+            Server::pseudonym(Service::A, Person::A, 1, none)
         );
     }
 }

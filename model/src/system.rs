@@ -16,6 +16,13 @@
 //! - `stolen-phone`: a thief presents biometrics and guesses the lock-screen PIN over time.
 //! - `stolen-phone-pin-known`: a thief who saw the lock-screen PIN typed holds the registered
 //!   phone, enrols its own biometric and tries the SE's keys with it (issue 16).
+//! - `insider` (issue 10): a second person `B`, with a valid card, an authenticator and an
+//!   account of their own, attacks the enrolled owner `A`'s account: registers `A`'s credential
+//!   (its ID and public key, which are public) to `B`'s account, names `A`'s account in a
+//!   registration or recovery authenticated by `B`'s card, asks for identifiers at both
+//!   services; the owner logs in, asks for an identifier, mistypes the card PIN and has it reset
+//!   in person. In the SMS baseline (`Config::sms_baseline`) the owner's cancelled phone number
+//!   is reassigned to `B`. `owner can recover` is judged in every state of it.
 //! - `stolen-card`: a thief guesses the card's PIN and signing password, power-cycles the card,
 //!   and uses it if a guess is right; the owner reports the loss; the certificate expires.
 //!
@@ -34,7 +41,7 @@ pub use crate::owner::{Owner, Step};
 use crate::policy::{HOUR, Policy, Throttle, builtin_named};
 use crate::properties::{CATALOGUE, Ghost, Kind};
 use crate::secure_element::SecureElement;
-use crate::server::{Binding, Party, Rules, Server, Service, SessionKind, Status};
+use crate::server::{Binding, Party, Reason, Rules, Server, Service, SessionKind, Status};
 use serde::Serialize;
 use stateright::{Model, Property};
 use std::fmt;
@@ -49,10 +56,11 @@ pub enum Scenario {
     StolenCard,
     DailyUse,
     StolenPhonePinKnown,
+    Insider,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Enrol,
         Scenario::Renew,
         Scenario::Kiosk,
@@ -60,6 +68,7 @@ impl Scenario {
         Scenario::StolenCard,
         Scenario::DailyUse,
         Scenario::StolenPhonePinKnown,
+        Scenario::Insider,
     ];
 
     pub fn name(self) -> &'static str {
@@ -71,6 +80,7 @@ impl Scenario {
             Scenario::StolenCard => "stolen-card",
             Scenario::DailyUse => "daily-use",
             Scenario::StolenPhonePinKnown => "stolen-phone-pin-known",
+            Scenario::Insider => "insider",
         }
     }
 
@@ -78,7 +88,7 @@ impl Scenario {
     pub(crate) fn attacker_sessions(self) -> bool {
         matches!(
             self,
-            Scenario::Enrol | Scenario::Renew | Scenario::StolenCard
+            Scenario::Enrol | Scenario::Renew | Scenario::StolenCard | Scenario::Insider
         )
     }
 }
@@ -139,6 +149,26 @@ pub enum AttackerVerb {
     RequestPseudonym {
         session: u8,
         service: Service,
+    },
+    /// `insider`: the second person's own card signs the challenge of a login session it
+    /// opened (its own PIN, typed at its own reader).
+    InsiderCardSign {
+        session: u8,
+    },
+    /// `insider`: ask for a registration under login `parent`, naming the owner's account.
+    RegisterForOwner {
+        parent: u8,
+    },
+    /// `insider`: ask for a recovery under login `parent`, naming the owner's account.
+    RecoverForOwner {
+        parent: u8,
+    },
+    /// `insider`: the carrier reassigns the owner's cancelled phone number to the second person
+    /// (a physical event).
+    GetReassignedNumber,
+    /// The SMS baseline: type the one-time code the number's SIM received into a login session.
+    SmsLogin {
+        session: u8,
     },
 }
 
@@ -208,6 +238,10 @@ pub struct Config {
     /// Times the owner may take each step beyond what its flows need (0 in the default;
     /// `check --deep` raises it).
     pub owner_repeats: u8,
+    /// The seed's SMS baseline (§2-1): accounts keyed by a phone number, logged in by a
+    /// one-time code sent to it (`model check --sms-baseline`; the checker must find the
+    /// takeover after the number is reassigned).
+    pub sms_baseline: bool,
 }
 
 /// A configuration that cannot be checked.
@@ -272,6 +306,7 @@ impl Config {
             max_sessions: 8,
             attempt_cap: 24,
             owner_repeats: 0,
+            sms_baseline: false,
         };
         config.validate()?;
         Ok(config)
@@ -337,6 +372,13 @@ impl Config {
         }
     }
 
+    /// The seed's SMS baseline (§2-1), in `insider` only.
+    pub fn sms_baseline(mut self) -> Config {
+        self.sms_baseline = true;
+        self.scenarios = vec![Scenario::Insider];
+        self
+    }
+
     /// Only these scenarios.
     pub fn only(mut self, scenarios: &[Scenario]) -> Config {
         self.scenarios = scenarios.to_vec();
@@ -348,6 +390,9 @@ impl Config {
         match scenario {
             Scenario::StolenPhone | Scenario::StolenCard => &self.clock_secs,
             Scenario::DailyUse => &self.daily_clock_secs,
+            // No rule the second person attacks depends on time (the card PIN's block has no
+            // timer; the certificate and biometric timers are the other scenarios'): one point.
+            Scenario::Insider => &self.owner_clock_secs[..1],
             _ => &self.owner_clock_secs,
         }
     }
@@ -370,6 +415,7 @@ impl Config {
             bugs: self.bugs,
             cert_validity_secs: self.cert_validity_secs,
             max_sessions: self.max_sessions,
+            sms_baseline: self.sms_baseline,
         }
     }
 
@@ -408,10 +454,12 @@ impl Config {
             s.server.se_valid[PhoneId::Old.index()] = true;
             s.server.bindings.push(Binding {
                 key: PhoneId::Old.key(),
+                account: crate::crypto::Person::A,
                 cert: 0,
                 live: true,
             });
             s.ghost.live = PhoneId::Old.key().bit();
+            s.ghost.on_record = PhoneId::Old.key().bit();
         };
         match scenario {
             Scenario::Enrol => {}
@@ -423,12 +471,14 @@ impl Config {
                 s.phones[PhoneId::New.index()].auth.strong_sensor = false;
                 s.ghost.weak_sensors = 1 << PhoneId::New.index();
             }
-            Scenario::Kiosk | Scenario::DailyUse | Scenario::StolenPhonePinKnown => {
-                registered(&mut s)
-            }
+            Scenario::Kiosk
+            | Scenario::DailyUse
+            | Scenario::StolenPhonePinKnown
+            | Scenario::Insider => registered(&mut s),
             Scenario::StolenPhone => {}
             Scenario::StolenCard => s.card.holder = Holder::Attacker,
         }
+        s.ghost.second_person = scenario == Scenario::Insider;
         s
     }
 }
@@ -489,7 +539,22 @@ impl Config {
         };
         match s.server.receive(session, term, now, self.rules()) {
             Ok(()) => {
-                s.ghost.on_accept(session, term, cert_valid);
+                let account = s
+                    .server
+                    .sessions
+                    .get(usize::from(session))
+                    .and_then(|x| x.account);
+                s.ghost.on_accept(session, term, cert_valid, account);
+                Some(())
+            }
+            // The §7.1 refusal reached: a witness that the attack is tried.
+            Err(Reason::KnownCredential)
+                if !s
+                    .ghost
+                    .reached(crate::properties::Milestone::KnownCredentialTried) =>
+            {
+                s.ghost
+                    .reach(crate::properties::Milestone::KnownCredentialTried);
                 Some(())
             }
             // A refusal that flagged a key still changes the state.
@@ -514,7 +579,12 @@ impl Config {
                 let before = s.server.clone();
                 match s.server.present_qr(kiosk, t, self.rules()) {
                     Ok(q) => {
-                        s.ghost.on_accept(q, t, true);
+                        let account = s
+                            .server
+                            .sessions
+                            .get(usize::from(q))
+                            .and_then(|x| x.account);
+                        s.ghost.on_accept(q, t, true, account);
                         s.ghost.on_qr_login(kiosk);
                     }
                     Err(_) if s.server != before => {}
@@ -563,7 +633,9 @@ impl Model for Config {
                 out.push(Action::Kiosk(KioskId::Remote, KioskVerb::ScanQr(*t)));
             }
         }
-        let sendable = s.attacker.sendable(&s.server);
+        let sendable = s
+            .attacker
+            .sendable(&s.server, s.scenario == Scenario::Insider);
         // Any term to any session, in any status and of any kind: only the server's checks
         // refuse (a refused delivery that changes nothing is not a step).
         for i in (0u8..).take(s.server.sessions.len()) {

@@ -166,7 +166,7 @@ fn response_of(s: &State, term: Term, map: Mapping) -> Result<Response, &'static
         Key::Attacker2 => Err(SKIP_ATTACKER_KEY2),
     };
     match term {
-        Term::CardSig { cert, nonce } => Ok(Response::Card {
+        Term::CardSig { cert, nonce, .. } => Ok(Response::Card {
             generation: cert,
             challenge: usize::from(nonce),
         }),
@@ -568,6 +568,15 @@ fn run(name: &str, config: &Config, map: Mapping, world: &mut World, limit: usiz
 }
 
 const ENROL: &[Scenario] = &[Scenario::Enrol];
+const ONE_PERSON: [Scenario; 7] = [
+    Scenario::Enrol,
+    Scenario::Renew,
+    Scenario::Kiosk,
+    Scenario::StolenPhone,
+    Scenario::StolenCard,
+    Scenario::DailyUse,
+    Scenario::StolenPhonePinKnown,
+];
 
 /// States explored per bug-switch run (breadth-first, so every trace up to some depth): a
 /// removed check can multiply the state space (`skip-challenge-check` on `enrol` alone reaches
@@ -579,7 +588,15 @@ const BUG_LIMIT: usize = 40_000;
 fn conforming_runs() -> Vec<(&'static str, Config, Checks, usize)> {
     let all = Checks::ALL;
     vec![
-        ("default", Config::default(), all, usize::MAX),
+        // The one-person scenarios: the conformance relying party has one account and one
+        // card; `insider`'s second account and card are not mapped yet (issue 10, see
+        // model/README.md).
+        (
+            "default",
+            Config::default().only(&ONE_PERSON),
+            all,
+            usize::MAX,
+        ),
         (
             "skip-challenge-check",
             Config::default()
