@@ -284,9 +284,10 @@ impl Config {
             // 5,760 s (delays of 1, 5, 15, 15 and 60 min): each of these points lets a guess
             // fall exactly when its delay ends, so a delay made longer than the guide's loses
             // the witness `passcode delays exactly as specified`. Between each two of them a
-            // point inside the delay (30, 210, 810, 1,710, 3,960 s), where a guess must be
-            // refused, so a delay made shorter breaks `PIN fallback throttle`. 5 h: past the
-            // policy's 4 h idle timeout. The 5 failed matches Apple allows are all at 0 s.
+            // point inside the delay (30, 210, 810, 1,710, 3,960 s), where the on-schedule
+            // thief's next guess must be refused, so a delay made shorter breaks `PIN fallback
+            // throttle`. 5 h: past the policy's 4 h idle timeout. The 5 failed matches Apple
+            // allows are all at 0 s.
             apple_clock_secs: vec![
                 0,
                 30,

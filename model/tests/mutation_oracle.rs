@@ -38,9 +38,15 @@ fn model_check_alone_judges_the_defences() {
             ..Options::default()
         },
     );
+    let unwitnessed: Vec<&str> = default
+        .properties
+        .iter()
+        .filter(|p| p.verdict == Verdict::Unwitnessed)
+        .map(|p| p.name)
+        .collect();
     assert!(
         default.ok(),
-        "the default check is not clean: {:?}",
+        "the default check is not clean: violated {:?}, unwitnessed {unwitnessed:?}",
         default.violated()
     );
 
