@@ -283,38 +283,30 @@ impl Config {
                     .on_enrolment_change(self.bugs.has(Bug::KeysSurviveEnrolmentChange));
             }
             AttackerVerb::PresentBiometric(outcome) => {
+                let policy = self.phone_policy_in(s.scenario);
                 let auth = s.phones[PhoneId::Old.index()].auth;
                 if cap(0, None)
-                    || !biometric::takes_presentation(
-                        &auth.lockout,
-                        &self.phone_policy,
-                        now,
-                        self.bugs,
-                    )
+                    || !biometric::takes_presentation(&auth.lockout, policy, now, self.bugs)
                 {
                     return None;
                 }
-                s.ghost.on_presentation(
-                    PhoneId::Old,
-                    &self.phone_policy.name,
-                    now,
-                    outcome == Outcome::Match,
-                );
+                s.ghost
+                    .on_presentation(PhoneId::Old, &policy.name, now, outcome == Outcome::Match);
                 let a = &mut s.phone(PhoneId::Old).auth;
-                if a.present(&self.phone_policy, now, outcome).is_some() {
+                if a.present(policy, now, outcome).is_some() {
                     a.unlocked_by_thief = true;
                 }
                 s.attacker.attempts[0] += 1;
             }
             AttackerVerb::GuessPhonePin(entry) => {
+                let policy = self.phone_policy_in(s.scenario);
                 let auth = s.phones[PhoneId::Old.index()].auth;
-                if cap(1, None) || !auth.pin_open(&self.phone_policy, now, self.bugs) {
+                if cap(1, None) || !auth.pin_open(policy, now, self.bugs) {
                     return None;
                 }
-                s.ghost
-                    .on_phone_pin(PhoneId::Old, &self.phone_policy.name, now, entry);
+                s.ghost.on_phone_pin(PhoneId::Old, &policy.name, now, entry);
                 let a = &mut s.phone(PhoneId::Old).auth;
-                if a.enter_pin(&self.phone_policy, now, entry).is_some() {
+                if a.enter_pin(policy, now, entry).is_some() {
                     a.unlocked_by_thief = true;
                 }
                 s.attacker.attempts[1] += 1;
@@ -457,7 +449,7 @@ impl Config {
                     push(AttackerVerb::RelayProximity);
                 }
             }
-            Scenario::StolenPhone => {
+            Scenario::StolenPhone | Scenario::StolenIphone => {
                 if !old.auth.unlocked_by_thief {
                     push(AttackerVerb::PresentBiometric(Outcome::NoMatch));
                     push(AttackerVerb::PresentBiometric(Outcome::Match));

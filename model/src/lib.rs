@@ -5,8 +5,9 @@
 //! [`server`], [`kiosk`], [`owner`], [`attacker`]; the owner's and the attacker's verbs in
 //! their own files), the composition in [`system`], the properties with
 //! their statements and sources in [`properties`], the unlock policies and their lockout
-//! automaton in [`policy`], symbolic terms in [`crypto`], bug switches in [`bugs`], and the
-//! checker driver behind the `model` binary in [`check`].
+//! automaton in [`policy`], symbolic terms in [`crypto`], bug switches in [`bugs`], the
+//! negative controls of the exact-schedule witnesses in [`controls`], and the checker driver
+//! behind the `model` binary in [`check`].
 
 pub mod attacker;
 pub mod authenticator;
@@ -15,6 +16,7 @@ pub mod bugs;
 pub mod card;
 pub mod chart;
 pub mod check;
+pub mod controls;
 pub mod crypto;
 pub mod events;
 pub mod explore;

@@ -127,7 +127,7 @@ impl Scenario {
                 (FidoLogin(PhoneId::New), 1),
             ],
             Scenario::Kiosk => &[(ScanKioskQr, 1), (ShowPhoneQr, 1)],
-            Scenario::StolenPhone | Scenario::StolenPhonePinKnown => &[],
+            Scenario::StolenPhone | Scenario::StolenPhonePinKnown | Scenario::StolenIphone => &[],
             Scenario::StolenCard => &[(ReportLoss, 1), (Reissue, 1)],
             // The owner's unlocks are free actions (`Step::Unlock`), at every clock point.
             Scenario::DailyUse => &[],

@@ -36,6 +36,11 @@ pub mod names {
     pub const ACCOUNT_ISOLATION: &str = "account isolation";
     pub const KNOWN_CREDENTIAL: &str = "known credential";
     pub const OWNER_CAN_RECOVER: &str = "owner can recover";
+    /// Exact-schedule witnesses (issue 9: a defence made stricter than its rule).
+    pub const PIN_DELAYS_EXACT: &str = "lock-screen PIN delays exactly as specified";
+    pub const BIO_LOCKOUTS_EXACT: &str = "biometric lockouts end exactly as specified";
+    pub const PASSCODE_DELAYS_EXACT: &str = "passcode delays exactly as specified";
+    pub const APPLE_MATCHES_EXACT: &str = "Apple's five matches exactly as specified";
 }
 
 /// `always` or `sometimes`.
@@ -216,6 +221,69 @@ pub mod spec {
             .take_while(|(from, _)| *from <= n)
             .last()
             .map_or(0, |(_, d)| *d)
+    }
+
+    impl BioRule {
+        /// The wait the rule imposes after the `n`-th failure since the last unlock (`n >= 1`)
+        /// before the next presentation: `lockout_secs` after every `fails_per_lockout`-th,
+        /// none after the others; `None` once `closed_after` failures have closed it.
+        pub fn wait_after(&self, n: u64) -> Option<u64> {
+            if n >= self.closed_after {
+                None
+            } else if n > 0 && n.is_multiple_of(self.fails_per_lockout) {
+                Some(self.lockout_secs)
+            } else {
+                Some(0)
+            }
+        }
+    }
+
+    /// The exact schedule as far as a clock shows it: `(n, t)`, the number of failures a
+    /// thief can make in a row, the first at 0 and each later one at the very instant the
+    /// wait after the one before ends (`next_at(k, t)`: when the attempt after the `k`-th
+    /// failure, made at `t`, is first allowed, `None` if never), while that instant is a
+    /// point of `clock`, within `cap` attempts; and `t`, the time of the `n`-th. No run meets
+    /// the `n`-th failure earlier than `t` without breaking the rule, and only a run that
+    /// takes every attempt on time meets it at `t`: the witnesses `... exactly as specified`
+    /// ask for a state with `n` failures, the last at `t`.
+    pub fn on_time_run(
+        clock: &[u64],
+        cap: u64,
+        next_at: impl Fn(u64, u64) -> Option<u64>,
+    ) -> (u64, u64) {
+        if cap == 0 || clock.first() != Some(&0) {
+            return (0, 0);
+        }
+        let (mut n, mut t) = (1, 0);
+        while n < cap {
+            match next_at(n, t) {
+                Some(next) if clock.contains(&next) => {
+                    t = next;
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+        (n, t)
+    }
+
+    /// [`on_time_run`] of a lock-screen PIN delay table.
+    pub fn pin_on_time_run(table: &[(u64, u64)], clock: &[u64], cap: u64) -> (u64, u64) {
+        on_time_run(clock, cap, |n, t| t.checked_add(delay(table, n)))
+    }
+
+    /// [`on_time_run`] of a biometric rule: the wait after each failure, and the rule's
+    /// timers must still allow the presentation then ([`super::BioSpec::allows`]).
+    pub fn bio_on_time_run(rule: &BioRule, clock: &[u64], cap: u64) -> (u64, u64) {
+        on_time_run(clock, cap, |n, t| {
+            let next = t.checked_add(rule.wait_after(n)?)?;
+            let history = super::BioSpec {
+                fails: n,
+                last_fail_at: t,
+                ..super::BioSpec::default()
+            };
+            history.allows(rule, next).then_some(next)
+        })
     }
 }
 
@@ -760,6 +828,31 @@ fn unlinkability(_: &Config, s: &State) -> bool {
     s.ghost.ids.iter().all(|[a, b]| a & b == 0) && ok(s, Violation::Unlinkability)
 }
 
+/// In `scenario`, the stolen phone's thief has made exactly as many wrong lock-screen PINs as
+/// the spec's delay table lets fall on the scenario's clock, the last at the time the table
+/// gives ([`spec::pin_on_time_run`]): every delay was offered exactly, none longer than the
+/// table's. (None shorter either, or `PIN fallback throttle` fails.) From the observer's own
+/// record (`Ghost::pin`), never from the lockout automaton.
+fn pin_on_schedule(c: &Config, s: &State, scenario: Scenario) -> bool {
+    let pin = s.ghost.pin[PhoneId::Old.index()];
+    s.scenario == scenario
+        && spec::pin_delays(&c.phone_policy_in(scenario).name).is_some_and(|t| {
+            let cap = u64::from(c.attempt_cap);
+            (pin.fails, pin.last_fail_at) == spec::pin_on_time_run(t, c.clock(scenario), cap)
+        })
+}
+
+/// As [`pin_on_schedule`], for the biometric failures and the spec's biometric rule
+/// ([`spec::bio_on_time_run`]; the observer's record `Ghost::bio`).
+fn bio_on_schedule(c: &Config, s: &State, scenario: Scenario) -> bool {
+    let bio = s.ghost.bio[PhoneId::Old.index()];
+    s.scenario == scenario
+        && spec::bio_rule(&c.phone_policy_in(scenario).name).is_some_and(|r| {
+            let cap = u64::from(c.attempt_cap);
+            (bio.fails, bio.last_fail_at) == spec::bio_on_time_run(&r, c.clock(scenario), cap)
+        })
+}
+
 fn phone_gate(c: &Config, s: &State) -> Gate {
     s.phones[PhoneId::Old.index()]
         .auth
@@ -1104,6 +1197,45 @@ pub const CATALOGUE: &[PropertyRow] = &[
         },
     },
     PropertyRow {
+        name: names::PIN_DELAYS_EXACT,
+        kind: Kind::Sometimes,
+        statement: "in `stolen-phone` the thief's wrong lock-screen PINs can each follow the one \
+                    before exactly when gatekeeper's delay ends, as far as the clock shows it \
+                    (1-5 at 0, 6-10 at 30 s, the 11th at 60 s, the 12th at 90 s, the 13th at \
+                    120 s): no delay is longer than the table's",
+        source: "AOSP gatekeeper ComputeRetryTimeout (properties::spec::GATEKEEPER)",
+        condition: |c, s| pin_on_schedule(c, s, Scenario::StolenPhone),
+    },
+    PropertyRow {
+        name: names::BIO_LOCKOUTS_EXACT,
+        kind: Kind::Sometimes,
+        statement: "in `stolen-phone` the thief's failed presentations can each follow the one \
+                    before as soon as the rule allows (1-5 at 0, 6-10 at 30 s, 11-15 at 60 s, \
+                    16-20 at 90 s): the biometric is usable again right after each 30 s lockout",
+        source: "Android CDD 7.3.10 C-1-3; AOSP LockoutFrameworkImpl (properties::spec::\
+                 ANDROID_CLASS3)",
+        condition: |c, s| bio_on_schedule(c, s, Scenario::StolenPhone),
+    },
+    PropertyRow {
+        name: names::PASSCODE_DELAYS_EXACT,
+        kind: Kind::Sometimes,
+        statement: "in `stolen-iphone` the thief's wrong passcodes can each follow the one \
+                    before exactly when Apple's delay ends (1-5 at 0, then 60, 360, 1,260, \
+                    2,160 and 5,760 s: 1, 5, 15, 15 and 60 min): no delay is longer than the \
+                    guide's",
+        source: "Apple Platform Security, escalating time delays for passcode attempts \
+                 (properties::spec::APPLE_PASSCODE)",
+        condition: |c, s| pin_on_schedule(c, s, Scenario::StolenIphone),
+    },
+    PropertyRow {
+        name: names::APPLE_MATCHES_EXACT,
+        kind: Kind::Sometimes,
+        statement: "in `stolen-iphone` the thief can make the five failed match attempts Apple \
+                    allows before the passcode is required, one after the other at 0 s",
+        source: "Apple Platform Security, Face ID and Touch ID (properties::spec::APPLE)",
+        condition: |c, s| bio_on_schedule(c, s, Scenario::StolenIphone),
+    },
+    PropertyRow {
         name: "thief unlocks a stolen phone",
         kind: Kind::Sometimes,
         statement: "an impostor match or a right PIN guess unlocks a stolen phone (the residual \
@@ -1176,6 +1308,51 @@ mod tests {
             spec::delay(spec::GATEKEEPER, 5),
             Throttle::Gatekeeper.delay_after(4)
         );
+    }
+
+    /// The exact schedules the witnesses `... exactly as specified` ask for, derived by hand
+    /// from the spec tables and the clocks of `Config::new` (attempt cap 24):
+    /// - gatekeeper on the thefts' clock (0, 30, 60, 90, 120 s, 5 h, ...): failures 1-5 at 0
+    ///   (no delay after 1-4), 6-10 at 30 (30 s after the 5th, none after 6-9), the 11th at 60
+    ///   (30 s after the 10th), the 12th at 90 and the 13th at 120 (30 s after each of 11-29);
+    ///   the 14th would be at 150 s, not a point: (13, 120);
+    /// - CDD class 3: 5 at 0, a 30 s lockout, 5 at 30, 5 at 60, 5 at 90; closed at 20: (20, 90);
+    /// - Apple's passcode on `stolen-iphone`'s clock: 5 at 0, then 60, 360 (60 + 5 min), 1,260
+    ///   (+ 15 min), 2,160 (+ 15 min), 5,760 (+ 1 h); the 11th would be at 9,360: (10, 5,760);
+    /// - Apple's matches: 5 at 0, then the passcode: (5, 0).
+    ///
+    /// Controls: a clock without the 90 s point stops gatekeeper at the 11th, and a cap of 3
+    /// stops every walk at 3.
+    #[test]
+    fn exact_schedules_by_hand() {
+        let c = Config::new().expect("default");
+        let theft = c.clock(Scenario::StolenPhone);
+        let apple = c.clock(Scenario::StolenIphone);
+        assert_eq!(
+            spec::pin_on_time_run(spec::GATEKEEPER, theft, 24),
+            (13, 120)
+        );
+        assert_eq!(
+            spec::bio_on_time_run(&spec::ANDROID_CLASS3, theft, 24),
+            (20, 90)
+        );
+        assert_eq!(
+            spec::pin_on_time_run(spec::APPLE_PASSCODE, apple, 24),
+            (10, 5_760)
+        );
+        assert_eq!(spec::bio_on_time_run(&spec::APPLE, apple, 24), (5, 0));
+        assert_eq!(
+            spec::pin_on_time_run(spec::GATEKEEPER, &[0, 30, 60, 120], 24),
+            (11, 60)
+        );
+        assert_eq!(spec::pin_on_time_run(spec::GATEKEEPER, theft, 3), (3, 0));
+        assert_eq!(
+            spec::bio_on_time_run(&spec::ANDROID_CLASS3, theft, 3),
+            (3, 0)
+        );
+        assert_eq!(spec::ANDROID_CLASS3.wait_after(5), Some(30));
+        assert_eq!(spec::ANDROID_CLASS3.wait_after(4), Some(0));
+        assert_eq!(spec::ANDROID_CLASS3.wait_after(20), None);
     }
 
     /// A blocked secret takes nothing: after 3 wrong card PINs even the right one is a

@@ -4,7 +4,9 @@
 //! - the default check is no longer clean (some `always` property fails, or some `sometimes`
 //!   witness is lost: `model check` would exit 1), or
 //! - some bug switch is no longer caught (`model check --bug NAME` would no longer report the
-//!   property the switch names as violated).
+//!   property the switch names as violated), or
+//! - some negative control of an exact-schedule witness ([`model::controls::Stricter`]: a
+//!   defence made stricter than its rule) no longer loses its witness.
 //!
 //! The unit tests (pinned state counts, traces that read well, exact collateral) are
 //! deliberately not part of the oracle: they would catch a mutant by a changed number rather
@@ -22,6 +24,7 @@
 
 use model::bugs::Bug;
 use model::check::{self, Options, Verdict};
+use model::controls::Stricter;
 use model::system::Config;
 
 #[test]
@@ -35,9 +38,15 @@ fn model_check_alone_judges_the_defences() {
             ..Options::default()
         },
     );
+    let unwitnessed: Vec<&str> = default
+        .properties
+        .iter()
+        .filter(|p| p.verdict == Verdict::Unwitnessed)
+        .map(|p| p.name)
+        .collect();
     assert!(
         default.ok(),
-        "the default check is not clean: {:?}",
+        "the default check is not clean: violated {:?}, unwitnessed {unwitnessed:?}",
         default.violated()
     );
 
@@ -57,4 +66,25 @@ fn model_check_alone_judges_the_defences() {
         .map(|bug| format!("{bug} (must break `{}`)", bug.breaks()))
         .collect();
     assert!(missed.is_empty(), "switches no longer caught: {missed:?}");
+
+    // Each negative control of an exact-schedule witness still loses its witness (its
+    // scenario alone, to completion: a lost witness needs the whole space).
+    let kept: Vec<String> = Stricter::ALL
+        .iter()
+        .filter(|control| {
+            let report = check::run(
+                config
+                    .clone()
+                    .stricter(**control)
+                    .only(&[control.scenario()]),
+                &Options {
+                    threads: 2,
+                    ..Options::default()
+                },
+            );
+            report.property(control.loses()).map(|p| p.verdict) != Some(Verdict::Unwitnessed)
+        })
+        .map(|control| format!("{control} (must lose `{}`)", control.loses()))
+        .collect();
+    assert!(kept.is_empty(), "controls whose witness survives: {kept:?}");
 }
