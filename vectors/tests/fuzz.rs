@@ -454,7 +454,14 @@ proptest! {
         ];
         let mut m: Vec<(String, String)> = pool[..4].to_vec();
         if members.first() == Some(&0) { m.clear(); }
-        m.extend(members.iter().skip(1).map(|&i| pool[i % pool.len()].clone()));
+        // Each pick replaces the member of its key (odd picks) or is appended (a duplicate).
+        for &i in members.iter().skip(1) {
+            let (k, val) = pool[i % pool.len()].clone();
+            match m.iter_mut().find(|(mk, _)| *mk == k) {
+                Some(slot) if i % 2 == 1 => slot.1 = val,
+                _ => m.push((k, val)),
+            }
+        }
         if members.len() > 2 { let n = m.len(); if n > 0 { m.swap(members[1] % n, members[2] % n); } }
         let mut cd = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
         cd.extend_from_slice(format!("{ws}{}{ws}{trailer}", object_text(&m, ws)).as_bytes());
