@@ -3,6 +3,7 @@
 //! - [`sig`]: the signature layer (ES256, RS256) over three backends.
 //! - [`webauthn`]: WebAuthn byte formats (authenticator data, COSE keys, base64url).
 //! - [`verify`]: the relying-party checks, each rejection a [`verify::Reject`] variant.
+//! - [`credential_json`]: the assertion hot path's single-pass credential-JSON reader.
 //! - [`pki`]: RFC 5280 extension processing and name comparison for the card check.
 //! - [`case`]: the case-file format and its evaluation.
 //! - [`sequence`]: message sequences (registration, login, kiosk QR, recovery).
@@ -12,6 +13,7 @@
 
 pub mod case;
 pub mod conformance;
+pub mod credential_json;
 pub mod generate;
 pub mod pki;
 pub mod sequence;

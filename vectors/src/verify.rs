@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
 
+use crate::credential_json;
 use crate::sig::{Alg, Backend, PublicKey, SigError};
 use crate::webauthn::{
     self, FLAG_AT, FLAG_BE, FLAG_BS, FLAG_ED, FLAG_UP, FLAG_UV, MAX_CREDENTIAL_ID_LEN, unb64,
@@ -358,11 +359,48 @@ fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], field: Field) -> Result<T
     serde_json::from_str(text).map_err(|_| Reject::Malformed(field))
 }
 
+/// The reference reading of an assertion's credential JSON, what the single-pass reader must
+/// agree with whenever it answers: the `serde_json` parse [`verify_assertion_serde`] makes, then
+/// each base64url member decoded by [`unb64`] (the `base64` crate); `None` if the parse or a
+/// decode fails.
+pub fn read_assertion_reference(credential_json: &[u8]) -> Option<credential_json::Owned> {
+    let cred: AssertionJson<'_> = parse_json(credential_json, Field::Credential).ok()?;
+    let r = &cred.response;
+    Some(credential_json::Owned {
+        id: cred.id.to_string(),
+        raw_id: cred.raw_id.to_string(),
+        ty: cred.ty.to_string(),
+        raw_id_bytes: unb64(&cred.raw_id).ok()?,
+        user_handle: match &r.user_handle {
+            Some(h) => Some(unb64(h).ok()?),
+            None => None,
+        },
+        client_data: unb64(&r.client_data_json).ok()?,
+        auth_data: unb64(&r.authenticator_data).ok()?,
+        sig: unb64(&r.signature).ok()?,
+    })
+}
+
+/// The reference reading of a clientDataJSON (after the BOM), what
+/// [`credential_json::read_client_data`] must agree with whenever it answers.
+pub fn read_client_data_reference(
+    json: &[u8],
+) -> Option<(String, String, String, Option<bool>, bool)> {
+    let c: ClientData<'_> = parse_json(json, Field::ClientDataJson).ok()?;
+    Some((
+        c.ty.into_owned(),
+        c.challenge.into_owned(),
+        c.origin.into_owned(),
+        c.cross_origin,
+        c.top_origin,
+    ))
+}
+
 /// Stack room for a decoded clientDataJSON in the assertion hot path; browsers send about 130
 /// to 300 bytes. A longer one is decoded onto the heap.
-const CLIENT_DATA_STACK: usize = 512;
+pub const CLIENT_DATA_STACK: usize = 512;
 /// Stack room for decoded assertion authenticator data (37 bytes without extensions).
-const AUTH_DATA_STACK: usize = 256;
+pub const AUTH_DATA_STACK: usize = 256;
 
 /// Decodes base64url `s` (strictly, [`unb64_into`]) into `stack` if it fits with `spare` bytes
 /// after it, else into `heap`; returns the decoded bytes followed by `spare` zero bytes.
@@ -388,27 +426,46 @@ fn decode(s: &str, field: Field) -> Result<Vec<u8>, Reject> {
     unb64(s).map_err(|_| Reject::Malformed(field))
 }
 
-/// The client-data checks shared by §7.1 and §7.2.
+/// The client-data checks shared by §7.1 and §7.2. With `fast`, clientDataJSON is read by
+/// [`credential_json::read_client_data`] first (the assertion hot path), falling back to the
+/// reference parse for anything it does not understand.
 fn check_client_data(
     json: &[u8],
     want_type: &str,
     challenge_b64: &str,
     used: &[String],
     origin: &str,
+    fast: bool,
 ) -> Result<(), Reject> {
     // §7.2 "Let JSONtext be the result of running UTF-8 decode on the value of cData" (the
     // decode drops a leading BOM); "Let C ... be the result of running an implementation-specific
     // JSON parser on JSONtext." Members are read by name; a member given twice is refused by
     // the parser (serde's derive reports a duplicate field).
     let json = json.strip_prefix(UTF8_BOM).unwrap_or(json);
-    let c: ClientData<'_> = parse_json(json, Field::ClientDataJson)?;
+    let parsed: ClientData<'_>;
+    let c = match fast
+        .then(|| credential_json::read_client_data(json))
+        .flatten()
+    {
+        Some(c) => c,
+        None => {
+            parsed = parse_json(json, Field::ClientDataJson)?;
+            credential_json::ClientDataRead {
+                ty: parsed.ty.as_bytes(),
+                challenge: parsed.challenge.as_bytes(),
+                origin: parsed.origin.as_bytes(),
+                cross_origin: parsed.cross_origin,
+                top_origin: parsed.top_origin,
+            }
+        }
+    };
     // "Verify that the value of C.type is webauthn.get" (§7.1: "webauthn.create").
-    if c.ty != want_type {
+    if c.ty != want_type.as_bytes() {
         return Err(Reject::WrongClientDataType);
     }
     // "Verify that the value of C.challenge equals the base64url encoding of options.challenge."
     // Comparing encodings is exact because the decoder is strict (canonical, unpadded).
-    if c.challenge != challenge_b64 {
+    if c.challenge != challenge_b64.as_bytes() {
         return Err(Reject::ChallengeMismatch);
     }
     // Challenges are single use (§13.4.3 "Cryptographic Challenges").
@@ -416,7 +473,7 @@ fn check_client_data(
         return Err(Reject::ChallengeReused);
     }
     // "Verify that the value of C.origin is an origin expected by the Relying Party."
-    if c.origin != origin {
+    if c.origin != origin.as_bytes() {
         return Err(Reject::WrongOrigin);
     }
     // "If C.topOrigin is present: verify that the Relying Party expects this credential to be
@@ -454,7 +511,58 @@ fn check_flags(
 
 /// Verifies an assertion (§7.2) against prepared expectations. `credential_json` is the
 /// `PublicKeyCredential.toJSON()` of a `navigator.credentials.get()` result.
+///
+/// The credential JSON is read by [`credential_json::read_assertion`] (one pass, base64url
+/// members decoded into stack buffers as they are scanned); what that reader does not
+/// understand goes to [`verify_assertion_serde`], the reference path, so the verdict is the
+/// reference's on every input.
 pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assertion, Reject> {
+    let mut bufs = credential_json::Buffers::new();
+    let Some(r) = credential_json::read_assertion(credential_json, &mut bufs) else {
+        return verify_assertion_serde(exp, credential_json);
+    };
+    // The reference's checks in the reference's order; every decode already succeeded, so the
+    // reference would reach each of them with the same values.
+    if r.ty != b"public-key" {
+        return Err(Reject::WrongCredentialType);
+    }
+    if r.raw_id_len == 0 {
+        return Err(Reject::Malformed(Field::Credential));
+    }
+    if r.id != r.raw_id {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    let id = &bufs.raw_id[..r.raw_id_len];
+    if let Some(allowed) = &exp.credential_id
+        && id != allowed.as_slice()
+    {
+        return Err(Reject::CredentialIdMismatch);
+    }
+    if let Some(n) = r.user_handle_len {
+        if n == 0 {
+            return Err(Reject::Malformed(Field::Credential));
+        }
+        if exp
+            .user_handle
+            .as_ref()
+            .is_some_and(|u| u.as_slice() != &bufs.user_handle[..n])
+        {
+            return Err(Reject::UserHandleMismatch);
+        }
+    }
+    finish_assertion(
+        exp,
+        &bufs.client_data[..r.client_data_len],
+        &mut bufs.signed[..r.auth_data_len + 32],
+        &bufs.sig[..r.sig_len],
+        true,
+    )
+}
+
+/// [`verify_assertion`] by the reference path alone: `serde_json` with borrowed strings, then
+/// [`unb64_into`] per member, and `serde_json` for clientDataJSON. The single-pass reader is checked against it (same fields, same
+/// verdict) by `tests/fuzz.rs` and the `json_credential` fuzz target.
+pub fn verify_assertion_serde(exp: &Expected, credential_json: &[u8]) -> Result<Assertion, Reject> {
     let cred: AssertionJson<'_> = parse_json(credential_json, Field::Credential)?;
     if cred.ty != "public-key" {
         return Err(Reject::WrongCredentialType);
@@ -513,12 +621,26 @@ pub fn verify_assertion(exp: &Expected, credential_json: &[u8]) -> Result<Assert
     let sig_len = unb64_into(cred.response.signature.as_bytes(), &mut sig_buf)
         .ok_or(Reject::Malformed(Field::Signature))?;
     let sig = &sig_buf[..sig_len];
+    finish_assertion(exp, c_data, signed, sig, false)
+}
+
+/// The assertion checks after the credential's members are decoded: client data, authenticator
+/// data, the signature over `signed` (authenticatorData followed by 32 spare bytes for the hash
+/// of `c_data`) and the counter. `fast`: read clientDataJSON by the single-pass reader first.
+fn finish_assertion(
+    exp: &Expected,
+    c_data: &[u8],
+    signed: &mut [u8],
+    sig: &[u8],
+    fast: bool,
+) -> Result<Assertion, Reject> {
     check_client_data(
         c_data,
         "webauthn.get",
         &exp.challenge_b64,
         &exp.used_challenges,
         &exp.origin,
+        fast,
     )?;
     let ad_len = signed.len() - 32;
     let head = webauthn::parse_auth_data(&signed[..ad_len])
@@ -642,6 +764,7 @@ pub fn verify_registration(
         &exp.challenge_b64,
         &exp.used_challenges,
         &exp.origin,
+        false,
     )?;
     // "Let hash be the result of computing a hash over response.clientDataJSON using SHA-256."
     let hash = Sha256::digest(&c_data);

@@ -162,6 +162,70 @@ pub fn unb64_into(s: &[u8], out: &mut [u8]) -> Option<usize> {
     (bad & B64_BAD == 0).then_some(n)
 }
 
+/// Decodes the base64url text at the start of `s` up to a closing `"` (the body of a JSON
+/// string), into `out`, in one pass: the credential-JSON reader of the hot path
+/// ([`crate::credential_json`]) decodes each field while it scans it. Returns the index of the
+/// `"` in `s` and the decoded length, or `None` if the text before the first `"` is not strict
+/// base64url (the same language as [`unb64_into`], which decodes its tail), if no `"` follows
+/// it, or if `out` is too short. Groups of 4 alphabet characters are decoded until a group holds
+/// a character outside the alphabet; the `"` must be within that group.
+pub fn unb64_to_quote(s: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
+    let [t0, t1, t2, t3] = &B64_DEC;
+    let group = |g: &[u8]| {
+        t0[usize::from(g[0])]
+            | t1[usize::from(g[1])]
+            | t2[usize::from(g[2])]
+            | t3[usize::from(g[3])]
+    };
+    let (mut i, mut o) = (0, 0);
+    let pair = |v1: u32, v2: u32| ((u64::from(v1) << 40) | (u64::from(v2) << 16)).to_be_bytes();
+    // Four groups at a time while 14 output bytes fit: two 8-byte stores, the last 2 bytes of
+    // each overwritten by the next.
+    while let Some(g) = s.get(i..i + 16)
+        && let Some(dst) = out.get_mut(o..o + 14)
+    {
+        let (v1, v2, v3, v4) = (
+            group(&g[..4]),
+            group(&g[4..8]),
+            group(&g[8..12]),
+            group(&g[12..]),
+        );
+        if (v1 | v2 | v3 | v4) & B64_BAD != 0 {
+            break;
+        }
+        dst[..8].copy_from_slice(&pair(v1, v2));
+        dst[6..].copy_from_slice(&pair(v3, v4));
+        i += 16;
+        o += 12;
+    }
+    // Then two groups at a time while 8 output bytes fit.
+    while let Some(g) = s.get(i..i + 8)
+        && let Some(dst) = out.get_mut(o..o + 8)
+    {
+        let (v1, v2) = (group(&g[..4]), group(&g[4..]));
+        if (v1 | v2) & B64_BAD != 0 {
+            break;
+        }
+        dst.copy_from_slice(&pair(v1, v2));
+        i += 8;
+        o += 6;
+    }
+    while let Some(g) = s.get(i..i + 4) {
+        let v = group(g);
+        if v & B64_BAD != 0 {
+            break;
+        }
+        out.get_mut(o..o + 3)?
+            .copy_from_slice(&v.to_be_bytes()[1..]);
+        i += 4;
+        o += 3;
+    }
+    let rest = s.get(i..)?;
+    let q = rest.iter().take(4).position(|&b| b == b'"')?;
+    let n = unb64_into(&rest[..q], out.get_mut(o..)?)?;
+    Some((i + q, o + n))
+}
+
 /// Builds authenticator data.
 pub fn auth_data(
     rp_id_hash: &[u8; 32],

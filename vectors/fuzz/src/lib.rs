@@ -10,11 +10,15 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 use vectors::case::{parse_case, prepare_card, prepare_create, prepare_get, verify_text};
+use vectors::credential_json::{read_assertion_owned, read_client_data};
 use vectors::sig::Backend;
 use vectors::verify::{
-    Expected, ExpectedCard, ExpectedCreate, verify_assertion, verify_card, verify_registration,
+    Expected, ExpectedCard, ExpectedCreate, read_assertion_reference, read_client_data_reference,
+    verify_assertion, verify_assertion_serde, verify_card, verify_registration,
 };
-use vectors::webauthn::{b64, parse_attested, parse_auth_data, parse_cose, unb64, unb64_into};
+use vectors::webauthn::{
+    b64, parse_attested, parse_auth_data, parse_cose, unb64, unb64_into, unb64_to_quote,
+};
 
 /// An accepted assertion case: `get-es256-accept.json`.
 pub const GET: &str = include_str!("../../data/get-es256-accept.json");
@@ -57,7 +61,34 @@ static CARD_FIX: LazyLock<(ExpectedCard, Value, Value)> = LazyLock::new(card);
 /// JSON credential parsers: bytes as the `toJSON()` of an assertion and of a registration, and
 /// as a whole case file.
 pub fn json_credential(data: &[u8]) {
-    let _ = verify_assertion(&GET_FIX.0, data);
+    let fast = verify_assertion(&GET_FIX.0, data);
+    // The single-pass reader of the hot path against the reference (serde_json + unb64): the
+    // same fields whenever it answers, the same verdict always; the same for the bytes read
+    // as a clientDataJSON.
+    if let Some(read) = read_assertion_owned(data) {
+        assert_eq!(Some(read), read_assertion_reference(data));
+    }
+    assert_eq!(fast, verify_assertion_serde(&GET_FIX.0, data));
+    if let Some(c) = read_client_data(data) {
+        let own = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let read = (
+            own(c.ty),
+            own(c.challenge),
+            own(c.origin),
+            c.cross_origin,
+            c.top_origin,
+        );
+        assert_eq!(Some(read), read_client_data_reference(data));
+    }
+    if data.len() <= 512 {
+        let mut cred = GET_FIX.1.clone();
+        cred["response"]["clientDataJSON"] = json!(b64(data));
+        let cred = cred.to_string();
+        assert_eq!(
+            verify_assertion(&GET_FIX.0, cred.as_bytes()),
+            verify_assertion_serde(&GET_FIX.0, cred.as_bytes())
+        );
+    }
     let _ = verify_registration(&CREATE_FIX.0, data);
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = verify_text(text, Backend::default());
@@ -78,6 +109,23 @@ pub fn base64url(data: &[u8]) {
     let fast = unb64_into(data, &mut out).map(|n| out[..n].to_vec());
     let slow = std::str::from_utf8(data).ok().and_then(|s| unb64(s).ok());
     assert_eq!(fast, slow);
+    // The credential-JSON reader's decoder: up to the first `"`, the same language and bytes
+    // as `unb64_into` on the text before it, when that `"` is within 4 characters of the last
+    // whole group of alphabet characters (else it refuses).
+    let mut out = vec![0u8; data.len()];
+    if let Some((q, n)) = unb64_to_quote(data, &mut out) {
+        assert_eq!(data[q], b'"');
+        let mut want = vec![0u8; q];
+        assert_eq!(unb64_into(&data[..q], &mut want), Some(n));
+        assert_eq!(out[..n], want[..n]);
+    } else if let Some(q) = data.iter().position(|&b| b == b'"') {
+        let mut want = vec![0u8; q];
+        assert_eq!(
+            unb64_into(&data[..q], &mut want),
+            None,
+            "refused a valid text before the quote"
+        );
+    }
 }
 
 /// The CBOR attestation object (bytes as the accepted registration's `attestationObject`) and
