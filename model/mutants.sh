@@ -32,11 +32,12 @@ for f in "${@:-${defences[@]}}"; do
 done
 
 # Not defences, so not for this oracle: text for people (Display), the `model budget` figures
-# (`budget`, `window_secs`, `count_*`, `PinStage::space`: `model check` never computes them) and
+# (`budget`, `window_secs`, `count_*`, `PinStage::space`, `Throttle::steady_from`: `model check`
+# never computes them) and
 # the policy validation that only a user's configuration reaches (the built-ins are valid).
 exclude=(
     --exclude-re 'impl (std::)?fmt::Display|impl Display'
-    --exclude-re '\b(budget|window_secs|count_biometric|count_pin|PinStage::space|Policy::validate)\b'
+    --exclude-re '\b(budget|window_secs|count_biometric|count_pin|PinStage::space|steady_from|Policy::validate)\b'
 )
 
 # shellcheck disable=SC2086
