@@ -351,7 +351,7 @@ impl Config {
                 s.server
                     .enrol_se(session, PhoneId::Old, Party::Attacker, self.bugs)
                     .ok()?;
-                s.ghost.on_se_enrolment(session);
+                s.ghost.on_se_enrolment(session, Party::Attacker);
                 s.phone(PhoneId::Old).se.enrol_jpki();
             }
             AttackerVerb::RequestPseudonym { session, service } => {
@@ -360,7 +360,8 @@ impl Config {
                     .server
                     .issue_pseudonym(session, service, Party::Attacker, self.bugs)
                     .ok()?;
-                s.ghost.on_pseudonym(session, service, value);
+                s.ghost
+                    .on_pseudonym(session, service, value, Party::Attacker);
                 if s.server.received == before
                     && !s.ghost.violated(crate::properties::Violation::Pseudonym)
                 {

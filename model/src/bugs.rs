@@ -47,6 +47,8 @@ pub enum Bug {
     AccountFromRequest,
     PseudonymPerServiceOnly,
     ResetKeepsPinCounter,
+    SeEnrolmentAnyRequester,
+    PseudonymAnyRequester,
 }
 
 /// An unknown bug name.
@@ -55,7 +57,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 38] = [
+    pub const ALL: [Bug; 40] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -94,6 +96,8 @@ impl Bug {
         Bug::AccountFromRequest,
         Bug::PseudonymPerServiceOnly,
         Bug::ResetKeepsPinCounter,
+        Bug::SeEnrolmentAnyRequester,
+        Bug::PseudonymAnyRequester,
     ];
 
     /// The command-line name.
@@ -111,7 +115,9 @@ impl Bug {
     /// for another session (the near kiosk's), relayed by the attacker: the freshness defence
     /// also enforces kiosk proximity. And in `renew` the owner's card signature, delivered to
     /// the thief's own login, card-authenticates it, so the thief has J-LIS issue a JPKI copy to
-    /// the stolen phone again after the recovery retired it (recovery).
+    /// the stolen phone again after the recovery retired it (recovery); J-LIS issuing the copy to
+    /// whoever names the owner's card-authenticated session does the same
+    /// (`se-enrolment-any-requester`).
     ///
     /// In `insider` (issue 10): binding a known
     /// credential again puts the owner's key into the second person's account, so the owner's
@@ -125,6 +131,7 @@ impl Bug {
         match self {
             Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY, RECOVERY],
             Bug::SkipKnownCredentialCheck => &[ACCOUNT_ISOLATION, UNLINKABILITY],
+            Bug::SeEnrolmentAnyRequester => &[RECOVERY],
             Bug::BlockedCardTakesRightPin => &[OWNER_CAN_RECOVER],
             Bug::GlobalPseudonym => &[UNLINKABILITY],
             _ => &[],
@@ -331,6 +338,18 @@ impl Bug {
                 OWNER_CAN_RECOVER,
                 "the in-person reset at the municipal office does not clear the blocked user-auth \
                  PIN's counter, so the owner's card stays blocked",
+            ),
+            Bug::SeEnrolmentAnyRequester => (
+                "se-enrolment-any-requester",
+                SE_ENROLMENT,
+                "J-LIS issues the JPKI copy at the request of anyone who names a card-authenticated \
+                 session, not only of the session's opener (the session is its opener's channel)",
+            ),
+            Bug::PseudonymAnyRequester => (
+                "pseudonym-any-requester",
+                PSEUDONYMS,
+                "a logged-in session passes the person's identifier to whoever asks in its name, not \
+                 only to the session's opener",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

@@ -231,7 +231,7 @@ impl Config {
                 s.server
                     .enrol_se(l, PhoneId::Old, Party::User, self.bugs)
                     .ok()?;
-                s.ghost.on_se_enrolment(l);
+                s.ghost.on_se_enrolment(l, Party::User);
                 s.phone(PhoneId::Old).se.enrol_jpki();
             }
             Step::RequestRegister | Step::RequestRecover => {
@@ -283,7 +283,7 @@ impl Config {
                     .server
                     .issue_pseudonym(l, svc, Party::User, self.bugs)
                     .ok()?;
-                s.ghost.on_pseudonym(l, svc, value);
+                s.ghost.on_pseudonym(l, svc, value, Party::User);
             }
             Step::Renew => {
                 s.card.renew();

@@ -106,6 +106,8 @@ pub enum Milestone {
     PrimaryTimeoutAfterRegularUse,
     ThiefEnrolledBiometric,
     KnownCredentialTried,
+    /// The server refused an assertion for a stale signature counter (a `Decided` event).
+    StaleCounterRefused,
 }
 
 /// The rules as their specifications state them, written down here for the observers and
@@ -647,12 +649,36 @@ impl Ghost {
         self.as_person[producer.index()] |= bit32(s);
     }
 
-    /// J-LIS issued a JPKI copy to a phone's SE in session `s`: that session must have been
-    /// authenticated by the person's card (SE enrolment).
-    pub fn on_se_enrolment(&mut self, s: u8) {
-        if self.card_auth & bit32(s) == 0 {
+    /// J-LIS issued a JPKI copy to a phone's SE in session `s` at the request of `requester`
+    /// (ground truth: the actor who took the step). That session must have been authenticated
+    /// by the person's card, and the request must come over the session's own channel: from the
+    /// party the challenge went out to (the observer's record [`Ghost::on_opened`]), or the card
+    /// authenticated someone else's phone (SE enrolment).
+    pub fn on_se_enrolment(&mut self, s: u8, requester: Party) {
+        if self.card_auth & bit32(s) == 0 || !self.opened_by(s, requester) {
             self.violate(Violation::SeEnrolment);
         }
+    }
+
+    /// The server refused an assertion of `key` as made by a credential it does not know (a
+    /// `Decided` event: `Reason::UnknownCredential`). If the key is live (bound to its person by
+    /// an accepted attestation and not retired by a recovery: the observer's own record), the
+    /// server has lost a binding that should follow the person (bind to identity: renewal
+    /// keeps bindings). Returns whether the refusal was a newly seen violation (the step is
+    /// then kept, so that the checker sees it).
+    pub fn on_unknown_credential(&mut self, key: Key) -> bool {
+        let new = self.live & key.bit() != 0 && !self.violated(Violation::BindToIdentity);
+        if new {
+            self.violate(Violation::BindToIdentity);
+        }
+        new
+    }
+
+    /// The challenge of session `s` went out to `party` (the observer's own record).
+    fn opened_by(&self, s: u8, party: Party) -> bool {
+        self.issued
+            .get(usize::from(s))
+            .is_some_and(|i| i.opener == party)
     }
 
     /// One of phone `id`'s SE keys was used after a biometric verification: the sensor must be
@@ -683,7 +709,17 @@ impl Ghost {
     /// Session `s` passed identifier `value` to service `svc` (an event): the session must have
     /// been authenticated as a person (pseudonyms), and the identifier is recorded as that
     /// person's at that service (unlinkability: never another person's).
-    pub fn on_pseudonym(&mut self, s: u8, svc: crate::server::Service, value: u8) {
+    pub fn on_pseudonym(
+        &mut self,
+        s: u8,
+        svc: crate::server::Service,
+        value: u8,
+        requester: Party,
+    ) {
+        if !self.opened_by(s, requester) {
+            // The identifier went to someone other than the session's opener.
+            self.violate(Violation::Pseudonym);
+        }
         let Some(person) = Person::ALL
             .into_iter()
             .find(|p| self.as_person[p.index()] & bit32(s) != 0)
@@ -801,14 +837,11 @@ fn ok(s: &State, v: Violation) -> bool {
     !s.ghost.violated(v)
 }
 
-/// Every live binding still resolves to the person (renewal keeps bindings), and no binding came
-/// from a revoked or expired certificate.
-fn bind_to_identity(c: &Config, s: &State) -> bool {
+/// No binding came from a revoked or expired certificate, and no assertion of a live
+/// credential was refused as unknown (renewal keeps bindings). Both from events
+/// ([`Ghost::on_accept`], [`Ghost::on_unknown_credential`]), never from the server's bindings.
+fn bind_to_identity(_: &Config, s: &State) -> bool {
     ok(s, Violation::BindToIdentity)
-        && Key::ALL
-            .into_iter()
-            .filter(|k| s.ghost.live & k.bit() != 0)
-            .all(|k| s.server.resolves(k, c.bugs))
 }
 
 /// For each person: each service holds at most one identifier of theirs, no identifier of
@@ -1063,7 +1096,8 @@ pub const CATALOGUE: &[PropertyRow] = &[
         kind: Kind::Sometimes,
         statement: "both services receive an identifier for the owner (flow e)",
         source: "seed §2",
-        condition: |_, s| s.server.received.iter().all(|r| *r != 0),
+        // The observer's record of the identifiers issued to the owner's sessions.
+        condition: |_, s| s.ghost.ids[Person::A.index()].iter().all(|r| *r != 0),
     },
     PropertyRow {
         name: "second person's identifiers",
@@ -1139,7 +1173,7 @@ pub const CATALOGUE: &[PropertyRow] = &[
         kind: Kind::Sometimes,
         statement: "a stale signature counter is refused and flags the key",
         source: "WebAuthn L3 §6.1.1",
-        condition: |_, s| s.server.clone_flags != 0,
+        condition: |_, s| s.ghost.reached(Milestone::StaleCounterRefused),
     },
     PropertyRow {
         name: "stolen card blocked",

@@ -477,7 +477,7 @@ impl Server {
             .sessions
             .get(usize::from(s))
             .ok_or(Reason::NoSuchSession)?;
-        if session.opener != requester {
+        if session.opener != requester && !bugs.has(Bug::SeEnrolmentAnyRequester) {
             return Err(Reason::NotPermitted);
         }
         match session.status {
@@ -547,7 +547,7 @@ impl Server {
             .sessions
             .get(usize::from(s))
             .ok_or(Reason::NoSuchSession)?;
-        if session.opener != requester {
+        if session.opener != requester && !bugs.has(Bug::PseudonymAnyRequester) {
             return Err(Reason::NotPermitted);
         }
         if !matches!(session.status, Status::Authenticated(_))

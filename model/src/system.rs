@@ -608,8 +608,22 @@ impl Config {
                     .reach(crate::properties::Milestone::KnownCredentialTried);
                 Some(())
             }
+            // A live credential refused as unknown: the observer judges the decision (a
+            // refusal is otherwise no transition, so this one is kept as a step).
+            Err(Reason::UnknownCredential) => {
+                let Term::Assertion { key, .. } = term else {
+                    return None;
+                };
+                (s.ghost.on_unknown_credential(key) || s.server != before).then_some(())
+            }
             // A refusal that flagged a key still changes the state.
-            Err(_) => (s.server != before).then_some(()),
+            Err(reason) => {
+                if reason == Reason::StaleCounter {
+                    s.ghost
+                        .reach(crate::properties::Milestone::StaleCounterRefused);
+                }
+                (s.server != before).then_some(())
+            }
         }
     }
 
@@ -638,7 +652,21 @@ impl Config {
                         s.ghost.on_accept(q, t, true, account);
                         s.ghost.on_qr_login(kiosk);
                     }
-                    Err(_) if s.server != before => {}
+                    Err(Reason::UnknownCredential) => {
+                        let judged = match t {
+                            Term::Assertion { key, .. } => s.ghost.on_unknown_credential(key),
+                            _ => false,
+                        };
+                        if !judged && s.server == before {
+                            return None;
+                        }
+                    }
+                    Err(reason) if s.server != before => {
+                        if reason == Reason::StaleCounter {
+                            s.ghost
+                                .reach(crate::properties::Milestone::StaleCounterRefused);
+                        }
+                    }
                     Err(_) => return None,
                 }
             }

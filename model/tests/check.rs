@@ -276,6 +276,8 @@ bug_tests! {
     bug_gatekeeper_off_by_one => GatekeeperOffByOne,
     bug_enrol_se_without_card_auth => EnrolSeWithoutCardAuth,
     bug_pseudonym_without_login => PseudonymWithoutLogin,
+    bug_se_enrolment_any_requester => SeEnrolmentAnyRequester,
+    bug_pseudonym_any_requester => PseudonymAnyRequester,
     bug_renewal_keeps_old_cert => RenewalKeepsOldCert,
     bug_weak_biometric_gates_keys => WeakBiometricGatesKeys,
     bug_primary_timer_from_last_biometric => PrimaryTimerFromLastBiometric,
