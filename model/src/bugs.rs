@@ -49,6 +49,7 @@ pub enum Bug {
     ResetKeepsPinCounter,
     SeEnrolmentAnyRequester,
     PseudonymAnyRequester,
+    RenewalRevokesNewCert,
 }
 
 /// An unknown bug name.
@@ -57,7 +58,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 40] = [
+    pub const ALL: [Bug; 41] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -98,6 +99,7 @@ impl Bug {
         Bug::ResetKeepsPinCounter,
         Bug::SeEnrolmentAnyRequester,
         Bug::PseudonymAnyRequester,
+        Bug::RenewalRevokesNewCert,
     ];
 
     /// The command-line name.
@@ -117,7 +119,9 @@ impl Bug {
     /// the thief's own login, card-authenticates it, so the thief has J-LIS issue a JPKI copy to
     /// the stolen phone again after the recovery retired it (recovery); J-LIS issuing the copy to
     /// whoever names the owner's card-authenticated session does the same
-    /// (`se-enrolment-any-requester`).
+    /// (`se-enrolment-any-requester`). A renewal that revokes the new certificate leaves the old
+    /// one unrevoked, so a card signature of the old generation still binds (bind to identity,
+    /// as `renewal-keeps-old-cert`).
     ///
     /// In `insider` (issue 10): binding a known
     /// credential again puts the owner's key into the second person's account, so the owner's
@@ -132,6 +136,7 @@ impl Bug {
             Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY, RECOVERY],
             Bug::SkipKnownCredentialCheck => &[ACCOUNT_ISOLATION, UNLINKABILITY],
             Bug::SeEnrolmentAnyRequester => &[RECOVERY],
+            Bug::RenewalRevokesNewCert => &[BIND_TO_IDENTITY],
             Bug::BlockedCardTakesRightPin => &[OWNER_CAN_RECOVER],
             Bug::GlobalPseudonym => &[UNLINKABILITY],
             _ => &[],
@@ -350,6 +355,13 @@ impl Bug {
                 PSEUDONYMS,
                 "a logged-in session passes the person's identifier to whoever asks in its name, not \
                  only to the session's opener",
+            ),
+            Bug::RenewalRevokesNewCert => (
+                "renewal-revokes-new-cert",
+                OWNER_CAN_RECOVER,
+                "a renewal (or reissue) issues the new certificate first and then revokes the \
+                 newest one on record: the new card's, not the old one's, so the owner's new card \
+                 is refused",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

@@ -395,10 +395,16 @@ impl Config {
     }
 }
 
-/// `owner can recover` (issue 10), judged in every reachable state of `insider` (true in the
-/// others): the owner, holding the card, runs the recovery flow from this state on an honest
-/// network (no one else acts) and the new phone then logs into the owner's account; if the
-/// card's PIN is blocked, the flow fails as it stands and succeeds after the in-person reset.
+/// `owner can recover` (issue 10), judged in every reachable state of the scenarios in
+/// [`Scenario::OWNER_RECOVERS`] where the owner holds a card: the owner runs the recovery flow
+/// from this state on an honest network (no one else acts) and the new phone then logs into the
+/// owner's account; if the card's PIN is blocked, the flow fails as it stands and succeeds after
+/// the in-person reset. The owner holds a card in `insider` and `renew` throughout (the thief in
+/// `renew` has the phone), and in `stolen-card` from the reissue on: the new card the office
+/// handed over, of the newest certificate generation (the thief keeps the old one). A card
+/// whose certificate is no longer valid in truth (expired in `renew`'s five-year clock point,
+/// or superseded) is renewed at the office first: a visit the owner can always make, and the
+/// way back J-LIS offers (a renewal is ground truth for the observer, `Ghost::on_renewal`).
 ///
 /// Why a reachability check from every state and not stateright's `eventually`: `eventually`
 /// asks that every path reach the goal, but the owner may stop and the second person may act
@@ -408,21 +414,38 @@ impl Config {
 /// for `holds`); a failure is reported as a counterexample ending in the state the flow could
 /// not recover from.
 pub fn owner_can_recover(c: &Config, s: &State) -> bool {
-    if s.scenario != Scenario::Insider || s.card.holder != Holder::Owner {
+    if !Scenario::OWNER_RECOVERS.contains(&s.scenario) {
         return true;
     }
     // The flow's sessions lie beyond the exploration's session bound (a bound of the model).
     let mut free = c.clone();
     free.max_sessions = 32;
     let now = free.now_secs(s);
-    let mut t = s.clone();
-    if Card::open(&s.card.user_pin, &free.card_policy, now) {
+    let mut base = s.clone();
+    if s.card.holder != Holder::Owner {
+        if !(s.scenario == Scenario::StolenCard && Config::taken(s, Step::Reissue)) {
+            return true;
+        }
+        base.card = Card::new(Holder::Owner);
+        base.card.cert = s.ghost.cert_gens.max(1) - 1;
+    }
+    if !base
+        .ghost
+        .cert_really_valid(base.card.cert, now, free.cert_validity_secs)
+    {
+        base.card.cert = base.ghost.cert_gens.max(1) - 1;
+        base.card.renew();
+        base.server.renew(now, free.bugs);
+        base.ghost.on_renewal(now);
+    }
+    let mut t = base.clone();
+    if Card::open(&base.card.user_pin, &free.card_policy, now) {
         return free.recovery_flow(&mut t).is_some();
     }
     if free.recovery_flow(&mut t).is_some() {
         return false;
     }
-    let mut t = s.clone();
+    let mut t = base;
     t.card
         .in_person_reset(free.bugs.has(Bug::ResetKeepsPinCounter));
     t.ghost.on_in_person_reset();

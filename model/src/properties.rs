@@ -1054,10 +1054,12 @@ pub const CATALOGUE: &[PropertyRow] = &[
     PropertyRow {
         name: names::OWNER_CAN_RECOVER,
         kind: Kind::Always,
-        statement: "from every reachable state of `insider`, the owner, who holds the card, can \
-                    reach a state where the owner's new phone logs into the owner's account: by \
-                    the recovery flow if the PIN is not blocked, and if it is, only after the \
-                    in-person reset (without it the flow fails)",
+        statement: "from every reachable state of `insider`, `renew` and `stolen-card` (from the \
+                    reissue on) where the owner holds a card, the owner can reach a state where \
+                    the owner's new phone logs into the owner's account: by the recovery flow \
+                    (after renewing a card whose certificate is no longer valid) if the PIN is not \
+                    blocked, and if it is, only after the in-person reset (without it the flow \
+                    fails)",
         source: "issue 10 (availability); seed §2 (recovery with the card); JPKI rules (the \
                  blocked PIN is reset in person)",
         condition: crate::owner::owner_can_recover,

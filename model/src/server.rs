@@ -494,17 +494,24 @@ impl Server {
     }
 
     /// Renewal at the municipal office: revoke the current certificate, issue the next
-    /// (`renewal-keeps-old-cert`: the old one stays unrevoked).
+    /// (`renewal-keeps-old-cert`: the old one stays unrevoked; `renewal-revokes-new-cert`: the
+    /// next is issued first, and the revocation then takes it instead of the old one).
     pub fn renew(&mut self, now: u64, bugs: Bugs) {
+        let fresh = Cert {
+            issued_at: now,
+            revoked: false,
+        };
+        if bugs.has(Bug::RenewalRevokesNewCert) {
+            self.certs.push(fresh);
+        }
         if let Some(c) = self.certs.last_mut()
             && !bugs.has(Bug::RenewalKeepsOldCert)
         {
             c.revoked = true;
         }
-        self.certs.push(Cert {
-            issued_at: now,
-            revoked: false,
-        });
+        if !bugs.has(Bug::RenewalRevokesNewCert) {
+            self.certs.push(fresh);
+        }
     }
 
     /// The owner reports the card lost: J-LIS revokes the certificate generation `cert` (the

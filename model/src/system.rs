@@ -64,6 +64,12 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    /// The scenarios where `owner can recover` is judged (issue 10): a second person who may
+    /// start a recovery (`insider`), a stolen phone with the card still in the owner's hands
+    /// (`renew`), and a stolen card that the owner replaces (`stolen-card`, from the reissue on).
+    pub const OWNER_RECOVERS: [Scenario; 3] =
+        [Scenario::Insider, Scenario::Renew, Scenario::StolenCard];
+
     pub const ALL: [Scenario; 9] = [
         Scenario::Enrol,
         Scenario::Renew,

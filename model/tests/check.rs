@@ -278,6 +278,7 @@ bug_tests! {
     bug_pseudonym_without_login => PseudonymWithoutLogin,
     bug_se_enrolment_any_requester => SeEnrolmentAnyRequester,
     bug_pseudonym_any_requester => PseudonymAnyRequester,
+    bug_renewal_revokes_new_cert => RenewalRevokesNewCert,
     bug_renewal_keeps_old_cert => RenewalKeepsOldCert,
     bug_weak_biometric_gates_keys => WeakBiometricGatesKeys,
     bug_primary_timer_from_last_biometric => PrimaryTimerFromLastBiometric,
