@@ -51,6 +51,7 @@
 //! A skipped delivery's effect on the concrete state is taken from the model (the session is
 //! finished if the model accepted), so that the trace can be followed past it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use model::bugs::Bug;
@@ -431,18 +432,20 @@ impl Walker<'_> {
         Ok(after)
     }
 
-    /// Decides `a` at `s` on both sides (if it asks the server for a decision) and returns the
-    /// concrete state after it.
+    /// Decides `a` at `s` on both sides (if it asks the server for a decision). `next` is the
+    /// model's state after `a` if the walk follows it (a state not seen before); then the
+    /// concrete state after `a` is returned (else only the decision is made, and nothing is
+    /// copied for a step without one).
     fn step(
         &mut self,
         s: &State,
         rp: &RpState,
         a: Action,
         next: Option<&State>,
-    ) -> Result<RpState, ConformanceError> {
+    ) -> Result<Option<RpState>, ConformanceError> {
         let rules = self.config.rules_for_trace();
         let now = self.config.now_secs(s);
-        let mut out = rp.clone();
+        let mut out = Cow::Borrowed(rp);
         match a {
             Action::Deliver { session, term } => {
                 let i = usize::from(session);
@@ -454,12 +457,12 @@ impl Walker<'_> {
                     Err(why) => {
                         self.stats.skip(why);
                         if let Ok(account) = model {
-                            World::assume_accepted(&mut out, i, auth_of(term), account);
+                            World::assume_accepted(out.to_mut(), i, auth_of(term), account);
                         }
                     }
                     Ok(resp) => {
                         let model = model.map_err(|r| format!("{r:?}"));
-                        out = self.decide(s, rp, a, (i, term, resp), model)?;
+                        out = Cow::Owned(self.decide(s, rp, a, (i, term, resp), model)?);
                     }
                 }
             }
@@ -480,7 +483,7 @@ impl Walker<'_> {
                                 .present_qr(k, term, rules)
                                 .map(|q| account_at(&server, usize::from(q)))
                                 .map_err(|r| format!("{r:?}"));
-                            out = self.decide(s, rp, a, (i, term, resp), model)?;
+                            out = Cow::Owned(self.decide(s, rp, a, (i, term, resp), model)?);
                         }
                     },
                     (Some(_), _) => self.stats.skip(SKIP_KIOSK_BINDING),
@@ -521,10 +524,11 @@ impl Walker<'_> {
                             .open_claiming(kind, party, claimed, rules)
                             .map(|i| account_at(&server, usize::from(i)))
                             .map_err(|r| format!("{r:?}"));
+                        let out = out.to_mut();
                         let concrete = self
                             .world
                             .open(
-                                &mut out,
+                                out,
                                 kind_of(kind),
                                 client(party),
                                 claimed.map(|p| person(p, self.map)),
@@ -548,29 +552,31 @@ impl Walker<'_> {
             _ => self.stats.skip(no_bytes(&a)),
         }
         // Follow the model's structure: sessions it opened (with their challenges) and its clock.
-        if let Some(n) = next {
-            for x in n.server.sessions.iter().skip(out.sessions.len()) {
-                World::push_session(
-                    &mut out,
-                    kind_of(x.kind),
-                    client(x.opener),
-                    usize::from(x.nonce),
-                );
+        let Some(n) = next else {
+            return Ok(None);
+        };
+        let mut out = out.into_owned();
+        for x in n.server.sessions.iter().skip(out.sessions.len()) {
+            World::push_session(
+                &mut out,
+                kind_of(x.kind),
+                client(x.opener),
+                usize::from(x.nonce),
+            );
+        }
+        out.time_secs = self.config.now_secs(n);
+        // J-LIS's issuance and revocation of card certificates (renewal, loss report) are
+        // events of the CA, mirrored; the relying party learns them only from the
+        // certificate in a response and the CRL it verifies against.
+        for (g, c) in (0u8..).zip(&n.server.certs) {
+            if out.card_issued.len() <= usize::from(g) {
+                out.card_issued.push(c.issued_at);
             }
-            out.time_secs = self.config.now_secs(n);
-            // J-LIS's issuance and revocation of card certificates (renewal, loss report) are
-            // events of the CA, mirrored; the relying party learns them only from the
-            // certificate in a response and the CRL it verifies against.
-            for (g, c) in (0u8..).zip(&n.server.certs) {
-                if out.card_issued.len() <= usize::from(g) {
-                    out.card_issued.push(c.issued_at);
-                }
-                if c.revoked {
-                    out.revoke(CertRef::Card(Person::A, g));
-                }
+            if c.revoked {
+                out.revoke(CertRef::Card(Person::A, g));
             }
         }
-        Ok(out)
+        Ok(Some(out))
     }
 }
 
@@ -621,12 +627,11 @@ fn walk(
         actions.clear();
         config.actions(&s, &mut actions);
         for a in actions.drain(..) {
-            let next = config.next_state(&s, a);
-            let rp_next = w.step(&s, &rp, a, next.as_ref())?;
-            if let Some(n) = next
-                && seen.len() < limit
-                && !seen.contains(&n)
-            {
+            let fresh = config
+                .next_state(&s, a)
+                .filter(|n| seen.len() < limit && !seen.contains(n));
+            let rp_next = w.step(&s, &rp, a, fresh.as_ref())?;
+            if let (Some(n), Some(rp_next)) = (fresh, rp_next) {
                 seen.insert(n.clone());
                 queue.push_back((n, rp_next));
             }
