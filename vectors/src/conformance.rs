@@ -7,25 +7,36 @@
 //! - sessions, each with the challenge the server issued, the client (channel) that opened it,
 //!   whether it is finished and how it was authenticated;
 //! - consumed challenges: a challenge answers once (WebAuthn L3 §13.4.3);
-//! - registered credentials with their stored signature counter (§6.1.1) and whether account
-//!   recovery revoked them (seed §2);
+//! - accounts, one per person ([`Person`]: the card's holder): a session is logged in as the
+//!   account of the person whose card certificate signed (J-LIS's records map the serial to the
+//!   person), of the phone SE's JPKI copy (the owner's), or of the asserting credential's
+//!   binding (issue 10; WebAuthn L3 §7.2: the credential identifies the user account);
+//! - credentials bound to an account ([`CredRecord`], in the order bound), with a stored
+//!   signature counter per credential (§6.1.1) and whether account recovery revoked them
+//!   (seed §2);
 //! - the verification time of JPKI authentications (RFC 5280 §6.1.3 (a)(2) validity), and the
 //!   certificates J-LIS issued and revoked (renewal, loss reports, recovery), which the relying
 //!   party sees only through the certificate in a response and the CRL it is given.
 //!
 //! Registration and recovery sessions open only under a login session of the same client that
 //! a card authentication logged in, once per card authentication (seed §2-3; the binding
-//! property of DESIGN.md §3). Recovery revokes every registered credential. A registration
-//! whose credential ID is already on record, live or revoked, is refused (WebAuthn L3 §7.1:
-//! "If the credentialId is already known then the Relying Party SHOULD fail this registration
-//! ceremony"), so a stored counter or a revocation is never overwritten.
+//! property of DESIGN.md §3). They bind and revoke in the account of that login (the card's
+//! person), never in one the request names: a request naming another account is refused.
+//! Recovery revokes every credential of that account (and, for the owner, the phone SE's JPKI
+//! copy). A registration whose credential ID is already on record, for any account, live or
+//! revoked, is refused (WebAuthn L3 §7.1: "If the credentialId is already known then the
+//! Relying Party SHOULD fail this registration ceremony"), so a stored counter, a revocation or
+//! another person's binding is never overwritten: with the `none` attestation format a
+//! registration carries no signature of the credential's key, so anyone who knows a credential
+//! ID and public key (both public) can send them.
 //!
 //! WebAuthn responses are rendered by [`Renderer`] from one seeded world; challenge `i` of a
 //! trace is the `i`-th entry of a table drawn from the same stream. JPKI responses come from a
 //! CA of this module's own ([`Jlis`], a second ChaCha20 stream, so the Renderer's bytes do not
 //! change): card certificates per generation (renewal issues the next one, valid for the
-//! configured validity from its issue time, notAfter one second before it ends), the phone SE's
-//! JPKI copy, and a CRL of the revoked ones for every verification. [`Checks`] switches one defence off
+//! configured validity from its issue time, notAfter one second before it ends), a second
+//! person's card with a key and a certificate of its own, the phone SE's JPKI copy, and a CRL
+//! of the revoked ones for every verification. [`Checks`] switches one defence off
 //! at a time, to mirror a bug switch of the model (or, as a negative control, to break the
 //! agreement on purpose).
 //!
@@ -54,6 +65,16 @@ use crate::sig::Backend;
 use crate::verify::{self, CaseError, Registered, Reject, format_rfc3339, parse_rfc3339};
 use crate::webauthn::b64;
 
+/// A person with a card and an account at the relying party: `A` holds the phones; `B` is a
+/// second person with a card of their own (the model's `insider`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Person {
+    /// The owner of the phones.
+    A,
+    /// A second person.
+    B,
+}
+
 /// A FIDO credential of the rendered world.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Cred {
@@ -61,16 +82,20 @@ pub enum Cred {
     One,
     /// The second phone's ES256 credential.
     Two,
+    /// An authenticator of the attacker's own (the second person's, when there is one): the
+    /// Renderer's RS256 credential.
+    Three,
 }
 
 impl Cred {
-    /// Both credentials.
-    pub const ALL: [Cred; 2] = [Cred::One, Cred::Two];
+    /// Every credential.
+    pub const ALL: [Cred; 3] = [Cred::One, Cred::Two, Cred::Three];
 
     fn phone(self) -> Phone {
         match self {
             Cred::One => Phone::One,
             Cred::Two => Phone::Two,
+            Cred::Three => Phone::Rs256,
         }
     }
 
@@ -82,9 +107,11 @@ impl Cred {
 /// A response a client posts, before rendering. `challenge` indexes the world's challenge table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Response {
-    /// The card's JPKI user-authentication signature over the challenge, with the certificate
-    /// of generation `generation` (0 at the start; renewal issues the next).
+    /// The JPKI user-authentication signature of `person`'s card over the challenge, with the
+    /// certificate of generation `generation` (0 at the start; renewal issues the next).
     Card {
+        /// Whose card.
+        person: Person,
         /// The certificate generation.
         generation: u8,
         /// The signed challenge.
@@ -176,13 +203,18 @@ pub struct Session {
     pub auth: Option<Auth>,
     /// Its card authentication has been spent on a registration or recovery.
     pub permit_used: bool,
+    /// The account it is logged in as (a login, once authenticated) or binds into (a
+    /// registration or recovery, from its opening).
+    pub account: Option<Person>,
 }
 
-/// A registered credential.
+/// A credential bound to an account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CredState {
-    /// The stored signature counter.
-    pub count: u32,
+pub struct CredRecord {
+    /// The credential.
+    pub cred: Cred,
+    /// The account it logs into.
+    pub account: Person,
     /// Not revoked by a recovery.
     pub live: bool,
 }
@@ -190,17 +222,34 @@ pub struct CredState {
 /// A JPKI certificate J-LIS issued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CertRef {
-    /// The card's user-authentication certificate of this generation.
-    Card(u8),
-    /// The phone secure element's JPKI copy.
+    /// A person's card user-authentication certificate of this generation.
+    Card(Person, u8),
+    /// The phone secure element's JPKI copy (the owner's, `A`'s).
     Se,
 }
 
 impl CertRef {
     fn serial(self) -> u32 {
         match self {
-            CertRef::Card(g) => 0x4000 + u32::from(g),
+            CertRef::Card(Person::A, g) => 0x4000 + u32::from(g),
+            CertRef::Card(Person::B, g) => 0x6000 + u32::from(g),
             CertRef::Se => 0x5001,
+        }
+    }
+
+    /// The certificate J-LIS issued with this serial (DER contents of the serial number): how
+    /// the relying party learns whose card signed.
+    fn of_serial(serial: &[u8]) -> Option<CertRef> {
+        if serial.len() > 4 {
+            return None;
+        }
+        let n = serial.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b));
+        let g = u8::try_from(n & 0xff).ok()?;
+        match n & !0xff {
+            0x4000 => Some(CertRef::Card(Person::A, g)),
+            0x6000 => Some(CertRef::Card(Person::B, g)),
+            _ if n == CertRef::Se.serial() => Some(CertRef::Se),
+            _ => None,
         }
     }
 }
@@ -212,23 +261,29 @@ pub struct RpState {
     pub sessions: Vec<Session>,
     /// Consumed challenges.
     pub used: Vec<usize>,
-    /// Registered credentials, by [`Cred`].
-    pub creds: [Option<CredState>; 2],
+    /// Credentials bound, in the order bound (a credential appears once while the
+    /// known-credential check is on).
+    pub creds: Vec<CredRecord>,
+    /// The stored signature counter of each credential, by [`Cred`].
+    pub counts: [u32; 3],
     /// Seconds since [`NOW`]: card authentications are verified at `NOW + time_secs`.
     pub time_secs: u64,
-    /// Issue time (seconds since [`NOW`]) of each card certificate generation.
+    /// Issue time (seconds since [`NOW`]) of each generation of `A`'s card certificate. `B`'s
+    /// card has one certificate, issued at 0 and never revoked (as in the model).
     pub card_issued: Vec<u64>,
     /// Certificates J-LIS revoked (sorted): what the CRL lists.
     pub revoked: Vec<CertRef>,
 }
 
 impl Default for RpState {
-    /// No session, no credential, time 0, card generation 0 issued at 0, nothing revoked.
+    /// No session, no credential, time 0, `A`'s card generation 0 issued at 0, nothing
+    /// revoked.
     fn default() -> Self {
         RpState {
             sessions: Vec::new(),
             used: Vec::new(),
-            creds: [None; 2],
+            creds: Vec::new(),
+            counts: [0; 3],
             time_secs: 0,
             card_issued: vec![0],
             revoked: Vec::new(),
@@ -241,6 +296,18 @@ impl RpState {
     pub fn revoke(&mut self, c: CertRef) {
         if let Err(i) = self.revoked.binary_search(&c) {
             self.revoked.insert(i, c);
+        }
+    }
+
+    /// The account a credential logs into: its live record's (the latest, if it was bound
+    /// twice: the one a lookup by credential ID finds last), or why there is none.
+    pub fn account_of(&self, cred: Cred) -> Result<Person, Refusal> {
+        match self.creds.iter().rev().find(|r| r.cred == cred && r.live) {
+            Some(r) => Ok(r.account),
+            None if self.creds.iter().any(|r| r.cred == cred) => {
+                Err(Refusal::Verifier(Reject::CredentialRevoked))
+            }
+            None => Err(Refusal::UnknownCredential),
         }
     }
 }
@@ -257,9 +324,14 @@ pub struct Checks {
     pub counter: bool,
     /// Open registration and recovery only under a card-authenticated login.
     pub fresh_card_auth: bool,
-    /// Refuse a registration of a credential ID already on record (WebAuthn L3 §7.1). Off, a
-    /// known credential is bound again (a negative control: the model has no such switch).
+    /// Refuse a registration of a credential ID already on record for any account (WebAuthn
+    /// L3 §7.1). Off, a known credential is bound again, in the registering account (the
+    /// model's `skip-known-credential-check`).
     pub fresh_credential: bool,
+    /// Bind and revoke in the account of the card that authenticated the parent login, and
+    /// refuse a request naming another account. Off, the account the request names is taken
+    /// (the model's `account-from-request`).
+    pub account_from_card: bool,
 }
 
 impl Checks {
@@ -270,6 +342,7 @@ impl Checks {
         counter: true,
         fresh_card_auth: true,
         fresh_credential: true,
+        account_from_card: true,
     };
 }
 
@@ -298,6 +371,10 @@ pub enum Refusal {
     /// A registration of a credential ID already on record, live or revoked (WebAuthn L3 §7.1).
     #[error("known-credential")]
     KnownCredential,
+    /// A registration or recovery request naming an account other than that of the card that
+    /// authenticated its parent login.
+    #[error("account-mismatch")]
+    AccountMismatch,
 }
 
 /// A failure of the harness itself (not a verdict).
@@ -328,23 +405,24 @@ pub const JLIS_STREAM: u64 = 0x4a4c_4953;
 
 /// The effect of an accepted response.
 enum Effect {
-    Card,
+    Card(Person),
     Se,
-    Get(Cred, u32),
+    Get(Cred, u32, Person),
     Create(Cred),
 }
 
 /// Far enough for every clock point, and still a UTCTime (RFC 5280 §4.1.2.5: before 2050).
 const FAR: &str = "2049-12-31T23:59:59Z";
 
-/// The J-LIS side of the world: a CA of its own, the card's key and the SE copy's key;
-/// certificates and CRLs issued on demand (and cached).
+/// The J-LIS side of the world: a CA of its own, the two persons' card keys and the SE copy's
+/// key; certificates and CRLs issued on demand (and cached).
 pub struct Jlis {
     ca_key: rsa::PrivateKey,
     ca: Certificate,
     ca_der: Vec<u8>,
     card_key: rsa::PrivateKey,
     se_key: rsa::PrivateKey,
+    card_key_b: rsa::PrivateKey,
     validity_secs: u64,
     certs: HashMap<(CertRef, u64), Vec<u8>>,
     crls: HashMap<(Vec<CertRef>, u64), Vec<u8>>,
@@ -352,14 +430,16 @@ pub struct Jlis {
 }
 
 impl Jlis {
-    /// A CA and two RSA-2048 user keys from the ChaCha20 stream of `seed` (JPKI: RSA-2048,
-    /// SHA-256). Card certificates are valid `validity_secs` from their issue time.
+    /// A CA and three RSA-2048 user keys (`A`'s card, the SE copy, `B`'s card, drawn in this
+    /// order) from the ChaCha20 stream of `seed` (JPKI: RSA-2048, SHA-256). Card certificates
+    /// are valid `validity_secs` from their issue time.
     pub fn new(seed: u64, validity_secs: u64) -> Result<Jlis, ConformanceError> {
         use der::Encode;
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let ca_key = generate::rsa_key(&mut rng)?;
         let card_key = generate::rsa_key(&mut rng)?;
         let se_key = generate::rsa_key(&mut rng)?;
+        let card_key_b = generate::rsa_key(&mut rng)?;
         let name = Name::from_str("CN=mynafido conformance J-LIS CA,O=mynafido test,C=JP")
             .map_err(GenError::from)?;
         let ca = generate::cert(
@@ -378,6 +458,7 @@ impl Jlis {
             ca_der,
             card_key,
             se_key,
+            card_key_b,
             validity_secs,
             certs: HashMap::new(),
             crls: HashMap::new(),
@@ -394,9 +475,17 @@ impl Jlis {
             return Ok(d.clone());
         }
         let (subject, key, to) = match c {
-            CertRef::Card(g) => (
-                format!("CN=card user auth generation {g},O=mynafido test,C=JP"),
-                &self.card_key,
+            CertRef::Card(person, g) => (
+                match person {
+                    Person::A => format!("CN=card user auth generation {g},O=mynafido test,C=JP"),
+                    Person::B => {
+                        format!("CN=card B user auth generation {g},O=mynafido test,C=JP")
+                    }
+                },
+                match person {
+                    Person::A => &self.card_key,
+                    Person::B => &self.card_key_b,
+                },
                 World::card_time(
                     issued
                         .checked_add(self.validity_secs)
@@ -468,7 +557,8 @@ impl Jlis {
         }
         let cert = self.cert(c, issued)?;
         let key = match c {
-            CertRef::Card(_) => &self.card_key,
+            CertRef::Card(Person::A, _) => &self.card_key,
+            CertRef::Card(Person::B, _) => &self.card_key_b,
             CertRef::Se => &self.se_key,
         };
         let sig = generate::rsa_sign(key, challenge);
@@ -486,7 +576,7 @@ pub struct World {
     renderer: Renderer,
     jlis: Jlis,
     challenges: Vec<Vec<u8>>,
-    keys: [Registered; 2],
+    keys: [Registered; 3],
     cache: HashMap<Response, CaseFile>,
     backend: Backend,
 }
@@ -510,7 +600,11 @@ impl World {
             verify::verify_registration(&exp, c.credential.get().as_bytes())
                 .map_err(|_| ConformanceError::Key(cred))
         };
-        let keys = [register(Cred::One)?, register(Cred::Two)?];
+        let keys = [
+            register(Cred::One)?,
+            register(Cred::Two)?,
+            register(Cred::Three)?,
+        ];
         Ok(World {
             renderer,
             jlis: Jlis::new(seed ^ JLIS_STREAM, validity_secs)?,
@@ -558,26 +652,33 @@ impl World {
             .ok_or(ConformanceError::Challenge(r.challenge(), 0))
     }
 
-    /// A credential registered before the trace starts (the model's initial bindings).
-    pub fn preregister(&self, rp: &mut RpState, cred: Cred) {
-        rp.creds[cred.index()] = Some(CredState {
-            count: self.keys[cred.index()].sign_count,
+    /// A credential bound to `account` before the trace starts (the model's initial bindings).
+    pub fn preregister(&self, rp: &mut RpState, cred: Cred, account: Person) {
+        rp.creds.push(CredRecord {
+            cred,
+            account,
             live: true,
         });
+        rp.counts[cred.index()] = self.keys[cred.index()].sign_count;
     }
 
-    /// Opens a session for `client` with challenge `challenge`. Registration and recovery need
-    /// a login session of the same client, logged in by a card authentication whose permit is
-    /// unspent (with `checks.fresh_card_auth` off: logged in by anything); opening spends it.
-    /// Recovery revokes every registered credential.
+    /// Opens a session for `client` with challenge `challenge`; the request names the account
+    /// `claimed`, if any (a user handle in the request). Registration and recovery need a login
+    /// session of the same client, logged in by a card authentication whose permit is unspent
+    /// (with `checks.fresh_card_auth` off: logged in by anything); opening spends it. They bind
+    /// into the login's account; a claim of another account is refused (with
+    /// `checks.account_from_card` off: believed). Recovery revokes every credential of that
+    /// account, and the owner's phone SE copy with the owner's.
     pub fn open(
         &self,
         rp: &mut RpState,
         kind: SessionKind,
         client: u8,
+        claimed: Option<Person>,
         challenge: usize,
         checks: Checks,
     ) -> Result<usize, Refusal> {
+        let mut account = None;
         if let SessionKind::Register { parent } | SessionKind::Recover { parent } = kind {
             let p = rp.sessions.get(parent).ok_or(Refusal::NoSuchSession)?;
             if p.kind != SessionKind::Login || p.client != client {
@@ -592,16 +693,29 @@ impl World {
             if !ok {
                 return Err(Refusal::Verifier(Reject::NoFreshCardAuth));
             }
+            // An authenticated login always has an account; the owner's is the fallback, as the
+            // model's server has it.
+            let own = p.account.unwrap_or(Person::A);
+            let a = match claimed {
+                Some(c) if !checks.account_from_card => c,
+                Some(c) if c != own => return Err(Refusal::AccountMismatch),
+                _ => own,
+            };
+            account = Some(a);
             rp.sessions[parent].permit_used = true;
             if let SessionKind::Recover { .. } = kind {
-                for c in rp.creds.iter_mut().flatten() {
+                for c in rp.creds.iter_mut().filter(|c| c.account == a) {
                     c.live = false;
                 }
-                // Seed §2: the old phone's JPKI copy stops working too.
-                rp.revoke(CertRef::Se);
+                // Seed §2: the old phone's JPKI copy (the owner's) stops working too.
+                if a == Person::A {
+                    rp.revoke(CertRef::Se);
+                }
             }
         }
-        Ok(Self::push_session(rp, kind, client, challenge))
+        let i = Self::push_session(rp, kind, client, challenge);
+        rp.sessions[i].account = account;
+        Ok(i)
     }
 
     /// Adds a session without any check (to follow a trace past a step the harness skips).
@@ -618,16 +732,18 @@ impl World {
             done: false,
             auth: None,
             permit_used: false,
+            account: None,
         });
         rp.sessions.len() - 1
     }
 
-    /// Records that a response the harness does not render was accepted by `session` (to follow
-    /// a trace past it).
-    pub fn assume_accepted(rp: &mut RpState, session: usize, auth: Auth) {
+    /// Records that a response the harness does not render was accepted by `session`, logging
+    /// it in as `account` (to follow a trace past it).
+    pub fn assume_accepted(rp: &mut RpState, session: usize, auth: Auth, account: Option<Person>) {
         if let Some(s) = rp.sessions.get_mut(session) {
             s.done = true;
             s.auth = Some(auth);
+            s.account = account;
             rp.used.push(s.challenge);
         }
     }
@@ -692,18 +808,22 @@ impl World {
         } else {
             (self.challenge(resp.challenge())?.to_vec(), Vec::new())
         };
-        let keys = [self.keys[0].clone(), self.keys[1].clone()];
+        let keys = self.keys.clone();
         let backend = self.backend;
         let now = Self::card_time(rp.time_secs)?;
         if let (SessionKind::Login, Response::Card { .. } | Response::Se { .. }) = (s.kind, resp) {
             let signed = self.challenge(resp.challenge())?.to_vec();
             let cert = match resp {
-                Response::Card { generation, .. } => CertRef::Card(generation),
+                Response::Card {
+                    person, generation, ..
+                } => CertRef::Card(person, generation),
                 _ => CertRef::Se,
             };
             let issued = match cert {
-                CertRef::Card(g) => rp.card_issued.get(usize::from(g)).copied().unwrap_or(0),
-                CertRef::Se => 0,
+                CertRef::Card(Person::A, g) => {
+                    rp.card_issued.get(usize::from(g)).copied().unwrap_or(0)
+                }
+                CertRef::Card(Person::B, _) | CertRef::Se => 0,
             };
             let cred_json = self.jlis.sign(cert, issued, &signed)?;
             let e = ExpectedJson {
@@ -715,14 +835,15 @@ impl World {
                 ..ExpectedJson::default()
             };
             let exp = case::prepare_card(&e, backend)?;
-            let se_serial = SerialNumber::from(CertRef::Se.serial());
-            let effect = verify::verify_card(&exp, &cred_json).map(|a| {
-                if a.serial == se_serial.as_bytes() {
-                    Effect::Se
-                } else {
-                    Effect::Card
-                }
-            });
+            // J-LIS's records name the holder of the certificate's serial: the account.
+            let effect =
+                verify::verify_card(&exp, &cred_json).and_then(|a| {
+                    match CertRef::of_serial(&a.serial) {
+                        Some(CertRef::Se) => Ok(Effect::Se),
+                        Some(CertRef::Card(person, _)) => Ok(Effect::Card(person)),
+                        None => Err(Reject::UntrustedIssuer),
+                    }
+                });
             return Ok(Self::finish(rp, session, s, effect, &keys));
         }
         if let Response::Card { .. } | Response::Se { .. } = resp {
@@ -733,12 +854,11 @@ impl World {
         let cred_json = c.credential.get().as_bytes();
         let effect = match (s.kind, resp) {
             (SessionKind::Login | SessionKind::Kiosk, Response::Get { cred, phished, .. }) => {
-                let Some(state) = rp.creds[cred.index()] else {
-                    return Ok(Err(Refusal::UnknownCredential));
+                let account = match rp.account_of(cred) {
+                    Ok(a) => a,
+                    Err(r) => return Ok(Err(r)),
                 };
-                if !state.live {
-                    return Ok(Err(Refusal::Verifier(Reject::CredentialRevoked)));
-                }
+                let stored = rp.counts[cred.index()];
                 let key = &keys[cred.index()];
                 // Without the origin check the server takes the origin and RP ID the client
                 // reports.
@@ -753,14 +873,14 @@ impl World {
                     challenge: b64(&challenge),
                     public_key: Some(b64(&key.spki)),
                     public_key_algorithm: Some(key.alg.cose()),
-                    stored_sign_count: Some(if checks.counter { state.count } else { 0 }),
+                    stored_sign_count: Some(if checks.counter { stored } else { 0 }),
                     require_user_verification: true,
                     used_challenges: used,
                     ..ExpectedJson::default()
                 };
                 match case::prepare_get(&e, backend)? {
                     Ok(exp) => verify::verify_assertion(&exp, cred_json)
-                        .map(|a| Effect::Get(cred, a.sign_count)),
+                        .map(|a| Effect::Get(cred, a.sign_count, account)),
                     Err(r) => Err(r),
                 }
             }
@@ -784,11 +904,11 @@ impl World {
                     }
                     Ok(reg) => {
                         // WebAuthn L3 §7.1: the credential ID must not be registered yet (for
-                        // anyone; a revoked one is still on record).
-                        let known = keys
+                        // any account; a revoked one is still on record).
+                        let known = rp
+                            .creds
                             .iter()
-                            .zip(&rp.creds)
-                            .any(|(k, c)| c.is_some() && k.credential_id == reg.credential_id);
+                            .any(|r| keys[r.cred.index()].credential_id == reg.credential_id);
                         if known && checks.fresh_credential {
                             return Ok(Err(Refusal::KnownCredential));
                         }
@@ -808,7 +928,7 @@ impl World {
         session: usize,
         s: Session,
         effect: Result<Effect, Reject>,
-        keys: &[Registered; 2],
+        keys: &[Registered; 3],
     ) -> Result<(), Refusal> {
         let effect = match effect {
             Ok(e) => e,
@@ -817,28 +937,33 @@ impl World {
         if s.done {
             return Err(Refusal::SessionClosed);
         }
-        let auth = match effect {
-            Effect::Card => Some(Auth::Card),
-            Effect::Se => Some(Auth::Se),
-            Effect::Get(cred, count) => {
-                rp.creds[cred.index()] = Some(CredState { count, live: true });
-                Some(Auth::Fido(cred))
+        let (auth, account) = match effect {
+            Effect::Card(person) => (Some(Auth::Card), Some(person)),
+            // The SE copy is the owner's phone's.
+            Effect::Se => (Some(Auth::Se), Some(Person::A)),
+            Effect::Get(cred, count, account) => {
+                rp.counts[cred.index()] = count;
+                (Some(Auth::Fido(cred)), Some(account))
             }
             Effect::Create(cred) => {
                 // `post` refused a credential ID already on record (WebAuthn L3 §7.1), so this
                 // one is new: it starts at the counter of its attestation. (With
-                // `fresh_credential` off it is bound again; its counter never decreases.)
-                let before = rp.creds[cred.index()].map_or(0, |c| c.count);
-                rp.creds[cred.index()] = Some(CredState {
-                    count: before.max(keys[cred.index()].sign_count),
+                // `fresh_credential` off it is bound again, in this session's account, and its
+                // counter never decreases.)
+                rp.creds.push(CredRecord {
+                    cred,
+                    account: s.account.unwrap_or(Person::A),
                     live: true,
                 });
-                None
+                let c = &mut rp.counts[cred.index()];
+                *c = (*c).max(keys[cred.index()].sign_count);
+                (None, s.account)
             }
         };
         if let Some(st) = rp.sessions.get_mut(session) {
             st.done = true;
             st.auth = auth;
+            st.account = account;
         }
         rp.used.push(s.challenge);
         Ok(())
@@ -889,21 +1014,22 @@ mod tests {
         let l0 = World::push_session(&mut rp, SessionKind::Login, 0, 0);
         let reg = SessionKind::Register { parent: l0 };
         assert_eq!(
-            w.open(&mut rp.clone(), reg, 0, 1, ALL),
+            w.open(&mut rp.clone(), reg, 0, None, 1, ALL),
             Err(Refusal::Verifier(Reject::NoFreshCardAuth))
         );
         let card = Response::Card {
+            person: Person::A,
             generation: 0,
             challenge: 0,
         };
         assert_eq!(post(&mut w, &mut rp, l0, card, ALL), Ok(()));
         assert_eq!(
-            w.open(&mut rp.clone(), reg, 1, 1, ALL),
+            w.open(&mut rp.clone(), reg, 1, None, 1, ALL),
             Err(Refusal::NotOwnLogin)
         );
-        let r0 = w.open(&mut rp, reg, 0, 1, ALL).unwrap_or(usize::MAX);
+        let r0 = w.open(&mut rp, reg, 0, None, 1, ALL).unwrap_or(usize::MAX);
         assert_eq!(
-            w.open(&mut rp.clone(), reg, 0, 2, ALL),
+            w.open(&mut rp.clone(), reg, 0, None, 2, ALL),
             Err(Refusal::Verifier(Reject::NoFreshCardAuth))
         );
         let create = Response::Create {
@@ -985,12 +1111,13 @@ mod tests {
         let se = Response::Se { challenge: 4 };
         assert_eq!(post(&mut w, &mut rp.clone(), l3, se, ALL), Ok(()));
         let card = Response::Card {
+            person: Person::A,
             generation: 0,
             challenge: 4,
         };
         assert_eq!(post(&mut w, &mut rp, l3, card, ALL), Ok(()));
         let rec = SessionKind::Recover { parent: l3 };
-        let rs = w.open(&mut rp, rec, 0, 5, ALL).unwrap_or(usize::MAX);
+        let rs = w.open(&mut rp, rec, 0, None, 5, ALL).unwrap_or(usize::MAX);
         let l4 = World::push_session(&mut rp, SessionKind::Login, 0, 6);
         let old = post(
             &mut w,
@@ -1019,17 +1146,20 @@ mod tests {
         // A live one is refused too, under a fresh card login; its counter stays.
         let l5 = World::push_session(&mut rp, SessionKind::Login, 0, 7);
         let card = Response::Card {
+            person: Person::A,
             generation: 0,
             challenge: 7,
         };
         assert_eq!(post(&mut w, &mut rp, l5, card, ALL), Ok(()));
-        let r5 = w.open(&mut rp, reg_of(l5), 0, 8, ALL).unwrap_or(usize::MAX);
+        let r5 = w
+            .open(&mut rp, reg_of(l5), 0, None, 8, ALL)
+            .unwrap_or(usize::MAX);
         let l6 = World::push_session(&mut rp, SessionKind::Login, 0, 9);
         assert_eq!(
             post(&mut w, &mut rp, l6, fido(Cred::Two, 9, 1, false), ALL),
             Ok(())
         );
-        let before = rp.creds;
+        let before = rp.creds.clone();
         assert_eq!(
             post(&mut w, &mut rp, r5, create(Cred::Two, 8), ALL),
             Err(Refusal::KnownCredential)
@@ -1041,6 +1171,86 @@ mod tests {
         SessionKind::Register { parent }
     }
 
+    /// Two accounts (issue 10): `B`'s card logs into `B`'s account; a request of `B`'s naming
+    /// `A`'s account is refused (believed with `account_from_card` off, a control); `B`'s `none`
+    /// registration of `A`'s credential is refused as known (bound into `B`'s account with
+    /// `fresh_credential` off, after which `A`'s assertion logs into `B`'s account); `B`'s own
+    /// credential is bound into `B`'s account, and `A`'s recovery revokes only `A`'s.
+    #[test]
+    fn accounts_follow_the_card_not_the_request() {
+        let mut w = world();
+        let mut rp = RpState::default();
+        w.preregister(&mut rp, Cred::One, Person::A);
+        let card = |person, challenge| Response::Card {
+            person,
+            generation: 0,
+            challenge,
+        };
+        let lb = World::push_session(&mut rp, SessionKind::Login, 1, 0);
+        assert_eq!(post(&mut w, &mut rp, lb, card(Person::B, 0), ALL), Ok(()));
+        assert_eq!(rp.sessions[lb].account, Some(Person::B));
+        let reg = reg_of(lb);
+        let claim = Some(Person::A);
+        assert_eq!(
+            w.open(&mut rp.clone(), reg, 1, claim, 1, ALL),
+            Err(Refusal::AccountMismatch)
+        );
+        let believed = Checks {
+            account_from_card: false,
+            ..ALL
+        };
+        let mut lax = rp.clone();
+        let r = w.open(&mut lax, reg, 1, claim, 1, believed);
+        assert_eq!(r.map(|i| lax.sessions[i].account), Ok(Some(Person::A)));
+        // Naming its own account, or none, opens in B's.
+        let mut named = rp.clone();
+        let r = w.open(&mut named, reg, 1, Some(Person::B), 1, ALL);
+        assert_eq!(r.map(|i| named.sessions[i].account), Ok(Some(Person::B)));
+        let rb = w.open(&mut rp, reg, 1, None, 1, ALL).unwrap_or(usize::MAX);
+        assert_eq!(
+            rp.sessions.get(rb).map(|s| s.account),
+            Some(Some(Person::B))
+        );
+        let create = |cred| Response::Create { cred, challenge: 1 };
+        assert_eq!(
+            post(&mut w, &mut rp.clone(), rb, create(Cred::One), ALL),
+            Err(Refusal::KnownCredential)
+        );
+        let rebind = Checks {
+            fresh_credential: false,
+            ..ALL
+        };
+        let mut taken = rp.clone();
+        assert_eq!(
+            post(&mut w, &mut taken, rb, create(Cred::One), rebind),
+            Ok(())
+        );
+        assert_eq!(taken.account_of(Cred::One), Ok(Person::B));
+        assert_eq!(post(&mut w, &mut rp, rb, create(Cred::Three), ALL), Ok(()));
+        assert_eq!(rp.account_of(Cred::Three), Ok(Person::B));
+        assert_eq!(rp.account_of(Cred::One), Ok(Person::A));
+        // A's login by assertion lands in A's account; A's recovery spares B's credential.
+        let la = World::push_session(&mut rp, SessionKind::Login, 0, 2);
+        let get = Response::Get {
+            cred: Cred::One,
+            challenge: 2,
+            count: 1,
+            phished: false,
+        };
+        assert_eq!(post(&mut w, &mut rp, la, get, ALL), Ok(()));
+        assert_eq!(rp.sessions[la].account, Some(Person::A));
+        let lc = World::push_session(&mut rp, SessionKind::Login, 0, 3);
+        assert_eq!(post(&mut w, &mut rp, lc, card(Person::A, 3), ALL), Ok(()));
+        assert_eq!(rp.sessions[lc].account, Some(Person::A));
+        let rec = SessionKind::Recover { parent: lc };
+        assert!(w.open(&mut rp, rec, 0, None, 4, ALL).is_ok());
+        assert_eq!(
+            rp.account_of(Cred::One),
+            Err(Refusal::Verifier(Reject::CredentialRevoked))
+        );
+        assert_eq!(rp.account_of(Cred::Three), Ok(Person::B));
+    }
+
     /// Renewal: the old generation is revoked, the new one is valid from its issue time for the
     /// validity; expiry is at `issued + validity` exactly.
     #[test]
@@ -1048,6 +1258,7 @@ mod tests {
         let mut w = world();
         let mut rp = RpState::default();
         let card = |generation, challenge| Response::Card {
+            person: Person::A,
             generation,
             challenge,
         };
@@ -1061,7 +1272,7 @@ mod tests {
         assert_eq!(at(&mut w, &rp, FIVE_YEARS - 1, card(0, 0)), Ok(()));
         assert_eq!(at(&mut w, &rp, FIVE_YEARS, card(0, 1)), expired);
         rp.card_issued.push(3600);
-        rp.revoke(CertRef::Card(0));
+        rp.revoke(CertRef::Card(Person::A, 0));
         let revoked = Err(Refusal::Verifier(Reject::CertRevoked));
         assert_eq!(at(&mut w, &rp, 3600, card(0, 2)), revoked);
         assert_eq!(at(&mut w, &rp, 3600, card(1, 3)), Ok(()));

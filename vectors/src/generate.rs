@@ -1374,6 +1374,9 @@ pub enum Phone {
     One,
     /// The replacement phone's ES256 credential (recovery).
     Two,
+    /// The RS256 credential: in trace conformance, the attacker's own authenticator (in the
+    /// model's `insider`, the second person's), a key distinct from both phones'.
+    Rs256,
 }
 
 impl Phone {
@@ -1381,6 +1384,7 @@ impl Phone {
         match self {
             Phone::One => ES,
             Phone::Two => ES_PHONE2,
+            Phone::Rs256 => RS,
         }
     }
 }

@@ -12,45 +12,56 @@
 //! - by the concrete relying party ([`World::post`] / [`World::open`]) on the rendered bytes.
 //!
 //! Rejected deliveries are not transitions of the model (its `next_state` drops them), so they
-//! are decided here from the enabled actions, not from the edges. The two verdicts must agree.
+//! are decided here from the enabled actions, not from the edges. The two verdicts must agree,
+//! and on acceptance so must the account (issue 10): the account the session is then logged in
+//! as, or, for a registration or recovery, binds into (`Session::account` on both sides).
 //!
 //! The mapping of model terms onto bytes ([`response_of`]): challenge `n` is entry `n` of the
-//! world's challenge table; `CardSig { cert: g }` is the card's PKCS#1 v1.5 signature with the
-//! certificate of generation `g`, which the conformance CA issued at the model's issue time and
-//! valid for the model's certificate validity; `SeSig` of the old phone is the SE copy's
+//! world's challenge table; `CardSig { person: A, cert: g }` is the owner's card's PKCS#1 v1.5
+//! signature with the certificate of generation `g`, which the conformance CA issued at the
+//! model's issue time and valid for the model's certificate validity; `CardSig { person: B }`
+//! is the second person's card (a key and a certificate of its own from the same CA, issued at
+//! 0, never revoked, as the model's server has it); `SeSig` of the old phone is the SE copy's
 //! signature with its own certificate; the CRL lists what the model's J-LIS revoked (renewal,
-//! loss report) and, after a recovery, the SE copy. `Attestation` of the old / new phone's key
-//! is the ES256 registration of phone one / two (the attacker's own key uses phone two, outside
-//! the scenario that uses both phones); `Assertion` is the ES256 assertion with the model's
-//! counter, on the phishing origin (`mynaporta1.example`, its RP ID hash) when the model says
-//! `Phish`. A clone signs with the same key, so its assertion is the same bytes as the phone's
-//! with that counter. Model time `t` seconds is `NOW + t`.
+//! loss report) and, after the owner's recovery, the SE copy. `Attestation` of the old / new
+//! phone's key is the ES256 registration of phone one / two, and of the attacker's own key
+//! (in `insider`, the second person's authenticator) the RS256 credential's; all use the
+//! `none` attestation format, so the second person's registration of the owner's credential
+//! (`Attestation { key: Old }` in its own session) is the very bytes phone one would send
+//! there: the owner's credential ID and public key over the second person's challenge, which
+//! anyone can assemble. `Assertion` is the assertion with the model's counter, on the phishing
+//! origin (`mynaporta1.example`, its RP ID hash) when the model says `Phish`. A clone signs with
+//! the same key, so its assertion is the same bytes as the phone's with that counter. A request
+//! naming an account (`RegisterForOwner`, `RecoverForOwner`: the owner's) is
+//! [`World::open`] with that claim. Model time `t` seconds is `NOW + t`.
 //! [`clock_points_agree_with_card_validity`] checks the expiry boundary on every clock point.
 //!
 //! Skipped, with a count, because there are no bytes for them here:
 //! - the new phone's SE copy (never issued in the model's scenarios);
-//! - the attacker's own key in the scenario that already uses both rendered phones, and its
-//!   second key (a second registration, reached only with `reuse-card-permit`, which no run
-//!   here switches on);
+//! - the attacker's second key (a second registration, reached only with `reuse-card-permit`,
+//!   which no run here switches on);
 //! - a kiosk presenting a QR bound to another kiosk: the kiosk binding is which kiosk's channel
 //!   posts, session bookkeeping rather than bytes;
 //! - biometric matching, lock-screen PIN and card PIN counters, kiosk proximity (the phone's
-//!   BLE check), the clock and its lockout timers, pseudonyms, SE enrolment: client-side or
-//!   bookkeeping steps with no response for a verifier (the clock still sets the verification
+//!   BLE check), the clock and its lockout timers, pseudonyms, SE enrolment, the SMS baseline's
+//!   number reassignment and one-time code (no SMS login outside `--sms-baseline`): client-side
+//!   or bookkeeping steps with no response for a verifier (the clock still sets the verification
 //!   time; renewals and loss reports still reach the CRL: they are mirrored, not compared).
 //!
 //! A skipped delivery's effect on the concrete state is taken from the model (the session is
 //! finished if the model accepted), so that the trace can be followed past it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use model::bugs::Bug;
-use model::crypto::{Key, Origin, PhoneId, Term};
-use model::server::{Party, SessionKind as MKind, Status};
+use model::crypto::{Key, Origin, Person as MPerson, PhoneId, Term};
+use model::server::{Party, Server, SessionKind as MKind, Status};
 use model::system::{Action, AttackerVerb, Config, KioskVerb, Scenario, State, Step};
 use stateright::Model;
 use vectors::conformance::{
-    Auth, CertRef, Checks, ConformanceError, Cred, Refusal, Response, RpState, SessionKind, World,
+    Auth, CertRef, Checks, ConformanceError, Cred, Person, Refusal, Response, RpState, SessionKind,
+    World,
 };
 use vectors::sig::Backend;
 
@@ -85,6 +96,9 @@ struct Mapping {
     /// A deliberately wrong mapping (negative control): phishing assertions rendered on the real
     /// origin.
     phish_as_real: bool,
+    /// A deliberately wrong mapping (negative control): both persons are one, so the second
+    /// person's card signs with the owner's card and names the owner's account.
+    one_person: bool,
 }
 
 impl Mapping {
@@ -92,8 +106,27 @@ impl Mapping {
         Mapping {
             checks,
             phish_as_real: false,
+            one_person: false,
         }
     }
+}
+
+/// The concrete person of a model person (under the mapping).
+fn person(p: MPerson, map: Mapping) -> Person {
+    match p {
+        MPerson::B if !map.one_person => Person::B,
+        _ => Person::A,
+    }
+}
+
+/// The account the model's server has session `i` logged in as (or binding into).
+fn account_at(server: &Server, i: usize) -> Option<Person> {
+    let unmapped = Mapping::with(Checks::ALL);
+    server
+        .sessions
+        .get(i)
+        .and_then(|x| x.account)
+        .map(|p| person(p, unmapped))
 }
 
 #[derive(Debug, Default)]
@@ -102,10 +135,15 @@ struct Stats {
     traces: usize,
     /// Distinct decisions compared, per kind: [accept, reject] agreed.
     agreed: BTreeMap<StepKind, [usize; 2]>,
+    /// Distinct decisions agreed, per scenario: [accept, reject].
+    by_scenario: BTreeMap<Scenario, [usize; 2]>,
     /// Concrete reasons of agreed rejections.
     reasons: BTreeMap<String, usize>,
-    /// Disagreements (per kind), and the first few described.
+    /// Disagreements (per kind), and the first few described. A disagreement is a verdict that
+    /// differs, or an acceptance into another account.
     mismatches: usize,
+    /// Of the disagreements, both accepted, into different accounts.
+    account_mismatches: usize,
     mismatched: BTreeMap<StepKind, usize>,
     examples: Vec<String>,
     /// Skipped decisions and steps without bytes, per reason.
@@ -123,10 +161,11 @@ impl Stats {
 
     fn print(&self, name: &str) {
         println!(
-            "[{name}] traces followed (reachable states explored) {}, decisions compared {}, disagreements {}",
+            "[{name}] traces followed (reachable states explored) {}, decisions compared {}, disagreements {} (in the account {})",
             self.traces,
             self.compared(),
-            self.mismatches
+            self.mismatches,
+            self.account_mismatches
         );
         for (k, [a, r]) in &self.agreed {
             println!("  {k:<12?} accept {a:>5}  reject {r:>5}");
@@ -134,6 +173,9 @@ impl Stats {
         let accepts: usize = self.agreed.values().map(|v| v[0]).sum();
         let rejects: usize = self.agreed.values().map(|v| v[1]).sum();
         println!("  total        accept {accepts:>5}  reject {rejects:>5}");
+        for (sc, [a, r]) in &self.by_scenario {
+            println!("  scenario {sc}: accept {a}, reject {r}");
+        }
         for (r, n) in &self.reasons {
             println!("  reject reason {r}: {n}");
         }
@@ -149,7 +191,6 @@ impl Stats {
 }
 
 const SKIP_SE_NEW: &str = "delivery: the new phone's SE copy (not rendered; never issued)";
-const SKIP_ATTACKER_KEY: &str = "delivery: attacker's key where both phones are rendered";
 const SKIP_ATTACKER_KEY2: &str = "delivery: attacker's second key (not rendered)";
 const SKIP_PHISH_REG: &str = "delivery: registration on the phishing origin (not rendered)";
 const SKIP_KIOSK_BINDING: &str = "kiosk: QR bound to another kiosk (channel bookkeeping)";
@@ -157,16 +198,20 @@ const SKIP_QR_NO_SESSION: &str = "kiosk: QR of no phone-QR session (lookup, no b
 const SKIP_SESSION_BOUND: &str = "open: the model's session bound reached (not a defence)";
 
 /// The response a term is rendered as, or why it is skipped.
-fn response_of(s: &State, term: Term, map: Mapping) -> Result<Response, &'static str> {
+fn response_of(term: Term, map: Mapping) -> Result<Response, &'static str> {
     let cred = |key: Key| match key {
         Key::Old => Ok(Cred::One),
         Key::New => Ok(Cred::Two),
-        Key::Attacker if s.scenario == Scenario::Renew => Err(SKIP_ATTACKER_KEY),
-        Key::Attacker => Ok(Cred::Two),
+        Key::Attacker => Ok(Cred::Three),
         Key::Attacker2 => Err(SKIP_ATTACKER_KEY2),
     };
     match term {
-        Term::CardSig { cert, nonce, .. } => Ok(Response::Card {
+        Term::CardSig {
+            person: p,
+            cert,
+            nonce,
+        } => Ok(Response::Card {
+            person: person(p, map),
             generation: cert,
             challenge: usize::from(nonce),
         }),
@@ -204,7 +249,9 @@ fn auth_of(term: Term) -> Auth {
     match term {
         Term::CardSig { .. } => Auth::Card,
         Term::Assertion { key: Key::Old, .. } => Auth::Fido(Cred::One),
-        Term::Assertion { .. } => Auth::Fido(Cred::Two),
+        Term::Assertion { key: Key::New, .. } => Auth::Fido(Cred::Two),
+        // The attacker's keys (only its second key, not rendered, is ever skipped).
+        Term::Assertion { .. } => Auth::Fido(Cred::Three),
         _ => Auth::Se,
     }
 }
@@ -267,16 +314,24 @@ fn no_bytes(a: &Action) -> &'static str {
         Action::User(Step::Renew | Step::ReportLoss) => {
             "mirrored: J-LIS renews or revokes a card certificate"
         }
-        Action::User(Step::EnrolSe | Step::Pseudonym(_)) => "no bytes: SE enrolment, pseudonyms",
+        Action::User(Step::MistypePin | Step::InPersonReset) => "no bytes: card PIN counters",
+        Action::User(Step::EnrolSe | Step::Pseudonym(_))
+        | Action::Attacker(AttackerVerb::RequestPseudonym { .. } | AttackerVerb::EnrolSe { .. }) => {
+            "no bytes: SE enrolment, pseudonyms"
+        }
+        Action::Attacker(AttackerVerb::GetReassignedNumber | AttackerVerb::SmsLogin { .. }) => {
+            "no bytes: SMS baseline (number reassigned, one-time code; off by default)"
+        }
         _ => "client side: signs a response (rendered when delivered)",
     }
 }
 
-/// One decision of each side.
+/// One decision of each side: the verdict, and on acceptance the account the session is then
+/// logged in as (or binds into).
 struct Decision {
     kind: StepKind,
-    model: Result<(), String>,
-    concrete: Result<(), Refusal>,
+    model: Result<Option<Person>, String>,
+    concrete: Result<Option<Person>, Refusal>,
 }
 
 /// A concrete post: the verdict and the state after it.
@@ -323,14 +378,18 @@ impl Walker<'_> {
             return;
         }
         let st = &mut self.stats;
-        if d.model.is_ok() == d.concrete.is_ok() {
+        let other_account = matches!((&d.model, &d.concrete), (Ok(m), Ok(c)) if m != c);
+        if d.model.is_ok() == d.concrete.is_ok() && !other_account {
             let e = st.agreed.entry(d.kind).or_default();
+            e[usize::from(d.model.is_err())] += 1;
+            let e = st.by_scenario.entry(s.scenario).or_default();
             e[usize::from(d.model.is_err())] += 1;
             if let Err(r) = d.concrete {
                 *st.reasons.entry(r.to_string()).or_default() += 1;
             }
         } else {
             st.mismatches += 1;
+            st.account_mismatches += usize::from(other_account);
             *st.mismatched.entry(d.kind).or_default() += 1;
             if st.examples.len() < 5 {
                 st.examples.push(format!(
@@ -354,10 +413,11 @@ impl Walker<'_> {
         rp: &RpState,
         a: Action,
         (i, term, resp): (usize, Term, Response),
-        model: Result<(), String>,
+        model: Result<Option<Person>, String>,
     ) -> Result<RpState, ConformanceError> {
         let scan = matches!(a, Action::Kiosk(_, KioskVerb::ScanQr(_)));
         let (concrete, after) = self.post(rp, i, resp, scan)?;
+        let concrete = concrete.map(|()| after.sessions.get(i).and_then(|x| x.account));
         let kind = classify(s, i, term);
         self.record(
             s,
@@ -372,32 +432,37 @@ impl Walker<'_> {
         Ok(after)
     }
 
-    /// Decides `a` at `s` on both sides (if it asks the server for a decision) and returns the
-    /// concrete state after it.
+    /// Decides `a` at `s` on both sides (if it asks the server for a decision). `next` is the
+    /// model's state after `a` if the walk follows it (a state not seen before); then the
+    /// concrete state after `a` is returned (else only the decision is made, and nothing is
+    /// copied for a step without one).
     fn step(
         &mut self,
         s: &State,
         rp: &RpState,
         a: Action,
         next: Option<&State>,
-    ) -> Result<RpState, ConformanceError> {
+    ) -> Result<Option<RpState>, ConformanceError> {
         let rules = self.config.rules_for_trace();
         let now = self.config.now_secs(s);
-        let mut out = rp.clone();
+        let mut out = Cow::Borrowed(rp);
         match a {
             Action::Deliver { session, term } => {
                 let i = usize::from(session);
-                let model = s.server.clone().receive(session, term, now, rules);
-                match response_of(s, term, self.map) {
+                let mut server = s.server.clone();
+                let model = server
+                    .receive(session, term, now, rules)
+                    .map(|()| account_at(&server, i));
+                match response_of(term, self.map) {
                     Err(why) => {
                         self.stats.skip(why);
-                        if model.is_ok() {
-                            World::assume_accepted(&mut out, i, auth_of(term));
+                        if let Ok(account) = model {
+                            World::assume_accepted(out.to_mut(), i, auth_of(term), account);
                         }
                     }
                     Ok(resp) => {
                         let model = model.map_err(|r| format!("{r:?}"));
-                        out = self.decide(s, rp, a, (i, term, resp), model)?;
+                        out = Cow::Owned(self.decide(s, rp, a, (i, term, resp), model)?);
                     }
                 }
             }
@@ -410,12 +475,15 @@ impl Walker<'_> {
                     _ => None,
                 });
                 match (target, bound) {
-                    (Some(i), Some(b)) if b == k => match response_of(s, term, self.map) {
+                    (Some(i), Some(b)) if b == k => match response_of(term, self.map) {
                         Err(why) => self.stats.skip(why),
                         Ok(resp) => {
-                            let model = s.server.clone().present_qr(k, term, rules);
-                            let model = model.map(|_| ()).map_err(|r| format!("{r:?}"));
-                            out = self.decide(s, rp, a, (i, term, resp), model)?;
+                            let mut server = s.server.clone();
+                            let model = server
+                                .present_qr(k, term, rules)
+                                .map(|q| account_at(&server, usize::from(q)))
+                                .map_err(|r| format!("{r:?}"));
+                            out = Cow::Owned(self.decide(s, rp, a, (i, term, resp), model)?);
                         }
                     },
                     (Some(_), _) => self.stats.skip(SKIP_KIOSK_BINDING),
@@ -423,15 +491,27 @@ impl Walker<'_> {
                 }
             }
             Action::User(Step::RequestRegister | Step::RequestRecover)
-            | Action::Attacker(AttackerVerb::RequestRegister { .. }) => {
-                let (party, parent) = match a {
+            | Action::Attacker(
+                AttackerVerb::RequestRegister { .. }
+                | AttackerVerb::RegisterForOwner { .. }
+                | AttackerVerb::RecoverForOwner { .. },
+            ) => {
+                // (who asks, under which login, naming which account, recovery or not)
+                let (party, parent, claimed, recover) = match a {
                     Action::Attacker(AttackerVerb::RequestRegister { parent }) => {
-                        (Party::Attacker, Some(parent))
+                        (Party::Attacker, Some(parent), None, false)
                     }
-                    _ => (Party::User, s.user.login),
+                    Action::Attacker(AttackerVerb::RegisterForOwner { parent }) => {
+                        (Party::Attacker, Some(parent), Some(MPerson::A), false)
+                    }
+                    Action::Attacker(AttackerVerb::RecoverForOwner { parent }) => {
+                        (Party::Attacker, Some(parent), Some(MPerson::A), true)
+                    }
+                    Action::User(Step::RequestRecover) => (Party::User, s.user.login, None, true),
+                    _ => (Party::User, s.user.login, None, false),
                 };
                 if let Some(parent) = parent {
-                    let kind = if matches!(a, Action::User(Step::RequestRecover)) {
+                    let kind = if recover {
                         MKind::Recover { parent }
                     } else {
                         MKind::Register { parent }
@@ -439,15 +519,23 @@ impl Walker<'_> {
                     if s.server.sessions.len() >= usize::from(rules.max_sessions) {
                         self.stats.skip(SKIP_SESSION_BOUND);
                     } else {
-                        let model = s.server.clone().open(kind, party, rules).map(|_| ());
-                        let concrete = self.world.open(
-                            &mut out,
-                            kind_of(kind),
-                            client(party),
-                            usize::from(s.server.next_nonce),
-                            self.map.checks,
-                        );
-                        let model = model.map_err(|r| format!("{r:?}"));
+                        let mut server = s.server.clone();
+                        let model = server
+                            .open_claiming(kind, party, claimed, rules)
+                            .map(|i| account_at(&server, usize::from(i)))
+                            .map_err(|r| format!("{r:?}"));
+                        let out = out.to_mut();
+                        let concrete = self
+                            .world
+                            .open(
+                                out,
+                                kind_of(kind),
+                                client(party),
+                                claimed.map(|p| person(p, self.map)),
+                                usize::from(s.server.next_nonce),
+                                self.map.checks,
+                            )
+                            .map(|i| out.sessions.get(i).and_then(|x| x.account));
                         self.record(
                             s,
                             rp,
@@ -455,7 +543,7 @@ impl Walker<'_> {
                             Decision {
                                 kind: StepKind::Registration,
                                 model,
-                                concrete: concrete.map(|_| ()),
+                                concrete,
                             },
                         );
                     }
@@ -464,39 +552,44 @@ impl Walker<'_> {
             _ => self.stats.skip(no_bytes(&a)),
         }
         // Follow the model's structure: sessions it opened (with their challenges) and its clock.
-        if let Some(n) = next {
-            for x in n.server.sessions.iter().skip(out.sessions.len()) {
-                World::push_session(
-                    &mut out,
-                    kind_of(x.kind),
-                    client(x.opener),
-                    usize::from(x.nonce),
-                );
+        let Some(n) = next else {
+            return Ok(None);
+        };
+        let mut out = out.into_owned();
+        for x in n.server.sessions.iter().skip(out.sessions.len()) {
+            World::push_session(
+                &mut out,
+                kind_of(x.kind),
+                client(x.opener),
+                usize::from(x.nonce),
+            );
+        }
+        out.time_secs = self.config.now_secs(n);
+        // J-LIS's issuance and revocation of card certificates (renewal, loss report) are
+        // events of the CA, mirrored; the relying party learns them only from the
+        // certificate in a response and the CRL it verifies against.
+        for (g, c) in (0u8..).zip(&n.server.certs) {
+            if out.card_issued.len() <= usize::from(g) {
+                out.card_issued.push(c.issued_at);
             }
-            out.time_secs = self.config.now_secs(n);
-            // J-LIS's issuance and revocation of card certificates (renewal, loss report) are
-            // events of the CA, mirrored; the relying party learns them only from the
-            // certificate in a response and the CRL it verifies against.
-            for (g, c) in (0u8..).zip(&n.server.certs) {
-                if out.card_issued.len() <= usize::from(g) {
-                    out.card_issued.push(c.issued_at);
-                }
-                if c.revoked {
-                    out.revoke(CertRef::Card(g));
-                }
+            if c.revoked {
+                out.revoke(CertRef::Card(Person::A, g));
             }
         }
-        Ok(out)
+        Ok(Some(out))
     }
 }
 
 /// The concrete state of an initial model state: its bindings are registered credentials.
 fn initial(world: &World, s: &State) -> RpState {
     let mut rp = RpState::default();
+    let unmapped = Mapping::with(Checks::ALL);
     for b in s.server.bindings.iter().filter(|b| b.live) {
+        let account = person(b.account, unmapped);
         match b.key {
-            Key::Old => world.preregister(&mut rp, Cred::One),
-            Key::New | Key::Attacker => world.preregister(&mut rp, Cred::Two),
+            Key::Old => world.preregister(&mut rp, Cred::One, account),
+            Key::New => world.preregister(&mut rp, Cred::Two, account),
+            Key::Attacker => world.preregister(&mut rp, Cred::Three, account),
             // Never bound in an initial state; not rendered (see `response_of`).
             Key::Attacker2 => {}
         }
@@ -534,12 +627,11 @@ fn walk(
         actions.clear();
         config.actions(&s, &mut actions);
         for a in actions.drain(..) {
-            let next = config.next_state(&s, a);
-            let rp_next = w.step(&s, &rp, a, next.as_ref())?;
-            if let Some(n) = next
-                && seen.len() < limit
-                && !seen.contains(&n)
-            {
+            let fresh = config
+                .next_state(&s, a)
+                .filter(|n| seen.len() < limit && !seen.contains(n));
+            let rp_next = w.step(&s, &rp, a, fresh.as_ref())?;
+            if let (Some(n), Some(rp_next)) = (fresh, rp_next) {
                 seen.insert(n.clone());
                 queue.push_back((n, rp_next));
             }
@@ -568,14 +660,7 @@ fn run(name: &str, config: &Config, map: Mapping, world: &mut World, limit: usiz
 }
 
 const ENROL: &[Scenario] = &[Scenario::Enrol];
-/// Every scenario but `insider` (derived from `Scenario::ALL`, so a new one-person scenario is
-/// compared without being listed here).
-fn one_person() -> Vec<Scenario> {
-    Scenario::ALL
-        .into_iter()
-        .filter(|s| *s != Scenario::Insider)
-        .collect()
-}
+const INSIDER: &[Scenario] = &[Scenario::Insider];
 
 /// States explored per bug-switch run (breadth-first, so every trace up to some depth): a
 /// removed check can multiply the state space (`skip-challenge-check` on `enrol` alone reaches
@@ -587,15 +672,9 @@ const BUG_LIMIT: usize = 40_000;
 fn conforming_runs() -> Vec<(&'static str, Config, Checks, usize)> {
     let all = Checks::ALL;
     vec![
-        // The one-person scenarios: the conformance relying party has one account and one
-        // card; `insider`'s second account and card are not mapped yet (issue 10, see
-        // model/README.md).
-        (
-            "default",
-            Config::default().only(&one_person()),
-            all,
-            usize::MAX,
-        ),
+        // Every scenario (`Config::default()` runs `Scenario::ALL`), `insider`'s two persons
+        // included.
+        ("default", Config::default(), all, usize::MAX),
         (
             "skip-challenge-check",
             Config::default()
@@ -634,6 +713,31 @@ fn conforming_runs() -> Vec<(&'static str, Config, Checks, usize)> {
                 .only(ENROL),
             Checks {
                 fresh_card_auth: false,
+                ..all
+            },
+            BUG_LIMIT,
+        ),
+        // Issue 10's two switches that remove a server check, where they are caught: the second
+        // person's requests naming the owner's account, and its `none` registration of the
+        // owner's credential.
+        (
+            "account-from-request",
+            Config::default()
+                .with_bug(Bug::AccountFromRequest)
+                .only(INSIDER),
+            Checks {
+                account_from_card: false,
+                ..all
+            },
+            BUG_LIMIT,
+        ),
+        (
+            "skip-known-credential-check",
+            Config::default()
+                .with_bug(Bug::SkipKnownCredentialCheck)
+                .only(INSIDER),
+            Checks {
+                fresh_credential: false,
                 ..all
             },
             BUG_LIMIT,
@@ -695,7 +799,7 @@ fn control_origin_check_off_is_detected() {
         &config,
         Mapping::with(checks),
         &mut world,
-        usize::MAX,
+        BUG_LIMIT,
     );
     assert!(stats.mismatches > 0);
     assert!(stats.mismatched.keys().all(|k| *k == StepKind::Phishing));
@@ -708,6 +812,7 @@ fn control_wrong_origin_mapping_is_detected() {
     let map = Mapping {
         checks: Checks::ALL,
         phish_as_real: true,
+        one_person: false,
     };
     let config = Config::default().only(ENROL);
     let stats = run(
@@ -715,7 +820,7 @@ fn control_wrong_origin_mapping_is_detected() {
         &config,
         map,
         &mut world,
-        usize::MAX,
+        BUG_LIMIT,
     );
     assert!(stats.mismatches > 0);
 }
@@ -731,6 +836,8 @@ fn control_each_bug_run_needs_its_check_off() {
         ("skip-origin-check", StepKind::Phishing),
         ("ignore-signature-counter", StepKind::Login),
         ("bind-without-card-auth", StepKind::Registration),
+        ("account-from-request", StepKind::Registration),
+        ("skip-known-credential-check", StepKind::Registration),
     ];
     let runs = conforming_runs();
     for (name, kind) in guarded {
@@ -788,6 +895,95 @@ fn control_known_credential_rebound_is_detected() {
     );
 }
 
+/// Negative control for the account of a registration or recovery (issue 10): against the
+/// default `insider`, a relying party that binds in the account the request names (as the
+/// model's `account-from-request` does) opens the second person's requests naming the owner's
+/// account, which the model's server refuses. Every disagreement is such an opening, or a step
+/// of the registration it let in.
+#[test]
+fn control_account_from_request_is_detected() {
+    let mut world = world();
+    let checks = Checks {
+        account_from_card: false,
+        ..Checks::ALL
+    };
+    let config = Config::default().only(INSIDER);
+    let stats = run(
+        "control: account from the request",
+        &config,
+        Mapping::with(checks),
+        &mut world,
+        BUG_LIMIT,
+    );
+    let n = stats
+        .mismatched
+        .get(&StepKind::Registration)
+        .copied()
+        .unwrap_or(0);
+    println!(
+        "  -> {} disagreements, {n} on Registration",
+        stats.mismatches
+    );
+    assert!(n > 0);
+}
+
+/// Negative control for the known-credential refusal across accounts (WebAuthn L3 §7.1, issue
+/// 10): against the default `insider`, a relying party that binds a known credential again
+/// accepts the second person's `none` registration of the owner's credential, which the
+/// model's server refuses.
+#[test]
+fn control_known_credential_off_in_insider_is_detected() {
+    let mut world = world();
+    let checks = Checks {
+        fresh_credential: false,
+        ..Checks::ALL
+    };
+    let config = Config::default().only(INSIDER);
+    let stats = run(
+        "control: known credential off (insider)",
+        &config,
+        Mapping::with(checks),
+        &mut world,
+        BUG_LIMIT,
+    );
+    let n = stats
+        .mismatched
+        .get(&StepKind::Registration)
+        .copied()
+        .unwrap_or(0);
+    println!(
+        "  -> {} disagreements, {n} on Registration",
+        stats.mismatches
+    );
+    assert!(n > 0);
+}
+
+/// Negative control for the two cards (issue 10): a wrong mapping that renders the second
+/// person's card signature with the owner's card. Its logins then land in the owner's account
+/// (an account disagreement), and its requests naming the owner's account are opened.
+#[test]
+fn control_both_cards_as_one_person_is_detected() {
+    let mut world = world();
+    let map = Mapping {
+        one_person: true,
+        ..Mapping::with(Checks::ALL)
+    };
+    let config = Config::default().only(INSIDER);
+    let stats = run(
+        "control: both cards one person",
+        &config,
+        map,
+        &mut world,
+        BUG_LIMIT,
+    );
+    println!(
+        "  -> {} disagreements, {} in the account",
+        stats.mismatches, stats.account_mismatches
+    );
+    assert!(stats.account_mismatches > 0);
+    assert!(stats.mismatched.contains_key(&StepKind::Registration));
+}
+
 /// Model time `t` maps to `NOW + t` for the card: on every clock point of the default
 /// configuration, the rendered card certificate of generation 0 is expired exactly when the
 /// model's certificate 0 (issued at 0, valid `cert_validity_secs`) is. Independent of the
@@ -803,6 +999,7 @@ fn clock_points_agree_with_card_validity() {
         };
         let i = World::push_session(&mut rp, SessionKind::Login, 0, 0);
         let card = Response::Card {
+            person: Person::A,
             generation: 0,
             challenge: 0,
         };
