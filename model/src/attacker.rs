@@ -93,7 +93,12 @@ impl Attacker {
         let mut out = self.knows.clone();
         let mut registrations = 0;
         for s in &server.sessions {
-            if s.opener != Party::Attacker || !matches!(s.kind, SessionKind::Register { .. }) {
+            if s.opener != Party::Attacker
+                || !matches!(
+                    s.kind,
+                    SessionKind::Register { .. } | SessionKind::Recover { .. }
+                )
+            {
                 continue;
             }
             registrations += 1;
@@ -157,11 +162,7 @@ impl Config {
                     .open_claiming(kind, Party::Attacker, Some(Person::A), rules)
                     .ok()?;
                 if let SessionKind::Recover { .. } = kind {
-                    let account = s
-                        .server
-                        .sessions
-                        .get(usize::from(c))
-                        .and_then(|x| x.account);
+                    let account = s.session_account(c);
                     s.ghost.on_recovery(parent, account);
                 }
             }
@@ -189,6 +190,15 @@ impl Config {
                 s.server
                     .open(SessionKind::Register { parent }, Party::Attacker, rules)
                     .ok()?;
+            }
+            AttackerVerb::RequestRecover { parent } => {
+                let c = s
+                    .server
+                    .open(SessionKind::Recover { parent }, Party::Attacker, rules)
+                    .ok()?;
+                let account = s.session_account(c);
+                s.ghost.on_recovery(parent, account);
+                s.ghost.reach(Milestone::ThiefRecovery);
             }
             AttackerVerb::Phish { session } => {
                 let nonce = s.nonce(session)?;
@@ -401,6 +411,26 @@ impl Config {
                 push(AttackerVerb::RequestRegister { parent: p });
             }
         }
+        // One recovery of its own, under any session, where the thief holds the card (its
+        // precondition: only a login the person's card authenticated is accepted, so a thief
+        // who knows the stolen card's PIN). `insider`'s second person has its own verbs for
+        // recoveries (`RecoverForOwner`). Elsewhere the server would refuse it in the default;
+        // not offered there, because with `skip-challenge-check` the attacker's recovery in
+        // `enrol` retires the SE copy that the owner then enrols again, a re-issue the
+        // conformance relying party does not map (one SE certificate; see vectors/README).
+        let recoveries = s
+            .server
+            .sessions
+            .iter()
+            .filter(|x| {
+                x.opener == Party::Attacker && matches!(x.kind, SessionKind::Recover { .. })
+            })
+            .count();
+        if matches!(sc, Scenario::StolenCard | Scenario::StolenBoth) && recoveries < 1 {
+            for p in (0u8..).take(s.server.sessions.len()) {
+                push(AttackerVerb::RequestRecover { parent: p });
+            }
+        }
         // Any session, any service: the server checks opener and status. Not in `stolen-card`,
         // where it multiplies the thief's interleavings tenfold and shows nothing new (the
         // thief's sessions are authenticated by the person's own card).
@@ -468,14 +498,6 @@ impl Config {
                         push(AttackerVerb::SmsLogin { session: l });
                     }
                 }
-                let recoveries = s
-                    .server
-                    .sessions
-                    .iter()
-                    .filter(|x| {
-                        x.opener == Party::Attacker && matches!(x.kind, SessionKind::Recover { .. })
-                    })
-                    .count();
                 // Any session as the parent; the server checks opener, kind, status and account.
                 for p in (0u8..).take(s.server.sessions.len()) {
                     if registrations < 2 {
@@ -503,23 +525,52 @@ impl Config {
                     }
                 }
             }
-            Scenario::StolenCard => {
-                if !a.knows_card_pin {
-                    push(AttackerVerb::GuessCardPin(Entry::Wrong));
-                    push(AttackerVerb::GuessCardPin(Entry::Right));
-                } else {
+            // Every capability the possession of both gives, with the network's and the own
+            // sessions' above: the phone's sensor and lock-screen PIN until it is unlocked,
+            // then its FIDO key and JPKI copy in the thief's logins and a JPKI copy asked for
+            // in any session; the card's PINs, its signature in the thief's logins once the
+            // PIN is known, and power cycles.
+            Scenario::StolenBoth => {
+                if old.auth.unlocked_by_thief {
+                    for p in (0u8..).take(s.server.sessions.len()) {
+                        push(AttackerVerb::EnrolSe { session: p });
+                    }
                     for l in s.open_logins(Party::Attacker) {
                         if !a.answered(l) {
-                            push(AttackerVerb::CardSign { session: l });
+                            push(AttackerVerb::StolenPhoneAssert { session: l });
+                            push(AttackerVerb::StolenPhoneSeSign { session: l });
                         }
                     }
+                } else {
+                    push(AttackerVerb::PresentBiometric(Outcome::NoMatch));
+                    push(AttackerVerb::PresentBiometric(Outcome::Match));
+                    push(AttackerVerb::GuessPhonePin(Entry::Wrong));
+                    push(AttackerVerb::GuessPhonePin(Entry::Right));
                 }
-                if !a.knows_signing_password {
-                    push(AttackerVerb::GuessSigningPassword(Entry::Wrong));
-                    push(AttackerVerb::GuessSigningPassword(Entry::Right));
+                self.card_thief_actions(s, out);
+            }
+            Scenario::StolenCard => self.card_thief_actions(s, out),
+        }
+    }
+
+    /// The verbs of a thief holding the owner's card.
+    fn card_thief_actions(&self, s: &State, out: &mut Vec<Action>) {
+        let a = &s.attacker;
+        let mut push = |v| out.push(Action::Attacker(v));
+        if !a.knows_card_pin {
+            push(AttackerVerb::GuessCardPin(Entry::Wrong));
+            push(AttackerVerb::GuessCardPin(Entry::Right));
+        } else {
+            for l in s.open_logins(Party::Attacker) {
+                if !a.answered(l) {
+                    push(AttackerVerb::CardSign { session: l });
                 }
-                push(AttackerVerb::PowerCycleCard);
             }
         }
+        if !a.knows_signing_password {
+            push(AttackerVerb::GuessSigningPassword(Entry::Wrong));
+            push(AttackerVerb::GuessSigningPassword(Entry::Right));
+        }
+        push(AttackerVerb::PowerCycleCard);
     }
 }

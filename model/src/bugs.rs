@@ -121,7 +121,11 @@ impl Bug {
     /// whoever names the owner's card-authenticated session does the same
     /// (`se-enrolment-any-requester`). A renewal that revokes the new certificate leaves the old
     /// one unrevoked, so a card signature of the old generation still binds (bind to identity,
-    /// as `renewal-keeps-old-cert`).
+    /// as `renewal-keeps-old-cert`). Bindings keyed by the certificate serial lock the owner out
+    /// after a recovery and a renewal: the new phone's binding is orphaned, and the
+    /// known-credential refusal keeps it from being bound again (owner can recover). A FIDO
+    /// login that may open registrations may open recoveries too: the thief in `stolen-both`
+    /// logs in with the unlocked phone and opens one (recovery).
     ///
     /// In `insider` (issue 10): binding a known
     /// credential again puts the owner's key into the second person's account, so the owner's
@@ -137,6 +141,8 @@ impl Bug {
             Bug::SkipKnownCredentialCheck => &[ACCOUNT_ISOLATION, UNLINKABILITY],
             Bug::SeEnrolmentAnyRequester => &[RECOVERY],
             Bug::RenewalRevokesNewCert => &[BIND_TO_IDENTITY],
+            Bug::BindToCertSerial => &[OWNER_CAN_RECOVER],
+            Bug::BindWithoutCardAuth => &[RECOVERY],
             Bug::BlockedCardTakesRightPin => &[OWNER_CAN_RECOVER],
             Bug::GlobalPseudonym => &[UNLINKABILITY],
             _ => &[],

@@ -85,6 +85,32 @@ pub struct Options {
     pub dfs: bool,
     /// Stop as soon as this property has a discovery (a negative control).
     pub stop_at: Option<&'static str>,
+    /// Print the unique states so far to stderr every [`PROGRESS_EVERY`] (long runs).
+    pub progress: bool,
+}
+
+/// How often [`Options::progress`] prints.
+pub const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Wait for a spawned checker, printing its progress to stderr if asked.
+fn wait<C: Checker<Config>>(c: C, progress: bool, started: Instant) -> C {
+    if progress {
+        let mut last = Instant::now();
+        while !c.is_done() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if last.elapsed() >= PROGRESS_EVERY {
+                last = Instant::now();
+                let secs = started.elapsed().as_secs_f64();
+                let n = c.unique_state_count();
+                eprintln!(
+                    "model check: {n} unique states, {:.0} states/s, depth {}, {secs:.0} s",
+                    n as f64 / secs.max(1e-9),
+                    c.max_depth()
+                );
+            }
+        }
+    }
+    c.join()
 }
 
 /// Check `config` and report every property.
@@ -95,10 +121,10 @@ pub fn run(config: Config, options: &Options) -> Report {
         builder = builder.finish_when(HasDiscoveries::AnyOf(BTreeSet::from([name])));
     }
     let (unique_states, discoveries) = if options.dfs {
-        let c = builder.spawn_dfs().join();
+        let c = wait(builder.spawn_dfs(), options.progress, started);
         (c.unique_state_count(), c.discoveries())
     } else {
-        let c = builder.spawn_bfs().join();
+        let c = wait(builder.spawn_bfs(), options.progress, started);
         (c.unique_state_count(), c.discoveries())
     };
     let seconds = started.elapsed().as_secs_f64();

@@ -9,6 +9,7 @@ use model::policy::{self, HOUR};
 use model::system::{Config, Scenario};
 use serde::Serialize;
 use stateright::Model;
+use std::io::IsTerminal;
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 
@@ -41,7 +42,7 @@ enum Command {
         )]
         threads: String,
         /// Only this scenario (enrol, renew, kiosk, stolen-phone, stolen-card, daily-use,
-        /// stolen-phone-pin-known, insider).
+        /// stolen-phone-pin-known, insider, stolen-iphone).
         #[arg(long, value_name = "NAME")]
         scenario: Option<String>,
         /// Larger bounds (not in CI; minutes or more per scenario): each owner step once more
@@ -58,6 +59,10 @@ enum Command {
         /// sequence chart (SVG) to FILE (needs --bug).
         #[arg(long, value_name = "FILE", requires = "bug")]
         svg: Option<std::path::PathBuf>,
+        /// Print the unique states checked so far to stderr every 5 s (on by default when
+        /// stderr is a terminal).
+        #[arg(long)]
+        progress: bool,
     },
     /// Write the reviewer's page DIR/model.html: the property and bug-switch tables and every
     /// bug switch's shortest counterexample as a message sequence chart (self-contained HTML).
@@ -158,6 +163,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             svg,
             deep,
             sms_baseline,
+            progress,
         } => {
             let threads: usize = threads
                 .parse()
@@ -182,6 +188,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                 config,
                 &Options {
                     threads,
+                    progress: progress || std::io::stderr().is_terminal(),
                     ..Options::default()
                 },
             );

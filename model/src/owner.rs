@@ -129,6 +129,9 @@ impl Scenario {
             Scenario::Kiosk => &[(ScanKioskQr, 1), (ShowPhoneQr, 1)],
             Scenario::StolenPhone | Scenario::StolenPhonePinKnown | Scenario::StolenIphone => &[],
             Scenario::StolenCard => &[(ReportLoss, 1), (Reissue, 1)],
+            // The owner reports the card lost (the phone's credential is retired by a
+            // recovery, which needs a card the owner no longer has).
+            Scenario::StolenBoth => &[(ReportLoss, 1)],
             // The owner's unlocks are free actions (`Step::Unlock`), at every clock point.
             Scenario::DailyUse => &[],
             // `insider`: the victim logs in (card or FIDO), asks for an identifier at a
@@ -243,11 +246,7 @@ impl Config {
                 };
                 let c = s.server.open(kind, Party::User, rules).ok()?;
                 if step == Step::RequestRecover {
-                    let account = s
-                        .server
-                        .sessions
-                        .get(usize::from(c))
-                        .and_then(|x| x.account);
+                    let account = s.session_account(c);
                     s.ghost.on_recovery(parent, account);
                 }
                 s.user.child = Some(c);

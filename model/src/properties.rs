@@ -108,6 +108,8 @@ pub enum Milestone {
     KnownCredentialTried,
     /// The server refused an assertion for a stale signature counter (a `Decided` event).
     StaleCounterRefused,
+    /// A thief holding the card opened a recovery of its own (the server granted it).
+    ThiefRecovery,
 }
 
 /// The rules as their specifications state them, written down here for the observers and
@@ -1270,6 +1272,16 @@ pub const CATALOGUE: &[PropertyRow] = &[
                     allows before the passcode is required, one after the other at 0 s",
         source: "Apple Platform Security, Face ID and Touch ID (properties::spec::APPLE)",
         condition: |c, s| bio_on_schedule(c, s, Scenario::StolenIphone),
+    },
+    PropertyRow {
+        name: "thief recovers with the stolen card",
+        kind: Kind::Sometimes,
+        statement: "in `stolen-card` or `stolen-both` a thief who guessed the card's PIN logs in \
+                    with the card and opens a recovery of the owner's account: the PIN is the \
+                    only barrier (3 guesses in 10,000; the residual risk that the simulator \
+                    quantifies)",
+        source: "J-LIS (3 tries); seed §2 (recovery with the card)",
+        condition: |_, s| s.ghost.reached(Milestone::ThiefRecovery),
     },
     PropertyRow {
         name: "thief unlocks a stolen phone",

@@ -61,6 +61,7 @@ pub enum Scenario {
     StolenPhonePinKnown,
     Insider,
     StolenIphone,
+    StolenBoth,
 }
 
 impl Scenario {
@@ -70,7 +71,7 @@ impl Scenario {
     pub const OWNER_RECOVERS: [Scenario; 3] =
         [Scenario::Insider, Scenario::Renew, Scenario::StolenCard];
 
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::Enrol,
         Scenario::Renew,
         Scenario::Kiosk,
@@ -80,6 +81,7 @@ impl Scenario {
         Scenario::StolenPhonePinKnown,
         Scenario::Insider,
         Scenario::StolenIphone,
+        Scenario::StolenBoth,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +95,7 @@ impl Scenario {
             Scenario::StolenPhonePinKnown => "stolen-phone-pin-known",
             Scenario::Insider => "insider",
             Scenario::StolenIphone => "stolen-iphone",
+            Scenario::StolenBoth => "stolen-both",
         }
     }
 
@@ -100,7 +103,11 @@ impl Scenario {
     pub(crate) fn attacker_sessions(self) -> bool {
         matches!(
             self,
-            Scenario::Enrol | Scenario::Renew | Scenario::StolenCard | Scenario::Insider
+            Scenario::Enrol
+                | Scenario::Renew
+                | Scenario::StolenCard
+                | Scenario::Insider
+                | Scenario::StolenBoth
         )
     }
 }
@@ -125,6 +132,11 @@ pub enum KioskVerb {
 pub enum AttackerVerb {
     OpenLogin,
     RequestRegister {
+        parent: u8,
+    },
+    /// A recovery session of the attacker's own under session `parent` (the server checks the
+    /// parent's opener, kind and card authentication).
+    RequestRecover {
         parent: u8,
     },
     Phish {
@@ -441,6 +453,11 @@ impl Config {
             // timer; the certificate and biometric timers are the other scenarios'): one point.
             Scenario::Insider => &self.owner_clock_secs[..1],
             Scenario::StolenIphone => &self.apple_clock_secs,
+            // The thief's combination, not its timers (each lockout's timers are judged in
+            // `stolen-phone`, `stolen-iphone` and `stolen-card`): one point, 0 s, where the
+            // automata still allow 5 failed matches, 5 lock-screen PINs (gatekeeper's first
+            // delay comes after the 5th), 3 card PINs and 5 signing passwords.
+            Scenario::StolenBoth => &self.clock_secs[..1],
             _ => &self.owner_clock_secs,
         }
     }
@@ -534,6 +551,12 @@ impl Config {
             | Scenario::Insider => registered(&mut s),
             Scenario::StolenPhone | Scenario::StolenIphone => {}
             Scenario::StolenCard => s.card.holder = Holder::Attacker,
+            // The thief holds the enrolled phone (locked) and the card, and controls the
+            // network (issue 9: "a thief who holds the phone and the card").
+            Scenario::StolenBoth => {
+                registered(&mut s);
+                s.card.holder = Holder::Attacker;
+            }
         }
         s.ghost.second_person = scenario == Scenario::Insider;
         s
@@ -541,6 +564,15 @@ impl Config {
 }
 
 impl State {
+    /// The account the server decided session `s` is logged in as, or binds into (its
+    /// decision, reported to the observer as such).
+    pub(crate) fn session_account(&self, s: u8) -> Option<crate::crypto::Person> {
+        self.server
+            .sessions
+            .get(usize::from(s))
+            .and_then(|x| x.account)
+    }
+
     pub(crate) fn session_open(&self, s: u8) -> bool {
         self.server
             .sessions
@@ -596,11 +628,7 @@ impl Config {
         };
         match s.server.receive(session, term, now, self.rules()) {
             Ok(()) => {
-                let account = s
-                    .server
-                    .sessions
-                    .get(usize::from(session))
-                    .and_then(|x| x.account);
+                let account = s.session_account(session);
                 s.ghost.on_accept(session, term, cert_valid, account);
                 Some(())
             }
@@ -650,11 +678,7 @@ impl Config {
                 let before = s.server.clone();
                 match s.server.present_qr(kiosk, t, self.rules()) {
                     Ok(q) => {
-                        let account = s
-                            .server
-                            .sessions
-                            .get(usize::from(q))
-                            .and_then(|x| x.account);
+                        let account = s.session_account(q);
                         s.ghost.on_accept(q, t, true, account);
                         s.ghost.on_qr_login(kiosk);
                     }

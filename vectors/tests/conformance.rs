@@ -493,6 +493,7 @@ impl Walker<'_> {
             Action::User(Step::RequestRegister | Step::RequestRecover)
             | Action::Attacker(
                 AttackerVerb::RequestRegister { .. }
+                | AttackerVerb::RequestRecover { .. }
                 | AttackerVerb::RegisterForOwner { .. }
                 | AttackerVerb::RecoverForOwner { .. },
             ) => {
@@ -500,6 +501,9 @@ impl Walker<'_> {
                 let (party, parent, claimed, recover) = match a {
                     Action::Attacker(AttackerVerb::RequestRegister { parent }) => {
                         (Party::Attacker, Some(parent), None, false)
+                    }
+                    Action::Attacker(AttackerVerb::RequestRecover { parent }) => {
+                        (Party::Attacker, Some(parent), None, true)
                     }
                     Action::Attacker(AttackerVerb::RegisterForOwner { parent }) => {
                         (Party::Attacker, Some(parent), Some(MPerson::A), false)
