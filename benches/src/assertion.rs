@@ -176,13 +176,13 @@ impl Prepared {
 
 /// The steps of the whole check measured one by one for the overhead breakdown. They mirror
 /// what WebAuthn L3 §7.2 asks of the verifier (and what `vectors::verify` does), written here
-/// on the same crates (`serde_json` with borrowed strings, `base64`, `sha2`) so that each step
-/// can be timed alone; they are an estimate of where the time goes, not the verifier's code.
+/// on the same crates (`serde_json` with borrowed strings, `base64`) so that each step can be
+/// timed alone; they are an estimate of where the time goes, not the verifier's code. The hash
+/// step is the verifier's own: the SHA-256 of its default backend (`vectors::sig::Backend`).
 pub mod steps {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use serde::Deserialize;
-    use sha2::{Digest, Sha256};
     use std::borrow::Cow;
 
     /// `AuthenticationResponseJSON` (§5.1), the members a relying party reads.
@@ -253,9 +253,10 @@ pub mod steps {
         serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
     }
 
-    /// Step 4: SHA-256 of clientDataJSON (`sha2`).
+    /// Step 4: SHA-256 of clientDataJSON, as the verifier hashes it (its default backend's
+    /// SHA-256, `vectors::sig::Backend::sha256`).
     pub fn hash_client_data(bytes: &[u8]) -> [u8; 32] {
-        Sha256::digest(bytes).into()
+        vectors::sig::Backend::default().sha256(bytes)
     }
 }
 

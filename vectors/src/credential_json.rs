@@ -121,13 +121,17 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string after its opening quote, without escapes, control characters or non-ASCII.
-    /// Eight bytes at a time while none of them is `"`, `\\`, below 0x20 or above 0x7f (the
-    /// usual bit tricks on a `u64`), then byte by byte.
+    /// Eight bytes at a time (the usual bit tricks on a `u64`): the lowest marked byte of a
+    /// chunk is the first that is `"`, `\\`, below 0x20 or above 0x7f, so the string ends there
+    /// if it is `"` and falls back otherwise; fewer than 8 bytes before the end of the input go
+    /// byte by byte.
     fn plain_str(&mut self) -> Option<&'a [u8]> {
         const ONES: u64 = 0x0101_0101_0101_0101;
         const HIGH: u64 = 0x8080_8080_8080_8080;
-        // A byte of `x` is zero: its high bit is set in the result (exact when no byte of `x`
-        // is above 0x80, which the HIGH test below rules out for the bytes themselves).
+        // A byte of `x` is zero: its high bit is set in the result. A borrow can mark a byte
+        // that is not zero only above a byte that is (the subtraction borrows out of a byte only
+        // if it is zero or borrowed into), so the lowest mark is always exact; the same holds
+        // for the test below 0x20. That lowest mark is all that is read.
         let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
         let start = self.i;
         while let Some(chunk) = self.s.get(self.i..self.i + 8) {
@@ -139,7 +143,14 @@ impl<'a> Cursor<'a> {
                 | zero(v ^ (ONES * u64::from(b'"')))
                 | zero(v ^ (ONES * u64::from(b'\\')));
             if stop != 0 {
-                break;
+                // Little-endian: the lowest set bit is in the first marked byte.
+                self.i += (stop.trailing_zeros() / 8) as usize;
+                if self.s.get(self.i) != Some(&b'"') {
+                    return None;
+                }
+                let text = &self.s[start..self.i];
+                self.i += 1;
+                return Some(text);
             }
             self.i += 8;
         }

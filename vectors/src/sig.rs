@@ -57,6 +57,32 @@ impl Backend {
     /// Every backend, in a fixed order.
     pub const ALL: [Backend; 3] = [Backend::RustCrypto, Backend::Ring, Backend::AwsLc];
 
+    /// SHA-256 (FIPS 180-4) of `data` by this backend's own implementation: `sha2` for
+    /// RustCrypto, `ring::digest` and `aws_lc_rs::digest` for the other two. The verifier hashes
+    /// clientDataJSON (WebAuthn L3 §7.2) with the backend that then checks the signature: the
+    /// digest is the same on every backend (checked by the tests below), and the code that hashes
+    /// it is the code the signature check runs anyway (aws-lc and ring hash the signed message
+    /// with it; both use the SHA extensions where the CPU has them), already in the instruction
+    /// cache.
+    pub fn sha256(self, data: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        match self {
+            Backend::RustCrypto => {
+                use sha2::Digest;
+                out.copy_from_slice(&sha2::Sha256::digest(data));
+            }
+            Backend::Ring => {
+                out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, data).as_ref());
+            }
+            Backend::AwsLc => {
+                out.copy_from_slice(
+                    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref(),
+                );
+            }
+        }
+        out
+    }
+
     /// A short human name.
     pub fn name(self) -> &'static str {
         match self {
@@ -313,6 +339,11 @@ impl PublicKey {
         self.backend
     }
 
+    /// SHA-256 (FIPS 180-4) of `data` by this key's backend: [`Backend::sha256`].
+    pub fn sha256(&self, data: &[u8]) -> [u8; 32] {
+        self.backend.sha256(data)
+    }
+
     /// Verifies `sig` over `msg`: DER `Ecdsa-Sig-Value` for ES256, PKCS#1 v1.5 for RS256.
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<(), SigError> {
         self.verify_format(msg, sig, EcdsaSigFormat::Der)
@@ -461,6 +492,30 @@ mod tests {
                 assert_eq!(key.verify(b"m", &[0; 256]), Err(SigError::BadSignature));
                 assert_eq!(key.verify(b"m", &[]), Err(SigError::BadSignature));
             }
+        }
+    }
+
+    #[test]
+    fn every_backend_hashes_the_fips_180_examples() {
+        // FIPS 180-4 / NIST CSRC SHA-256 examples: "abc" (one block) and the 56-byte
+        // two-block message; the digest of the empty string.
+        let hex = |h: [u8; 32]| h.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let two = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        for b in Backend::ALL {
+            assert_eq!(
+                hex(b.sha256(b"abc")),
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            );
+            assert_eq!(
+                hex(b.sha256(two)),
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            );
+            assert_eq!(
+                hex(b.sha256(b"")),
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            );
+            // Negative control: one changed bit changes the digest.
+            assert_ne!(b.sha256(b"abc"), b.sha256(b"abb"));
         }
     }
 

@@ -10,7 +10,8 @@
 //! The assertion hot path [`verify_assertion`] takes an [`Expected`] prepared once per relying
 //! party and credential (origin, rpIdHash, challenge in its base64url form, a pre-parsed
 //! [`PublicKey`]) and the raw credential JSON bytes: one JSON parse with borrowed strings, one
-//! base64url decode per field, one SHA-256 of `clientDataJSON`, one signature check.
+//! base64url decode per field, one SHA-256 of `clientDataJSON` (by the key's backend), one
+//! signature check.
 //!
 //! Every rejection is a [`Reject`] variant; an unusable case file is a [`CaseError`].
 
@@ -661,8 +662,10 @@ fn finish_assertion(
     let user_verified = head.flags & FLAG_UV != 0;
     // "Let hash be the result of computing a hash over the cData using SHA-256."
     // "Using credentialRecord.publicKey, verify that sig is a valid signature over the binary
-    // concatenation of authData and hash."
-    signed[ad_len..].copy_from_slice(&Sha256::digest(c_data));
+    // concatenation of authData and hash." The hash is the key's backend's SHA-256
+    // (`sig::Backend::sha256`): the same digest on every backend, by the code the signature
+    // check then runs on the signed bytes.
+    signed[ad_len..].copy_from_slice(&exp.key.sha256(c_data));
     exp.key
         .verify(signed, sig)
         .map_err(|_| Reject::BadSignature)?;

@@ -220,10 +220,31 @@ pub fn unb64_to_quote(s: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
         i += 4;
         o += 3;
     }
+    // The `"` is in the first group that did not decode; before it, 0, 2 or 3 alphabet
+    // characters carry 0, 1 or 2 bytes, and the bits beyond them must be zero (RFC 4648 §3.5
+    // canonical encoding), as in `unb64_into`.
     let rest = s.get(i..)?;
-    let q = rest.iter().take(4).position(|&b| b == b'"')?;
-    let n = unb64_into(&rest[..q], out.get_mut(o..)?)?;
-    Some((i + q, o + n))
+    match *rest {
+        [b'"', ..] => Some((i, o)),
+        [a, b, b'"', ..] => {
+            let v = t0[usize::from(a)] | t1[usize::from(b)];
+            if v & (B64_BAD | 0x0000_F000) != 0 {
+                return None;
+            }
+            *out.get_mut(o)? = v.to_be_bytes()[1];
+            Some((i + 2, o + 1))
+        }
+        [a, b, c, b'"', ..] => {
+            let v = t0[usize::from(a)] | t1[usize::from(b)] | t2[usize::from(c)];
+            if v & (B64_BAD | 0x0000_00C0) != 0 {
+                return None;
+            }
+            let [_, x, y, _] = v.to_be_bytes();
+            out.get_mut(o..o + 2)?.copy_from_slice(&[x, y]);
+            Some((i + 3, o + 2))
+        }
+        _ => None,
+    }
 }
 
 /// Builds authenticator data.
@@ -597,5 +618,52 @@ mod tests {
                 assert_eq!(unb64_into(text.as_bytes(), &mut out[..n - 1]), None);
             }
         }
+    }
+
+    #[test]
+    fn unb64_to_quote_agrees_with_unb64_into() {
+        // Every length 0..=40 (all tails: none, 2, 3 characters; each loop of the decoder),
+        // canonical and not, each followed by `"` and more text; expected values from
+        // `unb64_into` on the text before the quote.
+        let data: Vec<u8> = (0u32..30).map(|i| (i.wrapping_mul(89) + 7) as u8).collect();
+        let mut texts: Vec<String> = (0..data.len()).map(|n| b64(&data[..n])).collect();
+        // Non-canonical tails (spare bits set), lengths 1 and 5 mod 4, padding, characters
+        // outside the alphabet; then one outside the alphabet before the last character of
+        // texts of several lengths (in the last whole group or in the tail).
+        for t in [
+            "QR", "QUJ", "QUJDR", "QUJDREV", "Q", "QUJDQ", "Q=", "QU=", "QU+D", "QU\\D",
+        ] {
+            texts.push(t.to_owned());
+        }
+        for n in [3, 4, 6, 17, 20] {
+            for bad in ["!", "=", " "] {
+                let mut t = b64(&data[..n]);
+                t.insert_str(t.len() - 1, bad);
+                texts.push(t);
+            }
+        }
+        let mut refused = 0;
+        for t in &texts {
+            let s = format!("{t}\",\"after\":\"AAAA\"}}");
+            let mut want = [0u8; 64];
+            let want = unb64_into(t.as_bytes(), &mut want).map(|n| (t.len(), want[..n].to_vec()));
+            let mut out = [0u8; 64];
+            let got = unb64_to_quote(s.as_bytes(), &mut out).map(|(q, n)| (q, out[..n].to_vec()));
+            assert_eq!(got, want, "{s:?}");
+            refused += usize::from(got.is_none());
+            if let Some((_, bytes)) = &want
+                && !bytes.is_empty()
+            {
+                // Negative control: one byte too little room is refused.
+                let mut short = vec![0u8; bytes.len() - 1];
+                assert_eq!(unb64_to_quote(s.as_bytes(), &mut short), None, "{s:?}");
+            }
+        }
+        // The refused texts: the ten listed ones (non-canonical spare bits, lengths 1 and 5
+        // mod 4, padding, `+`, `\\`) and the fifteen with a character outside the alphabet.
+        assert_eq!(refused, 10 + 15);
+        // No quote at all, or a quote beyond the group that stopped the decoder.
+        assert_eq!(unb64_to_quote(b"QUJD", &mut [0u8; 8]), None);
+        assert_eq!(unb64_to_quote(b"QUJD!AA\"", &mut [0u8; 8]), None);
     }
 }
