@@ -42,7 +42,7 @@ enum Command {
         )]
         threads: String,
         /// Only this scenario (enrol, renew, kiosk, stolen-phone, stolen-card, daily-use,
-        /// stolen-phone-pin-known, insider, stolen-iphone).
+        /// stolen-phone-pin-known, insider, stolen-iphone, stolen-both).
         #[arg(long, value_name = "NAME")]
         scenario: Option<String>,
         /// Larger bounds (not in CI; minutes or more per scenario): each owner step once more
