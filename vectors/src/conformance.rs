@@ -482,10 +482,7 @@ impl Jlis {
                         format!("CN=card B user auth generation {g},O=mynafido test,C=JP")
                     }
                 },
-                match person {
-                    Person::A => &self.card_key,
-                    Person::B => &self.card_key_b,
-                },
+                self.key(c),
                 World::card_time(
                     issued
                         .checked_add(self.validity_secs)
@@ -495,7 +492,7 @@ impl Jlis {
             ),
             CertRef::Se => (
                 "CN=phone SE JPKI copy,O=mynafido test,C=JP".to_owned(),
-                &self.se_key,
+                self.key(c),
                 FAR.to_owned(),
             ),
         };
@@ -513,6 +510,15 @@ impl Jlis {
         let der = cert.to_der().map_err(GenError::from)?;
         self.certs.insert((c, issued), der.clone());
         Ok(der)
+    }
+
+    /// The private key behind a certificate of `c`.
+    fn key(&self, c: CertRef) -> &rsa::PrivateKey {
+        match c {
+            CertRef::Card(Person::A, _) => &self.card_key,
+            CertRef::Card(Person::B, _) => &self.card_key_b,
+            CertRef::Se => &self.se_key,
+        }
     }
 
     /// A CRL listing `revoked`, issued at `at` and current for a day (RFC 5280 §5).
@@ -556,12 +562,7 @@ impl Jlis {
             return Ok(j.clone());
         }
         let cert = self.cert(c, issued)?;
-        let key = match c {
-            CertRef::Card(Person::A, _) => &self.card_key,
-            CertRef::Card(Person::B, _) => &self.card_key_b,
-            CertRef::Se => &self.se_key,
-        };
-        let sig = generate::rsa_sign(key, challenge);
+        let sig = generate::rsa_sign(self.key(c), challenge);
         let j = json!({"certificate": b64(&cert), "signature": b64(&sig)})
             .to_string()
             .into_bytes();

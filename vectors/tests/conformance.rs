@@ -906,19 +906,20 @@ fn control_known_credential_rebound_is_detected() {
 /// of the registration it let in.
 #[test]
 fn control_account_from_request_is_detected() {
-    let mut world = world();
     let checks = Checks {
         account_from_card: false,
         ..Checks::ALL
     };
+    let n = insider_registration_disagreements("control: account from the request", checks);
+    assert!(n > 0);
+}
+
+/// The default `insider` against a relying party with `checks`: the disagreements on
+/// registrations (printed with the total).
+fn insider_registration_disagreements(label: &str, checks: Checks) -> usize {
+    let mut world = world();
     let config = Config::default().only(INSIDER);
-    let stats = run(
-        "control: account from the request",
-        &config,
-        Mapping::with(checks),
-        &mut world,
-        BUG_LIMIT,
-    );
+    let stats = run(label, &config, Mapping::with(checks), &mut world, BUG_LIMIT);
     let n = stats
         .mismatched
         .get(&StepKind::Registration)
@@ -928,7 +929,7 @@ fn control_account_from_request_is_detected() {
         "  -> {} disagreements, {n} on Registration",
         stats.mismatches
     );
-    assert!(n > 0);
+    n
 }
 
 /// Negative control for the known-credential refusal across accounts (WebAuthn L3 §7.1, issue
@@ -937,28 +938,11 @@ fn control_account_from_request_is_detected() {
 /// model's server refuses.
 #[test]
 fn control_known_credential_off_in_insider_is_detected() {
-    let mut world = world();
     let checks = Checks {
         fresh_credential: false,
         ..Checks::ALL
     };
-    let config = Config::default().only(INSIDER);
-    let stats = run(
-        "control: known credential off (insider)",
-        &config,
-        Mapping::with(checks),
-        &mut world,
-        BUG_LIMIT,
-    );
-    let n = stats
-        .mismatched
-        .get(&StepKind::Registration)
-        .copied()
-        .unwrap_or(0);
-    println!(
-        "  -> {} disagreements, {n} on Registration",
-        stats.mismatches
-    );
+    let n = insider_registration_disagreements("control: known credential off (insider)", checks);
     assert!(n > 0);
 }
 
