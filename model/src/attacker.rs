@@ -396,15 +396,16 @@ impl Config {
         if sc.attacker_sessions() && a.sessions_opened < self.attacker_sessions {
             push(AttackerVerb::OpenLogin);
         }
+        // The attacker's own sessions of a kind.
+        let own = |kind: fn(&SessionKind) -> bool| {
+            s.server
+                .sessions
+                .iter()
+                .filter(|x| x.opener == Party::Attacker && kind(&x.kind))
+                .count()
+        };
         // Two registrations are enough to show a card authentication used twice.
-        let registrations = s
-            .server
-            .sessions
-            .iter()
-            .filter(|x| {
-                x.opener == Party::Attacker && matches!(x.kind, SessionKind::Register { .. })
-            })
-            .count();
+        let registrations = own(|k| matches!(k, SessionKind::Register { .. }));
         // Any session may be named as the parent; the server checks opener, kind and status.
         if sc.attacker_sessions() && registrations < 2 {
             for p in (0u8..).take(s.server.sessions.len()) {
@@ -418,14 +419,7 @@ impl Config {
         // not offered there, because with `skip-challenge-check` the attacker's recovery in
         // `enrol` retires the SE copy that the owner then enrols again, a re-issue the
         // conformance relying party does not map (one SE certificate; see vectors/README).
-        let recoveries = s
-            .server
-            .sessions
-            .iter()
-            .filter(|x| {
-                x.opener == Party::Attacker && matches!(x.kind, SessionKind::Recover { .. })
-            })
-            .count();
+        let recoveries = own(|k| matches!(k, SessionKind::Recover { .. }));
         if matches!(sc, Scenario::StolenCard | Scenario::StolenBoth) && recoveries < 1 {
             for p in (0u8..).take(s.server.sessions.len()) {
                 push(AttackerVerb::RequestRecover { parent: p });
@@ -460,18 +454,8 @@ impl Config {
                     push(AttackerVerb::CloneKey);
                 }
             }
-            Scenario::Renew => {
-                // The thief holds the old phone: it may ask for a JPKI copy on it in any session.
-                for p in (0u8..).take(s.server.sessions.len()) {
-                    push(AttackerVerb::EnrolSe { session: p });
-                }
-                for l in s.open_logins(Party::Attacker) {
-                    if !a.answered(l) {
-                        push(AttackerVerb::StolenPhoneAssert { session: l });
-                        push(AttackerVerb::StolenPhoneSeSign { session: l });
-                    }
-                }
-            }
+            // The thief holds the old phone, unlocked.
+            Scenario::Renew => Config::unlocked_phone_actions(s, out),
             Scenario::Kiosk => {
                 if !a.relayed_qr && s.kiosks[KioskId::Remote.index()].showing.is_some() {
                     push(AttackerVerb::RelayKioskQr);
@@ -482,10 +466,7 @@ impl Config {
             }
             Scenario::StolenPhone | Scenario::StolenIphone => {
                 if !old.auth.unlocked_by_thief {
-                    push(AttackerVerb::PresentBiometric(Outcome::NoMatch));
-                    push(AttackerVerb::PresentBiometric(Outcome::Match));
-                    push(AttackerVerb::GuessPhonePin(Entry::Wrong));
-                    push(AttackerVerb::GuessPhonePin(Entry::Right));
+                    Config::phone_guesses(out);
                 }
             }
             Scenario::DailyUse => {}
@@ -518,12 +499,7 @@ impl Config {
                 if !old.auth.foreign_enrolled {
                     push(AttackerVerb::EnrolBiometric);
                 }
-                for l in s.open_logins(Party::Attacker) {
-                    if !a.answered(l) {
-                        push(AttackerVerb::StolenPhoneAssert { session: l });
-                        push(AttackerVerb::StolenPhoneSeSign { session: l });
-                    }
-                }
+                Config::stolen_phone_signs(s, out);
             }
             // Every capability the possession of both gives, with the network's and the own
             // sessions' above: the phone's sensor and lock-screen PIN until it is unlocked,
@@ -532,25 +508,50 @@ impl Config {
             // PIN is known, and power cycles.
             Scenario::StolenBoth => {
                 if old.auth.unlocked_by_thief {
-                    for p in (0u8..).take(s.server.sessions.len()) {
-                        push(AttackerVerb::EnrolSe { session: p });
-                    }
-                    for l in s.open_logins(Party::Attacker) {
-                        if !a.answered(l) {
-                            push(AttackerVerb::StolenPhoneAssert { session: l });
-                            push(AttackerVerb::StolenPhoneSeSign { session: l });
-                        }
-                    }
+                    Config::unlocked_phone_actions(s, out);
                 } else {
-                    push(AttackerVerb::PresentBiometric(Outcome::NoMatch));
-                    push(AttackerVerb::PresentBiometric(Outcome::Match));
-                    push(AttackerVerb::GuessPhonePin(Entry::Wrong));
-                    push(AttackerVerb::GuessPhonePin(Entry::Right));
+                    Config::phone_guesses(out);
                 }
                 self.card_thief_actions(s, out);
             }
             Scenario::StolenCard => self.card_thief_actions(s, out),
         }
+    }
+
+    /// A thief at a locked phone: presentations at its sensor (impostor or spoof, match or not)
+    /// and lock-screen PIN guesses (right or wrong); the automata decide which are taken.
+    fn phone_guesses(out: &mut Vec<Action>) {
+        for v in [
+            AttackerVerb::PresentBiometric(Outcome::NoMatch),
+            AttackerVerb::PresentBiometric(Outcome::Match),
+            AttackerVerb::GuessPhonePin(Entry::Wrong),
+            AttackerVerb::GuessPhonePin(Entry::Right),
+        ] {
+            out.push(Action::Attacker(v));
+        }
+    }
+
+    /// The stolen phone's FIDO key and JPKI copy answer the thief's open logins (once each).
+    fn stolen_phone_signs(s: &State, out: &mut Vec<Action>) {
+        for l in s.open_logins(Party::Attacker) {
+            if !s.attacker.answered(l) {
+                out.push(Action::Attacker(AttackerVerb::StolenPhoneAssert {
+                    session: l,
+                }));
+                out.push(Action::Attacker(AttackerVerb::StolenPhoneSeSign {
+                    session: l,
+                }));
+            }
+        }
+    }
+
+    /// A thief holding the phone unlocked: a JPKI copy asked for on it in any session, and its
+    /// keys in the thief's logins.
+    fn unlocked_phone_actions(s: &State, out: &mut Vec<Action>) {
+        for p in (0u8..).take(s.server.sessions.len()) {
+            out.push(Action::Attacker(AttackerVerb::EnrolSe { session: p }));
+        }
+        Config::stolen_phone_signs(s, out);
     }
 
     /// The verbs of a thief holding the owner's card.

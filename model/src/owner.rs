@@ -420,19 +420,21 @@ pub fn owner_can_recover(c: &Config, s: &State) -> bool {
     let mut free = c.clone();
     free.max_sessions = 32;
     let now = free.now_secs(s);
+    // The newest certificate generation issued, in truth.
+    let newest = s.ghost.cert_gens.max(1) - 1;
     let mut base = s.clone();
     if s.card.holder != Holder::Owner {
         if !(s.scenario == Scenario::StolenCard && Config::taken(s, Step::Reissue)) {
             return true;
         }
         base.card = Card::new(Holder::Owner);
-        base.card.cert = s.ghost.cert_gens.max(1) - 1;
+        base.card.cert = newest;
     }
     if !base
         .ghost
         .cert_really_valid(base.card.cert, now, free.cert_validity_secs)
     {
-        base.card.cert = base.ghost.cert_gens.max(1) - 1;
+        base.card.cert = newest;
         base.card.renew();
         base.server.renew(now, free.bugs);
         base.ghost.on_renewal(now);

@@ -662,17 +662,33 @@ impl Ghost {
         }
     }
 
-    /// The server refused an assertion of `key` as made by a credential it does not know (a
-    /// `Decided` event: `Reason::UnknownCredential`). If the key is live (bound to its person by
-    /// an accepted attestation and not retired by a recovery: the observer's own record), the
-    /// server has lost a binding that should follow the person (bind to identity: renewal
-    /// keeps bindings). Returns whether the refusal was a newly seen violation (the step is
-    /// then kept, so that the checker sees it).
-    pub fn on_unknown_credential(&mut self, key: Key) -> bool {
-        let new = self.live & key.bit() != 0 && !self.violated(Violation::BindToIdentity);
-        if new {
-            self.violate(Violation::BindToIdentity);
+    /// The server refused `term` for `reason` (a `Decided` event). Returns whether the
+    /// observer saw something new in it (then the step is kept, so that the checker sees it):
+    /// - `KnownCredential`: the §7.1 refusal reached, a witness that the attack is tried;
+    /// - `StaleCounter`: the clone-detection witness;
+    /// - `UnknownCredential` for an assertion of a live key (bound to its person by an accepted
+    ///   attestation and not retired by a recovery: the observer's own record): the server has
+    ///   lost a binding that should follow the person (bind to identity: renewal keeps
+    ///   bindings).
+    pub fn on_refused(&mut self, term: Term, reason: crate::server::Reason) -> bool {
+        use crate::server::Reason;
+        match (reason, term) {
+            (Reason::KnownCredential, _) => self.reach_new(Milestone::KnownCredentialTried),
+            (Reason::StaleCounter, _) => self.reach_new(Milestone::StaleCounterRefused),
+            (Reason::UnknownCredential, Term::Assertion { key, .. })
+                if self.live & key.bit() != 0 && !self.violated(Violation::BindToIdentity) =>
+            {
+                self.violate(Violation::BindToIdentity);
+                true
+            }
+            _ => false,
         }
+    }
+
+    /// Reach `m`; whether it was not reached before.
+    fn reach_new(&mut self, m: Milestone) -> bool {
+        let new = !self.reached(m);
+        self.reach(m);
         new
     }
 
@@ -841,7 +857,7 @@ fn ok(s: &State, v: Violation) -> bool {
 
 /// No binding came from a revoked or expired certificate, and no assertion of a live
 /// credential was refused as unknown (renewal keeps bindings). Both from events
-/// ([`Ghost::on_accept`], [`Ghost::on_unknown_credential`]), never from the server's bindings.
+/// ([`Ghost::on_accept`], [`Ghost::on_refused`]), never from the server's bindings.
 fn bind_to_identity(_: &Config, s: &State) -> bool {
     ok(s, Violation::BindToIdentity)
 }

@@ -44,7 +44,7 @@ pub use crate::owner::{Owner, Step};
 use crate::policy::{HOUR, Policy, Throttle, builtin_named};
 use crate::properties::{CATALOGUE, Ghost, Kind};
 use crate::secure_element::SecureElement;
-use crate::server::{Binding, Party, Reason, Rules, Server, Service, SessionKind, Status};
+use crate::server::{Binding, Party, Rules, Server, Service, SessionKind, Status};
 use serde::Serialize;
 use stateright::{Model, Property};
 use std::fmt;
@@ -632,32 +632,9 @@ impl Config {
                 s.ghost.on_accept(session, term, cert_valid, account);
                 Some(())
             }
-            // The §7.1 refusal reached: a witness that the attack is tried.
-            Err(Reason::KnownCredential)
-                if !s
-                    .ghost
-                    .reached(crate::properties::Milestone::KnownCredentialTried) =>
-            {
-                s.ghost
-                    .reach(crate::properties::Milestone::KnownCredentialTried);
-                Some(())
-            }
-            // A live credential refused as unknown: the observer judges the decision (a
-            // refusal is otherwise no transition, so this one is kept as a step).
-            Err(Reason::UnknownCredential) => {
-                let Term::Assertion { key, .. } = term else {
-                    return None;
-                };
-                (s.ghost.on_unknown_credential(key) || s.server != before).then_some(())
-            }
-            // A refusal that flagged a key still changes the state.
-            Err(reason) => {
-                if reason == Reason::StaleCounter {
-                    s.ghost
-                        .reach(crate::properties::Milestone::StaleCounterRefused);
-                }
-                (s.server != before).then_some(())
-            }
+            // A refusal is a step only if the observer saw something new in it or it changed
+            // the server (a flagged key).
+            Err(reason) => (s.ghost.on_refused(term, reason) || s.server != before).then_some(()),
         }
     }
 
@@ -682,22 +659,11 @@ impl Config {
                         s.ghost.on_accept(q, t, true, account);
                         s.ghost.on_qr_login(kiosk);
                     }
-                    Err(Reason::UnknownCredential) => {
-                        let judged = match t {
-                            Term::Assertion { key, .. } => s.ghost.on_unknown_credential(key),
-                            _ => false,
-                        };
-                        if !judged && s.server == before {
+                    Err(reason) => {
+                        if !s.ghost.on_refused(t, reason) && s.server == before {
                             return None;
                         }
                     }
-                    Err(reason) if s.server != before => {
-                        if reason == Reason::StaleCounter {
-                            s.ghost
-                                .reach(crate::properties::Milestone::StaleCounterRefused);
-                        }
-                    }
-                    Err(_) => return None,
                 }
             }
         }
