@@ -22,7 +22,8 @@
 //!   registration response with the `none` attestation format carries no signature of the
 //!   credential's key over the challenge, can send the owner's credential ID and public key
 //!   (public: every assertion names the ID) as a registration of its own (WebAuthn L3 §7.1);
-//!   `B` names the owner's account in a registration or a recovery; and `B` may receive the
+//!   `B` names the owner's account in a registration, a recovery or an SE enrolment (a JPKI
+//!   copy of the owner onto `B`'s phone); and `B` may receive the
 //!   owner's cancelled phone number from the carrier (the SMS baseline's attack, seed §2-1).
 //!
 //! The attacker never forges: it can only produce terms of its own key, and the `none`
@@ -358,11 +359,27 @@ impl Config {
                 }
             }
             AttackerVerb::EnrolSe { session } => {
-                s.server
-                    .enrol_se(session, PhoneId::Old, Party::Attacker, self.bugs)
+                let person = s
+                    .server
+                    .enrol_se_claiming(
+                        session,
+                        Some(PhoneId::Old),
+                        Party::Attacker,
+                        None,
+                        self.bugs,
+                    )
                     .ok()?;
-                s.ghost.on_se_enrolment(session, Party::Attacker);
+                s.ghost.on_se_enrolment(session, Party::Attacker, person);
                 s.phone(PhoneId::Old).se.enrol_jpki();
+            }
+            AttackerVerb::EnrolSeForOwner { session } => {
+                // The copy goes to the second person's own phone, outside the model: the
+                // observer judges the issue itself.
+                let person = s
+                    .server
+                    .enrol_se_claiming(session, None, Party::Attacker, Some(Person::A), self.bugs)
+                    .ok()?;
+                s.ghost.on_se_enrolment(session, Party::Attacker, person);
             }
             AttackerVerb::RequestPseudonym { session, service } => {
                 let before = s.server.received;
@@ -487,6 +504,7 @@ impl Config {
                     if recoveries < 1 {
                         push(AttackerVerb::RecoverForOwner { parent: p });
                     }
+                    push(AttackerVerb::EnrolSeForOwner { session: p });
                 }
                 if !a.has_number {
                     push(AttackerVerb::GetReassignedNumber);

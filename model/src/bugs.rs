@@ -50,6 +50,7 @@ pub enum Bug {
     SeEnrolmentAnyRequester,
     PseudonymAnyRequester,
     RenewalRevokesNewCert,
+    SeCopyOfNamedPerson,
 }
 
 /// An unknown bug name.
@@ -58,7 +59,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 41] = [
+    pub const ALL: [Bug; 42] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -100,6 +101,7 @@ impl Bug {
         Bug::SeEnrolmentAnyRequester,
         Bug::PseudonymAnyRequester,
         Bug::RenewalRevokesNewCert,
+        Bug::SeCopyOfNamedPerson,
     ];
 
     /// The command-line name.
@@ -115,7 +117,9 @@ impl Bug {
     /// Other properties the switch breaks as well, because the same defence protects them too.
     /// Without the challenge check, a kiosk session accepts the assertion the owner's phone made
     /// for another session (the near kiosk's), relayed by the attacker: the freshness defence
-    /// also enforces kiosk proximity. And in `renew` the owner's card signature, delivered to
+    /// also enforces kiosk proximity. A kiosk login that proximity or the kiosk binding should
+    /// have stopped is the owner's phone completing the session of the person at the remote
+    /// kiosk (account isolation, issue 10). And in `renew` the owner's card signature, delivered to
     /// the thief's own login, card-authenticates it, so the thief has J-LIS issue a JPKI copy to
     /// the stolen phone again after the recovery retired it (recovery); J-LIS issuing the copy to
     /// whoever names the owner's card-authenticated session does the same
@@ -132,14 +136,21 @@ impl Bug {
     /// next login lands there (account isolation) and the owner's session then receives the
     /// second person's identifier (unlinkability). A blocked card that takes the right PIN
     /// lets the owner recover without the in-person reset, which `owner can recover` says is
-    /// the only way back. One identifier for all services lets two services match a person
+    /// the only way back. A JPKI copy of the owner issued in a session the second person's card
+    /// authenticated is that card's signature acting for the owner (account isolation). One identifier for all services lets two services match a person
     /// (`pseudonyms` and `unlinkability` state that clause alike).
     pub fn also_breaks(self) -> &'static [&'static str] {
         use crate::properties::names::*;
         match self {
-            Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY, RECOVERY],
+            Bug::SkipChallengeCheck | Bug::ReuseChallenge => {
+                &[KIOSK_PROXIMITY, RECOVERY, ACCOUNT_ISOLATION]
+            }
+            Bug::SkipProximityCheck | Bug::SkipKioskBinding | Bug::ProximityNotDistanceBounding => {
+                &[ACCOUNT_ISOLATION]
+            }
             Bug::SkipKnownCredentialCheck => &[ACCOUNT_ISOLATION, UNLINKABILITY],
             Bug::SeEnrolmentAnyRequester => &[RECOVERY],
+            Bug::SeCopyOfNamedPerson => &[ACCOUNT_ISOLATION],
             Bug::RenewalRevokesNewCert => &[BIND_TO_IDENTITY],
             Bug::BindToCertSerial => &[OWNER_CAN_RECOVER],
             Bug::BindWithoutCardAuth => &[RECOVERY],
@@ -368,6 +379,13 @@ impl Bug {
                 "a renewal (or reissue) issues the new certificate first and then revokes the \
                  newest one on record: the new card's, not the old one's, so the owner's new card \
                  is refused",
+            ),
+            Bug::SeCopyOfNamedPerson => (
+                "se-copy-of-named-person",
+                SE_ENROLMENT,
+                "J-LIS issues the JPKI copy of the person an SE enrolment request names, not of the \
+                 person whose card authenticated the session, so the second person's card gets \
+                 a copy of the owner's identity onto the second person's phone",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

@@ -10,6 +10,10 @@
 //! The seed's argument is that proximity stops the well-known QR relay (man-in-the-middle):
 //! the `kiosk proximity` property checks it, and the bug switches remove either check.
 //!
+//! The person at the remote kiosk is a second person (ground truth, [`KioskId::user`]): a
+//! relayed login there is the owner's phone completing a kiosk session, or a phone-QR login,
+//! for another person, which `account isolation` judges as well (issue 10).
+//!
 //! A relay that stands near (issue 16): an attacker device near the victim's phone relays the
 //! remote kiosk's QR and its proximity channel, as relay attacks on short-range radio do (the
 //! phone hears the remote kiosk's advert through the relay). A proximity check that is only
@@ -17,6 +21,7 @@
 //! (`proximity-not-distance-bounding`); the defence is distance bounding (a round-trip time
 //! bound that a relay's added delay exceeds), which the relay cannot make look near.
 
+use crate::crypto::Person;
 use serde::Serialize;
 
 /// A kiosk: the one the owner stands at, and a remote one operated by the attacker.
@@ -33,6 +38,17 @@ impl KioskId {
     /// near kiosk; the remote kiosk is elsewhere (the attacker relays to it).
     pub fn owner_is_near(self) -> bool {
         self == KioskId::Near
+    }
+
+    /// Ground truth: the person who stands at this kiosk and uses the session it logs in: the
+    /// owner at the near kiosk, a second person at the remote one (the one the relay serves).
+    /// A login there with the owner's credential is one person's phone completing a kiosk
+    /// session for the other (issue 10, account isolation).
+    pub fn user(self) -> Person {
+        match self {
+            KioskId::Near => Person::A,
+            KioskId::Remote => Person::B,
+        }
     }
 
     pub fn index(self) -> usize {

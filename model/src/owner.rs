@@ -231,10 +231,11 @@ impl Config {
             }
             Step::EnrolSe => {
                 let l = s.user.login?;
-                s.server
-                    .enrol_se(l, PhoneId::Old, Party::User, self.bugs)
+                let person = s
+                    .server
+                    .enrol_se_claiming(l, Some(PhoneId::Old), Party::User, None, self.bugs)
                     .ok()?;
-                s.ghost.on_se_enrolment(l, Party::User);
+                s.ghost.on_se_enrolment(l, Party::User, person);
                 s.phone(PhoneId::Old).se.enrol_jpki();
             }
             Step::RequestRegister | Step::RequestRecover => {

@@ -574,7 +574,9 @@ impl Ghost {
             self.violate(Violation::Recovery);
         }
         match session.kind {
-            SessionKind::Kiosk { kiosk } => self.on_kiosk_login(kiosk),
+            SessionKind::Kiosk { kiosk } => {
+                self.on_kiosk_login(kiosk, key.holder(), Milestone::KioskQrLogin)
+            }
             SessionKind::Login if session.opener == Party::User => {
                 self.reach(match key {
                     Key::New => Milestone::RecoveryLogin,
@@ -588,23 +590,27 @@ impl Ghost {
         }
     }
 
-    fn on_kiosk_login(&mut self, kiosk: KioskId) {
+    /// A kiosk logged in with a credential of `producer` (ground truth: whose key made the
+    /// assertion), by its own QR (`witness`: [`Milestone::KioskQrLogin`]) or the phone's
+    /// ([`Ghost::on_qr_login`]): the owner's phone must have been near (kiosk proximity), and
+    /// the person who stands at the kiosk and uses the session must be that person (account
+    /// isolation).
+    fn on_kiosk_login(&mut self, kiosk: KioskId, producer: Person, witness: Milestone) {
         if !kiosk.owner_is_near() {
             self.violate(Violation::Kiosk);
         }
+        if kiosk.user() != producer {
+            self.violate(Violation::AccountIsolation);
+        }
         if kiosk == KioskId::Near {
-            self.reach(Milestone::KioskQrLogin);
+            self.reach(witness);
         }
     }
 
-    /// A kiosk logged in through the phone's QR.
-    pub fn on_qr_login(&mut self, kiosk: KioskId) {
-        if !kiosk.owner_is_near() {
-            self.violate(Violation::Kiosk);
-        }
-        if kiosk == KioskId::Near {
-            self.reach(Milestone::PhoneQrLogin);
-        }
+    /// A kiosk logged in through the phone's QR, which carries an assertion of `producer`'s
+    /// credential.
+    pub fn on_qr_login(&mut self, kiosk: KioskId, producer: Person) {
+        self.on_kiosk_login(kiosk, producer, Milestone::PhoneQrLogin);
     }
 
     /// A credential was bound in a session whose parent login session is `parent`: a card must
@@ -651,14 +657,21 @@ impl Ghost {
         self.as_person[producer.index()] |= bit32(s);
     }
 
-    /// J-LIS issued a JPKI copy to a phone's SE in session `s` at the request of `requester`
-    /// (ground truth: the actor who took the step). That session must have been authenticated
-    /// by the person's card, and the request must come over the session's own channel: from the
-    /// party the challenge went out to (the observer's record [`Ghost::on_opened`]), or the card
-    /// authenticated someone else's phone (SE enrolment).
-    pub fn on_se_enrolment(&mut self, s: u8, requester: Party) {
-        if self.card_auth & bit32(s) == 0 || !self.opened_by(s, requester) {
+    /// J-LIS issued a JPKI copy of `person` to a phone's SE in session `s` at the request of
+    /// `requester` (ground truth: the actor who took the step). That session must have been
+    /// authenticated by that person's card, and the request must come over the session's own
+    /// channel: from the party the challenge went out to (the observer's record
+    /// [`Ghost::on_opened`]), or the card authenticated someone else's phone (SE enrolment). A
+    /// copy of one person issued on the other person's card signature is that card acting for
+    /// the other (account isolation as well).
+    pub fn on_se_enrolment(&mut self, s: u8, requester: Party, person: Person) {
+        let carded = self.card_auth & bit32(s) != 0;
+        let other = carded && self.card_person(s) != person;
+        if !carded || other || !self.opened_by(s, requester) {
             self.violate(Violation::SeEnrolment);
+        }
+        if other {
+            self.violate(Violation::AccountIsolation);
         }
     }
 
@@ -1052,9 +1065,10 @@ pub const CATALOGUE: &[PropertyRow] = &[
         kind: Kind::Always,
         statement: "no assertion, card signature or attestation of person A authenticates, binds, \
                     recovers or revokes anything of person B: every accepted term logs in, or \
-                    binds into, the account of the person whose card, SE copy or key made it, and \
-                    a registration or recovery acts on the account of the card that \
-                    authenticated its parent login (in the SMS baseline the reassigned number \
+                    binds into, the account of the person whose card, SE copy or key made it; a \
+                    registration, recovery or SE enrolment acts on the account (or issues the \
+                    JPKI copy) of the card that authenticated its parent login; a kiosk logs in \
+                    the person who stands at it (in the SMS baseline the reassigned number \
                     breaks it)",
         source: "issue 10; seed §2-1 (phone-number identity fails on reassignment); WebAuthn L3 \
                  §7.2 (the credential's user handle names the account)",

@@ -473,6 +473,23 @@ impl Server {
         requester: Party,
         bugs: Bugs,
     ) -> Result<(), Reason> {
+        self.enrol_se_claiming(s, Some(phone), requester, None, bugs)
+            .map(drop)
+    }
+
+    /// [`Server::enrol_se`] with a request that names whose JPKI copy it wants (`claimed`):
+    /// the copy is of the person whose card authenticated the session, and a claim of another
+    /// person is refused (`se-copy-of-named-person`: the claim is believed). `phone`: the
+    /// requester's phone, `None` for one outside the model (the second person's). Returns the
+    /// person whose copy was issued.
+    pub fn enrol_se_claiming(
+        &mut self,
+        s: u8,
+        phone: Option<PhoneId>,
+        requester: Party,
+        claimed: Option<Person>,
+        bugs: Bugs,
+    ) -> Result<Person, Reason> {
         let session = self
             .sessions
             .get(usize::from(s))
@@ -481,16 +498,20 @@ impl Server {
             return Err(Reason::NotPermitted);
         }
         match session.status {
-            Status::Authenticated(Method::Card { .. }) => {
-                self.se_valid[phone.index()] = true;
-                Ok(())
-            }
-            Status::Authenticated(_) if bugs.has(Bug::EnrolSeWithoutCardAuth) => {
-                self.se_valid[phone.index()] = true;
-                Ok(())
-            }
-            _ => Err(Reason::NotPermitted),
+            Status::Authenticated(Method::Card { .. }) => {}
+            Status::Authenticated(_) if bugs.has(Bug::EnrolSeWithoutCardAuth) => {}
+            _ => return Err(Reason::NotPermitted),
         }
+        let person = match (session.account, claimed) {
+            (_, Some(c)) if bugs.has(Bug::SeCopyOfNamedPerson) => c,
+            (Some(a), Some(c)) if a != c => return Err(Reason::NotPermitted),
+            (a, c) => a.or(c).unwrap_or(Person::A),
+        };
+        // The model's phones hold the owner's copies only (an SE signature logs into `A`).
+        if let Some(phone) = phone.filter(|_| person == Person::A) {
+            self.se_valid[phone.index()] = true;
+        }
+        Ok(person)
     }
 
     /// Renewal at the municipal office: revoke the current certificate, issue the next
@@ -857,6 +878,34 @@ mod tests {
                 assert_eq!(bound, Err(Reason::KnownCredential));
                 assert_eq!(server.account_of(Key::Old, bugs), Some(Person::A));
             }
+        }
+    }
+
+    /// Issue 10: a JPKI copy is of the person whose card authenticated the session; a request
+    /// naming the other person is refused, and believed only with `se-copy-of-named-person`.
+    #[test]
+    fn se_copies_follow_the_card_not_the_request() {
+        for bugs in [Bugs::NONE, Bugs::only(Bug::SeCopyOfNamedPerson)] {
+            let mut server = Server::new();
+            let (s, n) = login(&mut server, bugs);
+            let sig = Term::CardSig {
+                person: Person::B,
+                cert: 0,
+                nonce: n,
+            };
+            assert_eq!(server.receive(s, sig, 0, rules(bugs)), Ok(()));
+            let claimed = server.enrol_se_claiming(s, None, Party::User, Some(Person::A), bugs);
+            if bugs.has(Bug::SeCopyOfNamedPerson) {
+                assert_eq!(claimed, Ok(Person::A));
+            } else {
+                assert_eq!(claimed, Err(Reason::NotPermitted));
+                assert_eq!(
+                    server.enrol_se_claiming(s, None, Party::User, None, bugs),
+                    Ok(Person::B)
+                );
+            }
+            // Neither puts a copy on the owner's phones.
+            assert_eq!(server.se_valid, [false, false]);
         }
     }
 

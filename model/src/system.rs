@@ -187,6 +187,11 @@ pub enum AttackerVerb {
     RecoverForOwner {
         parent: u8,
     },
+    /// `insider`: ask J-LIS, in session `session`, for a JPKI copy of the owner onto the second
+    /// person's own phone (outside the model).
+    EnrolSeForOwner {
+        session: u8,
+    },
     /// `insider`: the carrier reassigns the owner's cancelled phone number to the second person
     /// (a physical event).
     GetReassignedNumber,
@@ -657,7 +662,9 @@ impl Config {
                     Ok(q) => {
                         let account = s.session_account(q);
                         s.ghost.on_accept(q, t, true, account);
-                        s.ghost.on_qr_login(kiosk);
+                        if let Term::Assertion { key, .. } = t {
+                            s.ghost.on_qr_login(kiosk, key.holder());
+                        }
                     }
                     Err(reason) => {
                         if !s.ghost.on_refused(t, reason) && s.server == before {

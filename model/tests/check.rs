@@ -301,6 +301,7 @@ bug_tests! {
     bug_account_from_request => AccountFromRequest,
     bug_pseudonym_per_service_only => PseudonymPerServiceOnly,
     bug_reset_keeps_pin_counter => ResetKeepsPinCounter,
+    bug_se_copy_of_named_person => SeCopyOfNamedPerson,
 }
 
 /// Each negative control of an exact-schedule witness (a defence made stricter than its rule)

@@ -316,9 +316,11 @@ fn no_bytes(a: &Action) -> &'static str {
         }
         Action::User(Step::MistypePin | Step::InPersonReset) => "no bytes: card PIN counters",
         Action::User(Step::EnrolSe | Step::Pseudonym(_))
-        | Action::Attacker(AttackerVerb::RequestPseudonym { .. } | AttackerVerb::EnrolSe { .. }) => {
-            "no bytes: SE enrolment, pseudonyms"
-        }
+        | Action::Attacker(
+            AttackerVerb::RequestPseudonym { .. }
+            | AttackerVerb::EnrolSe { .. }
+            | AttackerVerb::EnrolSeForOwner { .. },
+        ) => "no bytes: SE enrolment, pseudonyms",
         Action::Attacker(AttackerVerb::GetReassignedNumber | AttackerVerb::SmsLogin { .. }) => {
             "no bytes: SMS baseline (number reassigned, one-time code; off by default)"
         }
