@@ -361,7 +361,7 @@ impl Config {
             AttackerVerb::EnrolSe { session } => {
                 let person = s
                     .server
-                    .enrol_se_claiming(
+                    .enrol_se(
                         session,
                         Some(PhoneId::Old),
                         Party::Attacker,
@@ -377,7 +377,7 @@ impl Config {
                 // observer judges the issue itself.
                 let person = s
                     .server
-                    .enrol_se_claiming(session, None, Party::Attacker, Some(Person::A), self.bugs)
+                    .enrol_se(session, None, Party::Attacker, Some(Person::A), self.bugs)
                     .ok()?;
                 s.ghost.on_se_enrolment(session, Party::Attacker, person);
             }

@@ -233,7 +233,7 @@ impl Config {
                 let l = s.user.login?;
                 let person = s
                     .server
-                    .enrol_se_claiming(l, Some(PhoneId::Old), Party::User, None, self.bugs)
+                    .enrol_se(l, Some(PhoneId::Old), Party::User, None, self.bugs)
                     .ok()?;
                 s.ghost.on_se_enrolment(l, Party::User, person);
                 s.phone(PhoneId::Old).se.enrol_jpki();

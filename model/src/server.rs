@@ -237,11 +237,11 @@ impl Server {
             if !ok {
                 return Err(Reason::NotPermitted);
             }
-            account = match (p.account, claimed) {
-                (_, Some(c)) if bugs.has(Bug::AccountFromRequest) => Some(c),
-                (Some(a), Some(c)) if a != c => return Err(Reason::NotPermitted),
-                (a, _) => Some(a.unwrap_or(Person::A)),
-            };
+            account = Some(Server::claimed_account(
+                p.account,
+                claimed,
+                bugs.has(Bug::AccountFromRequest),
+            )?);
             self.sessions[usize::from(parent)].permit_used = true;
             if let (SessionKind::Recover { .. }, Some(a)) = (kind, account) {
                 self.recover(a, bugs);
@@ -463,26 +463,13 @@ impl Server {
         u8::try_from(s).map_err(|_| Reason::NoSuchSession)
     }
 
-    /// The FIDO registration/recovery flows and SE enrolment need a session logged in by the
-    /// card; the JPKI copy is issued to the phone of the session's opener.
-    /// Only the session's opener may ask (the session is its channel).
+    /// SE enrolment, like the FIDO registration/recovery flows, needs a session logged in by
+    /// the card, and only the session's opener may ask (the session is its channel). The JPKI
+    /// copy goes to the requester's phone (`phone`; `None` for one outside the model, the
+    /// second person's) and is of the person whose card authenticated the session; a request
+    /// naming another person (`claimed`) is refused (`se-copy-of-named-person`: the claim is
+    /// believed). Returns the person whose copy was issued.
     pub fn enrol_se(
-        &mut self,
-        s: u8,
-        phone: PhoneId,
-        requester: Party,
-        bugs: Bugs,
-    ) -> Result<(), Reason> {
-        self.enrol_se_claiming(s, Some(phone), requester, None, bugs)
-            .map(drop)
-    }
-
-    /// [`Server::enrol_se`] with a request that names whose JPKI copy it wants (`claimed`):
-    /// the copy is of the person whose card authenticated the session, and a claim of another
-    /// person is refused (`se-copy-of-named-person`: the claim is believed). `phone`: the
-    /// requester's phone, `None` for one outside the model (the second person's). Returns the
-    /// person whose copy was issued.
-    pub fn enrol_se_claiming(
         &mut self,
         s: u8,
         phone: Option<PhoneId>,
@@ -490,28 +477,47 @@ impl Server {
         claimed: Option<Person>,
         bugs: Bugs,
     ) -> Result<Person, Reason> {
-        let session = self
-            .sessions
-            .get(usize::from(s))
-            .ok_or(Reason::NoSuchSession)?;
-        if session.opener != requester && !bugs.has(Bug::SeEnrolmentAnyRequester) {
-            return Err(Reason::NotPermitted);
-        }
+        let session = self.requested(s, requester, bugs.has(Bug::SeEnrolmentAnyRequester))?;
         match session.status {
             Status::Authenticated(Method::Card { .. }) => {}
             Status::Authenticated(_) if bugs.has(Bug::EnrolSeWithoutCardAuth) => {}
             _ => return Err(Reason::NotPermitted),
         }
-        let person = match (session.account, claimed) {
-            (_, Some(c)) if bugs.has(Bug::SeCopyOfNamedPerson) => c,
-            (Some(a), Some(c)) if a != c => return Err(Reason::NotPermitted),
-            (a, c) => a.or(c).unwrap_or(Person::A),
-        };
+        let person =
+            Server::claimed_account(session.account, claimed, bugs.has(Bug::SeCopyOfNamedPerson))?;
         // The model's phones hold the owner's copies only (an SE signature logs into `A`).
         if let Some(phone) = phone.filter(|_| person == Person::A) {
             self.se_valid[phone.index()] = true;
         }
         Ok(person)
+    }
+
+    /// Session `s`, asked for something by `requester`: only its opener may ask (the session
+    /// is its opener's channel), unless `any_requester` (a bug switch).
+    fn requested(&self, s: u8, requester: Party, any_requester: bool) -> Result<Session, Reason> {
+        let session = *self
+            .sessions
+            .get(usize::from(s))
+            .ok_or(Reason::NoSuchSession)?;
+        if session.opener != requester && !any_requester {
+            return Err(Reason::NotPermitted);
+        }
+        Ok(session)
+    }
+
+    /// The account a request acts on: the one the session's card authenticated (`own`; the
+    /// owner's if none), and a request naming another (`claimed`) is refused, unless the claim
+    /// is believed (`believe`, a bug switch).
+    fn claimed_account(
+        own: Option<Person>,
+        claimed: Option<Person>,
+        believe: bool,
+    ) -> Result<Person, Reason> {
+        match (own, claimed) {
+            (_, Some(c)) if believe => Ok(c),
+            (Some(a), Some(c)) if a != c => Err(Reason::NotPermitted),
+            (a, _) => Ok(a.unwrap_or(Person::A)),
+        }
     }
 
     /// Renewal at the municipal office: revoke the current certificate, issue the next
@@ -571,13 +577,7 @@ impl Server {
         requester: Party,
         bugs: Bugs,
     ) -> Result<u8, Reason> {
-        let session = self
-            .sessions
-            .get(usize::from(s))
-            .ok_or(Reason::NoSuchSession)?;
-        if session.opener != requester && !bugs.has(Bug::PseudonymAnyRequester) {
-            return Err(Reason::NotPermitted);
-        }
+        let session = self.requested(s, requester, bugs.has(Bug::PseudonymAnyRequester))?;
         if !matches!(session.status, Status::Authenticated(_))
             && !bugs.has(Bug::PseudonymWithoutLogin)
         {
@@ -828,6 +828,18 @@ mod tests {
         );
     }
 
+    /// A login session of the owner's opening that the second person's card authenticates.
+    fn login_with_b_card(server: &mut Server, bugs: Bugs) -> u8 {
+        let (s, n) = login(server, bugs);
+        let sig = Term::CardSig {
+            person: Person::B,
+            cert: 0,
+            nonce: n,
+        };
+        assert_eq!(server.receive(s, sig, 0, rules(bugs)), Ok(()));
+        s
+    }
+
     /// Issue 10: a registration binds into the account of its parent's card; a request naming
     /// another account is refused, and believed only with `account-from-request` (control).
     /// The owner's credential registered by another person is refused as known, and bound
@@ -847,13 +859,7 @@ mod tests {
                 cert: 0,
                 live: true,
             });
-            let (s, n) = login(&mut server, bugs);
-            let sig = Term::CardSig {
-                person: Person::B,
-                cert: 0,
-                nonce: n,
-            };
-            assert_eq!(server.receive(s, sig, 0, rules(bugs)), Ok(()));
+            let s = login_with_b_card(&mut server, bugs);
             assert_eq!(server.sessions[usize::from(s)].account, Some(Person::B));
             let kind = SessionKind::Register { parent: s };
             let claimed = server.open_claiming(kind, Party::User, Some(Person::A), rules(bugs));
@@ -887,20 +893,14 @@ mod tests {
     fn se_copies_follow_the_card_not_the_request() {
         for bugs in [Bugs::NONE, Bugs::only(Bug::SeCopyOfNamedPerson)] {
             let mut server = Server::new();
-            let (s, n) = login(&mut server, bugs);
-            let sig = Term::CardSig {
-                person: Person::B,
-                cert: 0,
-                nonce: n,
-            };
-            assert_eq!(server.receive(s, sig, 0, rules(bugs)), Ok(()));
-            let claimed = server.enrol_se_claiming(s, None, Party::User, Some(Person::A), bugs);
+            let s = login_with_b_card(&mut server, bugs);
+            let claimed = server.enrol_se(s, None, Party::User, Some(Person::A), bugs);
             if bugs.has(Bug::SeCopyOfNamedPerson) {
                 assert_eq!(claimed, Ok(Person::A));
             } else {
                 assert_eq!(claimed, Err(Reason::NotPermitted));
                 assert_eq!(
-                    server.enrol_se_claiming(s, None, Party::User, None, bugs),
+                    server.enrol_se(s, None, Party::User, None, bugs),
                     Ok(Person::B)
                 );
             }
