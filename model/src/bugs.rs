@@ -1,6 +1,7 @@
 //! Bug switches: each removes one defence of the system, so that the checker can show that the
 //! property the defence protects really fails without it (DESIGN.md §3, "Bug switches").
 
+use crate::system::Scenario;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -157,6 +158,72 @@ impl Bug {
             Bug::BlockedCardTakesRightPin => &[OWNER_CAN_RECOVER],
             Bug::GlobalPseudonym => &[UNLINKABILITY],
             _ => &[],
+        }
+    }
+
+    /// The scenarios in which the switch breaks the property it names, each alone: `model check
+    /// --bug NAME --scenario S` fails for each of them (measured for every pair of switch and
+    /// scenario on 14d855d's model: these are all the pairs that failed). The tests and the
+    /// mutation oracle require every one, so a defence or an observer that goes blind in one
+    /// scenario is seen even where another scenario still shows the switch. Why each is
+    /// reachable there:
+    /// - registration, SE enrolment and pseudonym switches: wherever a person logs in with a card
+    ///   (`enrol`, `renew`, `insider`) or a thief holds the card or the unlocked phone
+    ///   (`stolen-card`, `stolen-both`);
+    /// - certificate switches: where a certificate expires (`enrol`'s and `renew`'s five-year
+    ///   point), is superseded (`renew`'s renewal, `stolen-card`'s reissue) or revoked;
+    /// - challenge and counter switches: wherever a second session or a cloned key gives the
+    ///   attacker a term to replay (`kiosk`'s two kiosks, the logins of `enrol`, `renew`, `insider`);
+    /// - card PIN switches: wherever someone other than the owner types the card's PINs
+    ///   (`stolen-card`, `stolen-both`, the second person in `insider`);
+    /// - sensor and lock-screen switches: the locked phones of `stolen-phone`, `stolen-iphone`,
+    ///   `stolen-both` (Apple's schedule is not gatekeeper's, and `stolen-both` has one clock point:
+    ///   the timer switches show only where the clock passes the timers);
+    /// - kiosk switches: `kiosk`; the second person's switches: `insider`; the owner's timers:
+    ///   `daily-use` (regular use) and `stolen-phone-pin-known` (the thief's enrolment).
+    pub fn caught_in(self) -> &'static [Scenario] {
+        use Scenario::*;
+        match self {
+            Bug::BindWithoutCardAuth | Bug::EnrolSeWithoutCardAuth => &[Enrol, Renew, StolenBoth],
+            Bug::CardAuthPerIdentity => &[Enrol, Renew],
+            Bug::ReuseCardPermit => &[StolenCard, Insider, StolenBoth],
+            Bug::SkipRevocationCheck => &[Renew, StolenCard, StolenBoth],
+            Bug::SkipExpiryCheck => &[Enrol, Renew, StolenCard],
+            Bug::BindToCertSerial
+            | Bug::KeepOldCredentials
+            | Bug::KeepOldSeCertificate
+            | Bug::PseudonymFromCertSerial
+            | Bug::WeakBiometricGatesKeys => &[Renew],
+            Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[Enrol, Renew, Kiosk, Insider],
+            Bug::IgnoreSignatureCounter => &[Enrol, Kiosk],
+            Bug::SkipOriginCheck => &[Enrol],
+            Bug::CardCounterInRam | Bug::UnlimitedSigningPassword | Bug::ForgetLossReport => {
+                &[StolenCard, StolenBoth]
+            }
+            Bug::CardUnblocksOverTime => &[StolenCard],
+            Bug::BlockedCardTakesRightPin | Bug::CardPinFourTries => {
+                &[StolenCard, Insider, StolenBoth]
+            }
+            Bug::UnlimitedBiometricTries | Bug::NoPinThrottle => {
+                &[StolenPhone, StolenIphone, StolenBoth]
+            }
+            Bug::IgnoreBiometricTimeouts => &[StolenPhone],
+            Bug::BiometricSixTries | Bug::GatekeeperOffByOne => &[StolenPhone, StolenBoth],
+            Bug::SkipProximityCheck | Bug::SkipKioskBinding | Bug::ProximityNotDistanceBounding => {
+                &[Kiosk]
+            }
+            Bug::GlobalPseudonym => &[Enrol, Renew, Insider, StolenBoth],
+            Bug::PseudonymWithoutLogin => &[Enrol, Renew, Insider, StolenBoth],
+            Bug::RenewalKeepsOldCert | Bug::RenewalRevokesNewCert => &[Renew, StolenCard],
+            Bug::PrimaryTimerFromLastBiometric => &[DailyUse],
+            Bug::KeysSurviveEnrolmentChange => &[StolenPhonePinKnown],
+            Bug::SkipKnownCredentialCheck
+            | Bug::AccountFromRequest
+            | Bug::PseudonymPerServiceOnly
+            | Bug::ResetKeepsPinCounter
+            | Bug::SeCopyOfNamedPerson => &[Insider],
+            Bug::SeEnrolmentAnyRequester => &[Renew, Insider],
+            Bug::PseudonymAnyRequester => &[Enrol, Renew, Insider],
         }
     }
 

@@ -92,7 +92,31 @@ fn table_with(
     Throttle::Table { delays_secs }
 }
 
+/// The spec's delay table for failures 1..=`upto` as a [`Throttle::Table`] (its last entry
+/// repeats).
+fn exact_table(table: &[(u64, u64)], upto: u64) -> Throttle {
+    let delays_secs = (1..=upto).map(|n| spec::delay(table, n)).collect();
+    Throttle::Table { delays_secs }
+}
+
 impl Config {
+    /// The positive control of the table throttle (`Throttle::Table`, the form a user's policy
+    /// file gives a delay schedule in): both built-in lock-screen schedules written as tables
+    /// from the specification's own rows (gatekeeper's up to the day after 140 failures, Apple's
+    /// up to the hour after 9). The check must come out exactly as with the built-in schedules:
+    /// every witness of `stolen-phone` and `stolen-iphone` kept, the exact-delay ones included,
+    /// and nothing violated. The controls above and `gatekeeper-off-by-one` are the table's
+    /// other users, all deliberately wrong; this one is where a wrong table lookup shows.
+    pub fn schedules_as_tables(mut self) -> Config {
+        if let Some(p) = self.phone_policy.pin.as_mut() {
+            p.throttle = exact_table(spec::GATEKEEPER, 140);
+        }
+        if let Some(p) = self.apple_phone_policy.pin.as_mut() {
+            p.throttle = exact_table(spec::APPLE_PASSCODE, 9);
+        }
+        self
+    }
+
     /// This configuration with one defence made stricter than its rule.
     pub fn stricter(mut self, control: Stricter) -> Config {
         match control {

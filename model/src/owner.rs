@@ -18,8 +18,6 @@ use crate::bugs::Bug;
 use crate::card::{Card, Entry, Holder, PinResult};
 use crate::crypto::{Key, Origin, Person, PhoneId, Term};
 use crate::kiosk::{self, KioskId};
-use crate::policy::HOUR;
-use crate::properties::Milestone;
 use crate::server::{Method, Party, Service, SessionKind, Status};
 use crate::system::{Action, Config, Scenario, State};
 use serde::Serialize;
@@ -150,13 +148,9 @@ impl Scenario {
 }
 
 impl Config {
-    /// The owner verifies on a phone: biometric or lock-screen PIN per the phone's automaton.
-    /// `Some((token, by_pin))`: verified, by the lock-screen PIN rather than the biometric.
-    pub(crate) fn owner_verify_how(
-        &self,
-        s: &mut State,
-        id: PhoneId,
-    ) -> Option<(UserVerified, bool)> {
+    /// The owner verifies on a phone: biometric or lock-screen PIN per the phone's automaton;
+    /// the observer is told which was taken.
+    pub(crate) fn owner_verify(&self, s: &mut State, id: PhoneId) -> Option<UserVerified> {
         let now = self.now_secs(s);
         let auth = &mut s.phones[id.index()].auth;
         let (uv, by_biometric) = auth.owner_verify(&self.phone_policy, now, self.bugs)?;
@@ -165,19 +159,10 @@ impl Config {
             s.ghost.on_presentation(id, policy, now, true);
             s.ghost.on_key_gated_by_biometric(id);
         } else {
-            let recent_biometric =
-                now.saturating_sub(s.ghost.bio[id.index()].last_bio_at) < 4 * HOUR;
-            if s.scenario == Scenario::DailyUse && recent_biometric && now >= 72 * HOUR {
-                s.ghost.reach(Milestone::PrimaryTimeoutAfterRegularUse);
-            }
+            s.ghost.on_owner_pin_fallback(id, policy, now);
             s.ghost.on_phone_pin(id, policy, now, Entry::Right);
-            s.ghost.reach(Milestone::OwnerPinFallback);
         }
-        Some((uv, !by_biometric))
-    }
-
-    pub(crate) fn owner_verify(&self, s: &mut State, id: PhoneId) -> Option<UserVerified> {
-        self.owner_verify_how(s, id).map(|(uv, _)| uv)
+        Some(uv)
     }
 
     /// The owner's steps offered in a state: every step of the scenario under its bound (the
@@ -266,13 +251,13 @@ impl Config {
                     Step::FidoLogin(id) => id,
                     _ => PhoneId::Old,
                 };
-                let (uv, by_pin) = self.owner_verify_how(s, id)?;
+                let uv = self.owner_verify(s, id)?;
                 let t = match step {
-                    Step::SeLogin if !by_pin => {
-                        s.ghost.reach(Milestone::SeSignedAfterBiometric);
-                        s.phone(id).se.jpki_sign(uv, nonce)?
+                    Step::SeLogin => {
+                        let t = s.phone(id).se.jpki_sign(uv, nonce)?;
+                        s.ghost.on_owner_jpki_signed(id);
+                        t
                     }
-                    Step::SeLogin => s.phone(id).se.jpki_sign(uv, nonce)?,
                     _ => s.phone(id).se.get_assertion(uv, nonce, Origin::Real)?,
                 };
                 s.attacker.learn(t);

@@ -412,6 +412,9 @@ pub struct Ghost {
     /// Phones whose keys a fresh card authentication of the owner re-bound after the last
     /// enrolment of another person's biometric.
     pub rebound: u8,
+    /// Phones whose sensor matched a presentation in the step being taken: an event of that
+    /// step, cleared after it ([`Ghost::end_step`]), so it never tells two states apart.
+    pub matched_in_step: u8,
 }
 
 fn bit32(s: u8) -> u32 {
@@ -419,6 +422,11 @@ fn bit32(s: u8) -> u32 {
 }
 
 impl Ghost {
+    /// A step ended: its events are judged.
+    pub fn end_step(&mut self) {
+        self.matched_in_step = 0;
+    }
+
     pub fn violate(&mut self, v: Violation) {
         self.violated |= 1 << (v as u32);
     }
@@ -727,6 +735,31 @@ impl Ghost {
         self.reach(Milestone::ThiefEnrolledBiometric);
     }
 
+    /// The owner's phone `id` asked for the lock-screen PIN instead of the biometric at `now`
+    /// (before the entry is recorded). If the observer's own record shows a biometric match
+    /// within the rule's idle timeout and no PIN within its primary timer, what closed the
+    /// biometric was the primary timer alone, run from the last PIN whatever the biometric did.
+    pub fn on_owner_pin_fallback(&mut self, id: PhoneId, policy: &str, now: u64) {
+        self.reach(Milestone::OwnerPinFallback);
+        let bio = self.bio[id.index()];
+        let within = |t: u64, limit: Option<u64>| limit.is_some_and(|l| now.saturating_sub(t) < l);
+        if let Some(rule) = spec::bio_rule(policy)
+            && within(bio.last_bio_at, rule.idle_secs)
+            && !within(bio.last_primary_at, rule.primary_secs)
+        {
+            self.reach(Milestone::PrimaryTimeoutAfterRegularUse);
+        }
+    }
+
+    /// The owner's JPKI copy in phone `id`'s SE signed: after a biometric match if the sensor
+    /// matched in this step (the witness of flow a is judged here, from the presentation event,
+    /// not by the step that asked for the signature).
+    pub fn on_owner_jpki_signed(&mut self, id: PhoneId) {
+        if self.matched_in_step & (1 << id.index()) != 0 {
+            self.reach(Milestone::SeSignedAfterBiometric);
+        }
+    }
+
     /// Phone `id`'s SE signed with the JPKI copy or a FIDO key after a match of a biometric
     /// that `owner_enrolled` says (ground truth: whose finger or face matched) the owner
     /// enrolled or not: a biometric the owner did not enrol may gate the keys only after a
@@ -823,6 +856,7 @@ impl Ghost {
             bio.fails = 0;
             bio.last_unlock_at = now;
             bio.last_bio_at = now;
+            self.matched_in_step |= 1 << phone.index();
         } else {
             bio.fails += 1;
             bio.last_fail_at = now;

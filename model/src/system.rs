@@ -751,6 +751,7 @@ impl Model for Config {
         for x in s.server.sessions.iter().skip(last.server.sessions.len()) {
             s.ghost.on_opened(x.kind, x.opener, x.nonce);
         }
+        s.ghost.end_step();
         Some(s)
     }
 

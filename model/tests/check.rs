@@ -190,7 +190,8 @@ fn disabling_flows_changes_counts_as_expected() {
     }
 }
 
-/// A bug switch breaks the property it names (the shortest counterexample is not empty), and,
+/// A bug switch breaks the property it names (the shortest counterexample is not empty), in each
+/// scenario of [`Bug::caught_in`] alone, and,
 /// run to completion, breaks exactly that property plus the documented collateral.
 fn caught_exactly(bug: Bug) {
     let c = config().with_bug(bug);
@@ -206,6 +207,19 @@ fn caught_exactly(bug: Bug) {
     assert_eq!(target.verdict, Verdict::Violated, "{bug}");
     let trace = target.trace.as_ref().expect("a trace");
     assert!(trace.len() > 1, "{bug}: {trace:?}");
+    // ... in each scenario where it is documented to show, alone.
+    for sc in bug.caught_in() {
+        let alone = check::run(
+            c.clone().only(&[*sc]),
+            &Options {
+                threads: 1,
+                stop_at: Some(bug.breaks()),
+                ..Options::default()
+            },
+        );
+        let verdict = alone.property(bug.breaks()).map(|p| p.verdict);
+        assert_eq!(verdict, Some(Verdict::Violated), "{bug} in {}", sc.name());
+    }
 
     let mut expected: Vec<&str> = vec![bug.breaks()];
     expected.extend(bug.also_breaks());
@@ -302,6 +316,41 @@ bug_tests! {
     bug_pseudonym_per_service_only => PseudonymPerServiceOnly,
     bug_reset_keeps_pin_counter => ResetKeepsPinCounter,
     bug_se_copy_of_named_person => SeCopyOfNamedPerson,
+}
+
+/// The built-in lock-screen schedules written as delay tables (the form a user's policy file
+/// uses) judge exactly as the built-ins: same states, same verdicts, in the two scenarios that
+/// judge them. Its negative control: the gatekeeper table read one failure late (the
+/// `gatekeeper-off-by-one` switch, itself a table) breaks the throttle there.
+#[test]
+fn schedules_as_tables_judge_as_the_built_ins() {
+    let c = config().schedules_as_tables();
+    for p in [&c.phone_policy, &c.apple_phone_policy] {
+        let throttle = p.pin.as_ref().map(|pin| &pin.throttle);
+        assert!(
+            matches!(throttle, Some(policy::Throttle::Table { .. })),
+            "{}",
+            p.name
+        );
+    }
+    for scenario in [Scenario::StolenPhone, Scenario::StolenIphone] {
+        let run = |c: Config| check::run(c.only(&[scenario]), &bfs_options());
+        let built_in = run(config());
+        let tables = run(config().schedules_as_tables());
+        assert_eq!(tables.unique_states, built_in.unique_states, "{scenario}");
+        let verdicts = |r: &check::Report| -> Vec<(&'static str, Verdict)> {
+            r.properties.iter().map(|p| (p.name, p.verdict)).collect()
+        };
+        assert_eq!(verdicts(&tables), verdicts(&built_in), "{scenario}");
+    }
+    let late = check::run(
+        config()
+            .schedules_as_tables()
+            .with_bug(Bug::GatekeeperOffByOne)
+            .only(&[Scenario::StolenPhone]),
+        &bfs_options(),
+    );
+    assert_eq!(late.violated(), vec![Bug::GatekeeperOffByOne.breaks()]);
 }
 
 /// Each negative control of an exact-schedule witness (a defence made stricter than its rule)

@@ -3,8 +3,10 @@
 //! them (the same default [`Config`], the same [`check::run`]). A mutant is caught when
 //! - the default check is no longer clean (some `always` property fails, or some `sometimes`
 //!   witness is lost: `model check` would exit 1), or
-//! - some bug switch is no longer caught (`model check --bug NAME` would no longer report the
-//!   property the switch names as violated), or
+//! - some bug switch is no longer caught in one of the scenarios where it shows
+//!   ([`Bug::caught_in`]: `model check --bug NAME --scenario S` would no longer report the
+//!   property the switch names as violated; a property gone blind in one scenario is seen even
+//!   if another scenario still shows the switch), or
 //! - some negative control of an exact-schedule witness ([`model::controls::Stricter`]: a
 //!   defence made stricter than its rule) no longer loses its witness.
 //!
@@ -25,7 +27,7 @@
 use model::bugs::Bug;
 use model::check::{self, Options, Verdict};
 use model::controls::Stricter;
-use model::system::Config;
+use model::system::{Config, Scenario};
 
 #[test]
 #[ignore = "the oracle of model/mutants.sh; run with --ignored"]
@@ -52,9 +54,10 @@ fn model_check_alone_judges_the_defences() {
 
     let missed: Vec<String> = Bug::ALL
         .iter()
-        .filter(|bug| {
+        .flat_map(|bug| bug.caught_in().iter().map(move |sc| (*bug, *sc)))
+        .filter(|(bug, sc)| {
             let report = check::run(
-                config.clone().with_bug(**bug),
+                config.clone().with_bug(*bug).only(&[*sc]),
                 &Options {
                     threads: 2,
                     stop_at: Some(bug.breaks()),
@@ -63,7 +66,7 @@ fn model_check_alone_judges_the_defences() {
             );
             report.property(bug.breaks()).map(|p| p.verdict) != Some(Verdict::Violated)
         })
-        .map(|bug| format!("{bug} (must break `{}`)", bug.breaks()))
+        .map(|(bug, sc)| format!("{bug} in {} (must break `{}`)", sc.name(), bug.breaks()))
         .collect();
     assert!(missed.is_empty(), "switches no longer caught: {missed:?}");
 
@@ -87,4 +90,22 @@ fn model_check_alone_judges_the_defences() {
         .map(|control| format!("{control} (must lose `{}`)", control.loses()))
         .collect();
     assert!(kept.is_empty(), "controls whose witness survives: {kept:?}");
+
+    // The positive control of the table throttle: the built-in schedules written as tables
+    // keep every verdict of the two scenarios that judge them.
+    for scenario in [Scenario::StolenPhone, Scenario::StolenIphone] {
+        let verdicts = |c: Config| -> Vec<(&'static str, Verdict)> {
+            let options = Options {
+                threads: 2,
+                ..Options::default()
+            };
+            let r = check::run(c.only(&[scenario]), &options);
+            r.properties.iter().map(|p| (p.name, p.verdict)).collect()
+        };
+        assert_eq!(
+            verdicts(config.clone().schedules_as_tables()),
+            verdicts(config.clone()),
+            "{scenario}: the schedules as tables judge differently"
+        );
+    }
 }
