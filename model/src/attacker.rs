@@ -229,6 +229,7 @@ impl Config {
                 });
             }
             AttackerVerb::StolenPhoneAssert { session }
+            | AttackerVerb::StolenPhoneAssertSecond { session }
             | AttackerVerb::StolenPhoneSeSign { session } => {
                 let nonce = s.nonce(session)?;
                 // In `stolen-phone-pin-known` the thief verifies with the biometric it enrolled
@@ -239,6 +240,7 @@ impl Config {
                     let se = s.phones[PhoneId::Old.index()].se;
                     let usable = match verb {
                         AttackerVerb::StolenPhoneAssert { .. } => se.credential.is_some(),
+                        AttackerVerb::StolenPhoneAssertSecond { .. } => se.second.is_some(),
                         _ => se.jpki,
                     };
                     if !usable || se.invalidated {
@@ -259,6 +261,9 @@ impl Config {
                 let t = match verb {
                     AttackerVerb::StolenPhoneAssert { .. } => {
                         se.get_assertion(uv, nonce, Origin::Real)?
+                    }
+                    AttackerVerb::StolenPhoneAssertSecond { .. } => {
+                        se.get_second_assertion(uv, nonce, Origin::Real)?
                     }
                     _ => se.jpki_sign(uv, nonce)?,
                 };
@@ -556,6 +561,11 @@ impl Config {
                 out.push(Action::Attacker(AttackerVerb::StolenPhoneAssert {
                     session: l,
                 }));
+                if s.phones[PhoneId::Old.index()].se.second.is_some() {
+                    out.push(Action::Attacker(AttackerVerb::StolenPhoneAssertSecond {
+                        session: l,
+                    }));
+                }
                 out.push(Action::Attacker(AttackerVerb::StolenPhoneSeSign {
                     session: l,
                 }));

@@ -52,6 +52,7 @@ pub enum Bug {
     PseudonymAnyRequester,
     RenewalRevokesNewCert,
     SeCopyOfNamedPerson,
+    RecoveryRetiresOneCredential,
 }
 
 /// An unknown bug name.
@@ -60,7 +61,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 42] = [
+    pub const ALL: [Bug; 43] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -103,6 +104,7 @@ impl Bug {
         Bug::PseudonymAnyRequester,
         Bug::RenewalRevokesNewCert,
         Bug::SeCopyOfNamedPerson,
+        Bug::RecoveryRetiresOneCredential,
     ];
 
     /// The command-line name.
@@ -193,7 +195,8 @@ impl Bug {
             | Bug::KeepOldCredentials
             | Bug::KeepOldSeCertificate
             | Bug::PseudonymFromCertSerial
-            | Bug::WeakBiometricGatesKeys => &[Renew],
+            | Bug::WeakBiometricGatesKeys
+            | Bug::RecoveryRetiresOneCredential => &[Renew],
             Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[Enrol, Renew, Kiosk, Insider],
             Bug::IgnoreSignatureCounter => &[Enrol, Kiosk],
             Bug::SkipOriginCheck => &[Enrol],
@@ -453,6 +456,12 @@ impl Bug {
                 "J-LIS issues the JPKI copy of the person an SE enrolment request names, not of the \
                  person whose card authenticated the session, so the second person's card gets \
                  a copy of the owner's identity onto the second person's phone",
+            ),
+            Bug::RecoveryRetiresOneCredential => (
+                "recovery-retires-one-credential",
+                RECOVERY,
+                "a recovery retires the first live credential of the account and stops there: a \
+                 second credential of the old phone stays live",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

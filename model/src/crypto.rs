@@ -68,10 +68,15 @@ pub enum Key {
     Attacker,
     /// The attacker's second credential: its second registration session attests this one.
     Attacker2,
+    /// The old phone's second credential for the same relying party, in `renew` (issue 9: a
+    /// recovery must retire every credential of the person, however many). The owner
+    /// registered the phone twice before the scenario (a relying party may hold several
+    /// credentials of one authenticator, WebAuthn L3 §6.1: each `create()` makes a new one).
+    Old2,
 }
 
 impl Key {
-    pub const ALL: [Key; 4] = [Key::Old, Key::New, Key::Attacker, Key::Attacker2];
+    pub const ALL: [Key; 5] = [Key::Old, Key::New, Key::Attacker, Key::Attacker2, Key::Old2];
 
     pub fn index(self) -> usize {
         self as usize
@@ -86,7 +91,7 @@ impl Key {
     /// second person `B`.
     pub fn holder(self) -> Person {
         match self {
-            Key::Old | Key::New => Person::A,
+            Key::Old | Key::New | Key::Old2 => Person::A,
             Key::Attacker | Key::Attacker2 => Person::B,
         }
     }

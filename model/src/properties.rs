@@ -384,7 +384,7 @@ pub struct Ghost {
     /// Login sessions whose card authentication has justified a binding.
     pub permits_spent: u32,
     /// Highest accepted signature counter per key.
-    pub max_ctr: [u8; 4],
+    pub max_ctr: [u8; 5],
     /// Keys bound to the person and not retired by a recovery.
     pub live: u8,
     /// Keys retired by a recovery.
@@ -1039,7 +1039,8 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::RECOVERY,
         kind: Kind::Always,
         statement: "after recovery on a new phone no credential or JPKI copy of the old phone is \
-                    accepted, and recovery needed a fresh card authentication",
+                    accepted, however many it holds (in `renew` it holds two credentials), and \
+                    recovery needed a fresh card authentication",
         source: "seed §2",
         condition: |_, s| ok(s, Violation::Recovery),
     },

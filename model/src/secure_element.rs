@@ -16,6 +16,9 @@ pub struct SecureElement {
     pub credential: Option<Key>,
     /// Signature counter of the credential.
     pub ctr: u8,
+    /// The signature counter of a second credential of the same relying party
+    /// ([`Key::Old2`], `renew`'s old phone only), if the element holds one.
+    pub second: Option<u8>,
     /// The keys were created bound to the enrolled biometric set (Android Keystore
     /// `setInvalidatedByBiometricEnrollment`, Apple `biometryCurrentSet`) and that set has
     /// changed since: they sign nothing until a fresh card authentication re-binds them.
@@ -29,6 +32,7 @@ impl SecureElement {
             jpki: false,
             credential: None,
             ctr: 0,
+            second: None,
             invalidated: false,
         }
     }
@@ -77,6 +81,23 @@ impl SecureElement {
             nonce,
             origin,
             ctr: self.ctr,
+        })
+    }
+
+    /// `authenticatorGetAssertion` with the second credential, if the element holds one.
+    pub fn get_second_assertion(
+        &mut self,
+        _uv: UserVerified,
+        nonce: Nonce,
+        origin: Origin,
+    ) -> Option<Term> {
+        let ctr = self.second.filter(|_| !self.invalidated)?.saturating_add(1);
+        self.second = Some(ctr);
+        Some(Term::Assertion {
+            key: Key::Old2,
+            nonce,
+            origin,
+            ctr,
         })
     }
 }

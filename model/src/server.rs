@@ -150,7 +150,7 @@ pub struct Server {
     /// The JPKI copy in each phone's SE is issued and not revoked.
     pub se_valid: [bool; 2],
     pub bindings: Vec<Binding>,
-    pub stored_ctr: [u8; 4],
+    pub stored_ctr: [u8; 5],
     /// Keys flagged as possibly cloned (bitmask over [`Key::bit`]).
     pub clone_flags: u8,
     /// Some session was ever authenticated by the card (consulted only by `card-auth-per-identity`).
@@ -182,7 +182,7 @@ impl Server {
             }],
             se_valid: [false; 2],
             bindings: Vec::new(),
-            stored_ctr: [0; 4],
+            stored_ctr: [0; 5],
             clone_flags: 0,
             card_authed_ever: false,
             received: [0; 2],
@@ -269,19 +269,21 @@ impl Server {
     /// stop working (the phones' JPKI copies are the owner's, `A`'s).
     fn recover(&mut self, account: Person, bugs: Bugs) {
         if !bugs.has(Bug::KeepOldCredentials) {
-            for b in self.bindings.iter_mut().filter(|b| b.account == account) {
+            let first_only = bugs.has(Bug::RecoveryRetiresOneCredential);
+            for b in self
+                .bindings
+                .iter_mut()
+                .filter(|b| b.account == account && b.live)
+            {
                 b.live = false;
+                if first_only {
+                    break;
+                }
             }
         }
         if !bugs.has(Bug::KeepOldSeCertificate) && account == Person::A {
             self.se_valid[PhoneId::Old.index()] = false;
         }
-    }
-
-    /// Does the server resolve this credential to an account? With `bind-to-cert-serial` it
-    /// looks the binding up by the person's current certificate serial.
-    pub fn resolves(&self, key: Key, bugs: Bugs) -> bool {
-        self.account_of(key, bugs).is_some()
     }
 
     /// The account a credential logs into: its live binding's (the most recent one, if a
@@ -603,6 +605,15 @@ impl Default for Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Server {
+        /// Does the server resolve this credential to an account? With `bind-to-cert-serial`
+        /// it looks the binding up by the person's current certificate serial. (The tests'
+        /// shorthand: the model's observers judge the server's decisions, not this.)
+        fn resolves(&self, key: Key, bugs: Bugs) -> bool {
+            self.account_of(key, bugs).is_some()
+        }
+    }
 
     const YEAR: u64 = 365 * 24 * 3600;
 

@@ -38,7 +38,7 @@ use crate::authenticator::Authenticator;
 use crate::biometric::Outcome;
 use crate::bugs::{Bug, Bugs};
 use crate::card::{Card, Entry, Holder, PinResult};
-use crate::crypto::{PhoneId, Term};
+use crate::crypto::{Key, PhoneId, Term};
 use crate::kiosk::{Kiosk, KioskId};
 pub use crate::owner::{Owner, Step};
 use crate::policy::{HOUR, Policy, Throttle, builtin_named};
@@ -147,6 +147,10 @@ pub enum AttackerVerb {
         session: u8,
     },
     StolenPhoneAssert {
+        session: u8,
+    },
+    /// The stolen phone's second credential ([`crate::crypto::Key::Old2`], `renew`).
+    StolenPhoneAssertSecond {
         session: u8,
     },
     StolenPhoneSeSign {
@@ -549,6 +553,17 @@ impl Config {
                 // but may not gate the SE's keys (CDD 7.3.10), so the owner's PIN does.
                 s.phones[PhoneId::New.index()].auth.strong_sensor = false;
                 s.ghost.weak_sensors = 1 << PhoneId::New.index();
+                // The old phone holds a second credential of the owner's (issue 9: recovery
+                // retires every credential of the person, however many), bound like the first.
+                s.phones[PhoneId::Old.index()].se.second = Some(0);
+                s.server.bindings.push(Binding {
+                    key: Key::Old2,
+                    account: crate::crypto::Person::A,
+                    cert: 0,
+                    live: true,
+                });
+                s.ghost.live |= Key::Old2.bit();
+                s.ghost.on_record |= Key::Old2.bit();
             }
             Scenario::Kiosk
             | Scenario::DailyUse

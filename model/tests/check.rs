@@ -122,9 +122,13 @@ fn bfs_options() -> Options {
 /// `stolen-card`'s 163,206 on 8 clock points: one point here, but the phone's 5 + 5 attempts
 /// and, once it is unlocked, its FIDO key and JPKI copy in the thief's sessions multiply what
 /// the card alone allows.
+///
+/// Issue 9's second credential of `renew`'s old phone (`Key::Old2`): `renew` 562,559 ->
+/// 761,159, derived in `second_credential_adds_only_its_own_use`; the other scenarios did not
+/// move (no other scenario's phone holds it).
 const PER_SCENARIO: [(Scenario, usize); 10] = [
     (Scenario::Enrol, 403_128),
-    (Scenario::Renew, 562_559),
+    (Scenario::Renew, 761_159),
     (Scenario::Kiosk, 4_384),
     (Scenario::StolenPhone, 72_209),
     (Scenario::StolenCard, 163_206),
@@ -316,6 +320,7 @@ bug_tests! {
     bug_pseudonym_per_service_only => PseudonymPerServiceOnly,
     bug_reset_keeps_pin_counter => ResetKeepsPinCounter,
     bug_se_copy_of_named_person => SeCopyOfNamedPerson,
+    bug_recovery_retires_one_credential => RecoveryRetiresOneCredential,
 }
 
 /// The built-in lock-screen schedules written as delay tables (the form a user's policy file
@@ -351,6 +356,23 @@ fn schedules_as_tables_judge_as_the_built_ins() {
         &bfs_options(),
     );
     assert_eq!(late.violated(), vec![Bug::GatekeeperOffByOne.breaks()]);
+}
+
+/// `renew`'s second credential of the old phone (issue 9) moved `renew` 562,559 -> 761,159 and
+/// no other scenario. Derivation: until the thief uses the second credential, nothing reads
+/// it (the owner's flows use the first; the recovery retires both), so the states where its
+/// counter is still 0 are exactly the states before it: 562,559; the rest, 198,600, are the
+/// states after the thief's login was answered with it.
+#[test]
+fn second_credential_adds_only_its_own_use() {
+    let unused = Cell::new(0usize);
+    let (all, _) = bfs(&config().only(&[Scenario::Renew]), |s: &State| {
+        if s.phones[0].se.second == Some(0) {
+            unused.set(unused.get() + 1);
+        }
+        false
+    });
+    assert_eq!((all, unused.get()), (761_159, 562_559));
 }
 
 /// Each negative control of an exact-schedule witness (a defence made stricter than its rule)

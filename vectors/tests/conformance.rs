@@ -192,6 +192,7 @@ impl Stats {
 
 const SKIP_SE_NEW: &str = "delivery: the new phone's SE copy (not rendered; never issued)";
 const SKIP_ATTACKER_KEY2: &str = "delivery: attacker's second key (not rendered)";
+const SKIP_OLD_KEY2: &str = "delivery: the old phone's second credential (not rendered)";
 const SKIP_PHISH_REG: &str = "delivery: registration on the phishing origin (not rendered)";
 const SKIP_KIOSK_BINDING: &str = "kiosk: QR bound to another kiosk (channel bookkeeping)";
 const SKIP_QR_NO_SESSION: &str = "kiosk: QR of no phone-QR session (lookup, no bytes)";
@@ -204,6 +205,10 @@ fn response_of(term: Term, map: Mapping) -> Result<Response, &'static str> {
         Key::New => Ok(Cred::Two),
         Key::Attacker => Ok(Cred::Three),
         Key::Attacker2 => Err(SKIP_ATTACKER_KEY2),
+        // `renew`'s second credential of the old phone (the model's recovery must retire it
+        // too): the renderer has three credentials, so its assertions are not rendered and it
+        // is not registered with the relying party (no rendered decision reads it).
+        Key::Old2 => Err(SKIP_OLD_KEY2),
     };
     match term {
         Term::CardSig {
@@ -598,6 +603,8 @@ fn initial(world: &World, s: &State) -> RpState {
             Key::Attacker => world.preregister(&mut rp, Cred::Three, account),
             // Never bound in an initial state; not rendered (see `response_of`).
             Key::Attacker2 => {}
+            // Bound in `renew`'s initial state, never rendered (see `response_of`).
+            Key::Old2 => {}
         }
     }
     rp
