@@ -140,6 +140,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// One line of a result on stdout. A reader that stopped reading (`model check | head`) is no
+/// error of ours: the write is dropped and the command still ends with its own exit code (a
+/// verdict for `check`), where `println!` would panic on the closed pipe.
+fn out(text: &str) {
+    out_raw(&format!("{text}\n"));
+}
+
+/// As [`out`], without the newline.
+fn out_raw(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 fn config_with(bug: Option<&str>) -> Result<Config, Usage> {
     let config = Config::new().map_err(|e| Usage(e.to_string()))?;
     match bug {
@@ -211,9 +227,9 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                 write_whole(file, &text)?;
             }
             if json {
-                println!("{}", to_json(&report)?);
+                out(&to_json(&report)?);
             } else {
-                print!("{}", check::table(&report));
+                out_raw(&check::table(&report));
             }
             Ok(if report.ok() {
                 ExitCode::SUCCESS
@@ -250,15 +266,15 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                 })
                 .collect();
             if json {
-                println!("{}", to_json(&rows)?);
+                out(&to_json(&rows)?);
             } else {
                 for b in Bug::ALL {
-                    println!(
+                    out(&format!(
                         "{:<28} breaks {:<22} ({})",
                         b.name(),
                         b.breaks(),
                         b.removes()
-                    );
+                    ));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -291,7 +307,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
         } => {
             if list {
                 for p in policy::builtin() {
-                    println!("{}", describe_policy(&p));
+                    out(&describe_policy(&p));
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -320,7 +336,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
                     "--hours `{hours}` is not a number of hours in 0..=1e6"
                 ))
             })?;
-            println!("{}", to_json(&policy::budget(&p, window))?);
+            out(&to_json(&policy::budget(&p, window))?);
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -206,3 +206,29 @@ fn explore_on_port_zero_prints_the_bound_port() {
     assert!(port.is_some_and(|p| p != 0), "no bound port in {line:?}");
     assert!(answer.starts_with("HTTP/1."), "{answer}");
 }
+
+/// A reader that stops reading (`model check | head`) ends nothing but the output: the check
+/// still exits with its verdict (1 here: the switch's property is violated), and no panic. Its
+/// negative control is the shell's own: before `main.rs` wrote through `out`, this command
+/// died with "failed printing to stdout: Broken pipe" and exit 101.
+#[test]
+fn a_closed_stdout_keeps_the_verdict() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_model"))
+        .args([
+            "check",
+            "--bug",
+            "card-pin-four-tries",
+            "--scenario",
+            "stolen-card",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("model runs");
+    // Close the read end before the check (about a second of work) writes anything.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("model ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+}
