@@ -215,8 +215,9 @@ impl Bug {
             Bug::SkipProximityCheck | Bug::SkipKioskBinding | Bug::ProximityNotDistanceBounding => {
                 &[Kiosk]
             }
-            Bug::GlobalPseudonym => &[Enrol, Renew, Insider, StolenBoth],
-            Bug::PseudonymWithoutLogin => &[Enrol, Renew, Insider, StolenBoth],
+            Bug::GlobalPseudonym | Bug::PseudonymWithoutLogin => {
+                &[Enrol, Renew, Insider, StolenBoth]
+            }
             Bug::RenewalKeepsOldCert | Bug::RenewalRevokesNewCert => &[Renew, StolenCard],
             Bug::PrimaryTimerFromLastBiometric => &[DailyUse],
             Bug::KeysSurviveEnrolmentChange => &[StolenPhonePinKnown],

@@ -74,14 +74,8 @@ impl SecureElement {
         nonce: Nonce,
         origin: Origin,
     ) -> Option<Term> {
-        let key = self.credential.filter(|_| !self.invalidated)?;
-        self.ctr = self.ctr.saturating_add(1);
-        Some(Term::Assertion {
-            key,
-            nonce,
-            origin,
-            ctr: self.ctr,
-        })
+        let key = self.credential?;
+        counted(self.invalidated, key, &mut self.ctr, nonce, origin)
     }
 
     /// `authenticatorGetAssertion` with the second credential, if the element holds one.
@@ -91,13 +85,28 @@ impl SecureElement {
         nonce: Nonce,
         origin: Origin,
     ) -> Option<Term> {
-        let ctr = self.second.filter(|_| !self.invalidated)?.saturating_add(1);
-        self.second = Some(ctr);
-        Some(Term::Assertion {
-            key: Key::Old2,
-            nonce,
-            origin,
-            ctr,
-        })
+        let invalidated = self.invalidated;
+        counted(invalidated, Key::Old2, self.second.as_mut()?, nonce, origin)
     }
+}
+
+/// An assertion of `key` over `nonce`, its counter `ctr` incremented first; none once the keys
+/// are invalidated.
+fn counted(
+    invalidated: bool,
+    key: Key,
+    ctr: &mut u8,
+    nonce: Nonce,
+    origin: Origin,
+) -> Option<Term> {
+    if invalidated {
+        return None;
+    }
+    *ctr = ctr.saturating_add(1);
+    Some(Term::Assertion {
+        key,
+        nonce,
+        origin,
+        ctr: *ctr,
+    })
 }

@@ -530,19 +530,24 @@ impl Config {
             attacker: Attacker::default(),
             ghost: Ghost::default(),
         };
+        // A credential of the owner's bound before the scenario: on the server's record and,
+        // in truth, live.
+        let bound = |s: &mut State, key: Key| {
+            s.server.bindings.push(Binding {
+                key,
+                account: crate::crypto::Person::A,
+                cert: 0,
+                live: true,
+            });
+            s.ghost.live |= key.bit();
+            s.ghost.on_record |= key.bit();
+        };
         let registered = |s: &mut State| {
             let old = &mut s.phones[PhoneId::Old.index()].se;
             old.jpki = true;
             old.credential = Some(PhoneId::Old.key());
             s.server.se_valid[PhoneId::Old.index()] = true;
-            s.server.bindings.push(Binding {
-                key: PhoneId::Old.key(),
-                account: crate::crypto::Person::A,
-                cert: 0,
-                live: true,
-            });
-            s.ghost.live = PhoneId::Old.key().bit();
-            s.ghost.on_record = PhoneId::Old.key().bit();
+            bound(s, PhoneId::Old.key());
         };
         match scenario {
             Scenario::Enrol => {}
@@ -556,14 +561,7 @@ impl Config {
                 // The old phone holds a second credential of the owner's (issue 9: recovery
                 // retires every credential of the person, however many), bound like the first.
                 s.phones[PhoneId::Old.index()].se.second = Some(0);
-                s.server.bindings.push(Binding {
-                    key: Key::Old2,
-                    account: crate::crypto::Person::A,
-                    cert: 0,
-                    live: true,
-                });
-                s.ghost.live |= Key::Old2.bit();
-                s.ghost.on_record |= Key::Old2.bit();
+                bound(&mut s, Key::Old2);
             }
             Scenario::Kiosk
             | Scenario::DailyUse
