@@ -53,6 +53,7 @@ pub enum Bug {
     RenewalRevokesNewCert,
     SeCopyOfNamedPerson,
     RecoveryRetiresOneCredential,
+    RecoveryAccountFromRequest,
 }
 
 /// An unknown bug name.
@@ -61,7 +62,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 43] = [
+    pub const ALL: [Bug; 44] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -105,6 +106,7 @@ impl Bug {
         Bug::RenewalRevokesNewCert,
         Bug::SeCopyOfNamedPerson,
         Bug::RecoveryRetiresOneCredential,
+        Bug::RecoveryAccountFromRequest,
     ];
 
     /// The command-line name.
@@ -223,6 +225,7 @@ impl Bug {
             Bug::KeysSurviveEnrolmentChange => &[StolenPhonePinKnown],
             Bug::SkipKnownCredentialCheck
             | Bug::AccountFromRequest
+            | Bug::RecoveryAccountFromRequest
             | Bug::PseudonymPerServiceOnly
             | Bug::ResetKeepsPinCounter
             | Bug::SeCopyOfNamedPerson => &[Insider],
@@ -417,8 +420,8 @@ impl Bug {
             Bug::AccountFromRequest => (
                 "account-from-request",
                 ACCOUNT_ISOLATION,
-                "a registration or recovery binds and revokes in the account its request names, not \
-                 in the account of the card that authenticated its parent login",
+                "a registration binds in the account its request names (a user handle in the \
+                 request), not in the account of the card that authenticated its parent login",
             ),
             Bug::PseudonymPerServiceOnly => (
                 "pseudonym-per-service-only",
@@ -463,6 +466,13 @@ impl Bug {
                 RECOVERY,
                 "a recovery retires the first live credential of the account and stops there: a \
                  second credential of the old phone stays live",
+            ),
+            Bug::RecoveryAccountFromRequest => (
+                "recovery-account-from-request",
+                ACCOUNT_ISOLATION,
+                "the recovery endpoint alone takes the account its request names, not the account \
+                 of the card that authenticated its parent login (the registration endpoint still \
+                 checks): the second person's recovery retires the owner's credentials",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

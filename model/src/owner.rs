@@ -65,6 +65,9 @@ pub enum Step {
     MistypePin,
     /// Have the blocked user-auth PIN reset in person at the municipal office.
     InPersonReset,
+    /// The SMS baseline only (`Config::sms_baseline`, seed §2-1): type the one-time code the
+    /// server sent to the owner's phone number into the current login.
+    SmsLogin,
 }
 
 /// The owner's state: the sessions the owner is in, and how often each step was taken.
@@ -132,8 +135,9 @@ impl Scenario {
             Scenario::StolenBoth => &[(ReportLoss, 1)],
             // The owner's unlocks are free actions (`Step::Unlock`), at every clock point.
             Scenario::DailyUse => &[],
-            // `insider`: the victim logs in (card or FIDO), asks for an identifier at a
-            // service, and may block the card with 3 typos and have it reset in person. The
+            // `insider`: the victim logs in (card or FIDO; by SMS in the baseline), asks for
+            // an identifier at a service, and may block the card with 3 typos and have it reset
+            // in person. The
             // recovery flow is not explored here: `owner can recover` runs it from every state.
             Scenario::Insider => &[
                 (StartLogin, 2),
@@ -142,6 +146,7 @@ impl Scenario {
                 (Pseudonym(Service::A), 1),
                 (MistypePin, 3),
                 (InPersonReset, 1),
+                (SmsLogin, 1),
             ],
         }
     }
@@ -314,6 +319,16 @@ impl Config {
                 s.card
                     .in_person_reset(self.bugs.has(Bug::ResetKeepsPinCounter));
                 s.ghost.on_in_person_reset();
+            }
+            // The owner holds the number's SIM until the carrier reassigns it (the server
+            // refuses the code outside the baseline).
+            Step::SmsLogin => {
+                let l = s.user.login.filter(|l| s.session_open(*l))?;
+                if s.attacker.has_number {
+                    return None;
+                }
+                s.server.sms_login(l, Party::User, rules).ok()?;
+                s.ghost.on_sms_login(l, Person::A);
             }
             Step::ScanKioskQr => {
                 let k = s.kiosks[KioskId::Near.index()]

@@ -110,6 +110,14 @@ pub enum Milestone {
     StaleCounterRefused,
     /// A thief holding the card opened a recovery of its own (the server granted it).
     ThiefRecovery,
+    /// The owner's card, blocked by wrong PINs, was reset in person (a physical event).
+    PinReset,
+    /// After that reset, the card took the owner's right PIN (the card's own check).
+    PinRightAfterReset,
+    /// A login the owner opened was accepted on that card's signature after the reset.
+    LoginAfterPinReset,
+    /// The SMS baseline: the owner logged in with the one-time code sent to the number.
+    SmsOwnerLogin,
 }
 
 /// The rules as their specifications state them, written down here for the observers and
@@ -355,7 +363,7 @@ pub struct Issued {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Ghost {
     violated: u32,
-    reached: u16,
+    reached: u32,
     /// Accepted (challenge, response kind) pairs.
     pub accepted: Vec<(Nonce, RespKind)>,
     /// Login sessions answered by a card signature (bitmask over session index).
@@ -381,6 +389,8 @@ pub struct Ghost {
     /// Phones (bitmask over [`PhoneId::index`]) whose biometric sensor is weaker than CDD class
     /// 3, from the hardware (set with the scenario), not from the authenticator's setting.
     pub weak_sensors: u8,
+    /// Sessions (bitmask) that accepted a response or a one-time code (the `Decided` events).
+    pub decided: u32,
     /// Login sessions whose card authentication has justified a binding.
     pub permits_spent: u32,
     /// Highest accepted signature counter per key.
@@ -436,11 +446,17 @@ impl Ghost {
     }
 
     pub fn reach(&mut self, m: Milestone) {
-        self.reached |= 1 << (m as u16);
+        self.reached |= 1 << (m as u32);
+    }
+
+    /// Forget `m` (for the tests that derive a state count: a state with the milestones a
+    /// change added forgotten is a state of the model before the change).
+    pub fn forget(&mut self, m: Milestone) {
+        self.reached &= !(1 << (m as u32));
     }
 
     pub fn reached(&self, m: Milestone) -> bool {
-        self.reached & (1 << (m as u16)) != 0
+        self.reached & (1 << (m as u32)) != 0
     }
 
     /// The card was renewed at the municipal office at `now` (a physical event): the
@@ -504,6 +520,7 @@ impl Ghost {
         if let Err(i) = self.accepted.binary_search(&entry) {
             self.accepted.insert(i, entry);
         }
+        self.on_decided(s);
         // origin binding.
         if term.origin() == Some(crate::crypto::Origin::Phish) {
             self.violate(Violation::Origin);
@@ -539,6 +556,13 @@ impl Ghost {
                 self.card_auth |= bit32(s);
                 if person == Person::B {
                     self.card_by_b |= bit32(s);
+                }
+                if person == Person::A
+                    && session.opener == Party::User
+                    && session.kind == SessionKind::Login
+                    && self.reached(Milestone::PinRightAfterReset)
+                {
+                    self.reach(Milestone::LoginAfterPinReset);
                 }
                 if cert_valid {
                     self.card_auth_valid |= bit32(s);
@@ -652,7 +676,8 @@ impl Ghost {
 
     /// The SMS baseline: a one-time code sent to the owner's phone number was typed into
     /// session `s`, which the server logged in as `account`; whoever holds the number's SIM
-    /// (ground truth: the owner, or `B` after the reassignment) produced it.
+    /// (ground truth: the owner, or `B` after the reassignment) produced it. The owner's own
+    /// SMS login into a session the owner opened is the baseline's flow (its witness).
     pub fn on_sms_login(&mut self, s: u8, account: Person) {
         let producer = if self.number_reassigned {
             Person::B
@@ -662,7 +687,21 @@ impl Ghost {
         if account != producer {
             self.violate(Violation::AccountIsolation);
         }
+        if producer == Person::A && self.opened_by(s, Party::User) {
+            self.reach(Milestone::SmsOwnerLogin);
+        }
+        self.on_decided(s);
         self.as_person[producer.index()] |= bit32(s);
+    }
+
+    /// The server accepted something for session `s` (a response or a one-time code): a
+    /// session's challenge is answered once, so a session already decided accepts nothing
+    /// more (challenge freshness).
+    fn on_decided(&mut self, s: u8) {
+        if self.decided & bit32(s) != 0 {
+            self.violate(Violation::Freshness);
+        }
+        self.decided |= bit32(s);
     }
 
     /// J-LIS issued a JPKI copy of `person` to a phone's SE in session `s` at the request of
@@ -826,12 +865,19 @@ impl Ghost {
         if self.card_wrong >= spec::CARD_PIN_TRIES {
             self.violate(Violation::PinLockout);
         }
+        if entry == Entry::Right && self.reached(Milestone::PinReset) {
+            self.reach(Milestone::PinRightAfterReset);
+        }
         self.card_wrong = count(self.card_wrong, entry);
     }
 
     /// The owner's blocked PIN was reset in person at the municipal office (a physical event):
-    /// the count of wrong entries starts again.
+    /// the count of wrong entries starts again. The reset of a card that was blocked in truth
+    /// is the first step of the witness `login after the in-person reset`.
     pub fn on_in_person_reset(&mut self) {
+        if self.card_wrong >= spec::CARD_PIN_TRIES {
+            self.reach(Milestone::PinReset);
+        }
         self.card_wrong = 0;
     }
 
@@ -981,8 +1027,11 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::CHALLENGE_FRESHNESS,
         kind: Kind::Always,
         statement: "every accepted response answers the challenge the server issued for that \
-                    session, and no challenge is accepted twice for the same kind of response",
-        source: "WebAuthn L3 §7; UAFVerif (Feng et al., NDSS 2021)",
+                    session, no challenge is accepted twice for the same kind of response, and a \
+                    session, once it has accepted a response (or, in the SMS baseline, a \
+                    one-time code), accepts nothing more",
+        source: "WebAuthn L3 §7, §13.4.3 (a challenge is used once); UAFVerif (Feng et al., \
+                 NDSS 2021)",
         condition: |_, s| ok(s, Violation::Freshness),
     },
     PropertyRow {
@@ -1347,6 +1396,28 @@ pub const CATALOGUE: &[PropertyRow] = &[
                     quantifies)",
         source: "J-LIS (3 tries); seed §2 (recovery with the card)",
         condition: |_, s| s.ghost.reached(Milestone::ThiefRecovery),
+    },
+    PropertyRow {
+        name: "login after the in-person reset",
+        kind: Kind::Sometimes,
+        statement: "in `insider` the owner blocks the card with 3 wrong PINs, has it reset in \
+                    person at the municipal office, and the card then takes the right PIN and \
+                    signs a login of the owner's that the server accepts (the reset, and only \
+                    it, unblocks the card)",
+        source: "J-LIS rules (3 tries; the blocked PIN is reset in person); DESIGN.md §6",
+        condition: |_, s| s.ghost.reached(Milestone::LoginAfterPinReset),
+    },
+    PropertyRow {
+        name: "owner logs in by SMS in the baseline",
+        kind: Kind::Sometimes,
+        statement: "with `--sms-baseline` (seed §2-1's account keyed by a phone number), the \
+                    owner types the one-time code sent to the owner's number into a login the \
+                    owner opened, and the server logs it in: the baseline's own flow works, so \
+                    its takeover is not an artefact of a baseline that logs no one in. Without \
+                    `--sms-baseline` there is no such flow and the row is witnessed by the \
+                    initial state",
+        source: "seed §2-1 (the SMS-based account of today)",
+        condition: |c, s| !c.sms_baseline || s.ghost.reached(Milestone::SmsOwnerLogin),
     },
     PropertyRow {
         name: "thief unlocks a stolen phone",

@@ -204,7 +204,8 @@ impl Server {
 
     /// [`Server::open`] with a request that names an account (`claimed`, a user handle in the
     /// request): a registration or recovery binds into the account of its parent's card, and a
-    /// claim of another account is refused (`account-from-request`: the claim is believed).
+    /// claim of another account is refused (`account-from-request` for a registration,
+    /// `recovery-account-from-request` for a recovery: the claim is believed).
     pub fn open_claiming(
         &mut self,
         kind: SessionKind,
@@ -237,11 +238,12 @@ impl Server {
             if !ok {
                 return Err(Reason::NotPermitted);
             }
-            account = Some(Server::claimed_account(
-                p.account,
-                claimed,
-                bugs.has(Bug::AccountFromRequest),
-            )?);
+            // Registration and recovery are two endpoints, each with its own account check.
+            let believe = match kind {
+                SessionKind::Register { .. } => bugs.has(Bug::AccountFromRequest),
+                _ => bugs.has(Bug::RecoveryAccountFromRequest),
+            };
+            account = Some(Server::claimed_account(p.account, claimed, believe)?);
             self.sessions[usize::from(parent)].permit_used = true;
             if let (SessionKind::Recover { .. }, Some(a)) = (kind, account) {
                 self.recover(a, bugs);
@@ -894,6 +896,52 @@ mod tests {
             } else {
                 assert_eq!(bound, Err(Reason::KnownCredential));
                 assert_eq!(server.account_of(Key::Old, bugs), Some(Person::A));
+            }
+        }
+    }
+
+    /// The two endpoints check the claim each on its own: `account-from-request` believes a
+    /// registration's claim only, `recovery-account-from-request` a recovery's only (a believed
+    /// recovery retires the named account's credentials); with neither, both are refused.
+    #[test]
+    fn each_endpoint_checks_its_own_claim() {
+        for bugs in [
+            Bugs::NONE,
+            Bugs::only(Bug::AccountFromRequest),
+            Bugs::only(Bug::RecoveryAccountFromRequest),
+        ] {
+            for register in [true, false] {
+                let mut server = Server::new();
+                server.bindings.push(Binding {
+                    key: Key::Old,
+                    account: Person::A,
+                    cert: 0,
+                    live: true,
+                });
+                let s = login_with_b_card(&mut server, bugs);
+                let kind = if register {
+                    SessionKind::Register { parent: s }
+                } else {
+                    SessionKind::Recover { parent: s }
+                };
+                let believed = if register {
+                    bugs.has(Bug::AccountFromRequest)
+                } else {
+                    bugs.has(Bug::RecoveryAccountFromRequest)
+                };
+                let r = server.open_claiming(kind, Party::User, Some(Person::A), rules(bugs));
+                match r {
+                    Ok(i) => {
+                        assert!(believed, "{bugs:?} register={register}");
+                        assert_eq!(server.sessions[usize::from(i)].account, Some(Person::A));
+                    }
+                    Err(e) => {
+                        assert!(!believed, "{bugs:?} register={register}");
+                        assert_eq!(e, Reason::NotPermitted);
+                    }
+                }
+                let owner_live = server.account_of(Key::Old, bugs) == Some(Person::A);
+                assert_eq!(owner_live, register || !believed, "{bugs:?}");
             }
         }
     }

@@ -328,10 +328,14 @@ pub struct Checks {
     /// L3 §7.1). Off, a known credential is bound again, in the registering account (the
     /// model's `skip-known-credential-check`).
     pub fresh_credential: bool,
-    /// Bind and revoke in the account of the card that authenticated the parent login, and
-    /// refuse a request naming another account. Off, the account the request names is taken
-    /// (the model's `account-from-request`).
+    /// Bind a registration in the account of the card that authenticated the parent login,
+    /// and refuse a registration naming another account. Off, the account the request names
+    /// is taken (the model's `account-from-request`).
     pub account_from_card: bool,
+    /// The same for a recovery (its own endpoint): revoke in the account of the parent's card,
+    /// and refuse a recovery naming another account. Off, the named account's credentials are
+    /// revoked and the recovery binds there (the model's `recovery-account-from-request`).
+    pub recovery_account_from_card: bool,
 }
 
 impl Checks {
@@ -343,6 +347,7 @@ impl Checks {
         fresh_card_auth: true,
         fresh_credential: true,
         account_from_card: true,
+        recovery_account_from_card: true,
     };
 }
 
@@ -668,7 +673,8 @@ impl World {
     /// session of the same client, logged in by a card authentication whose permit is unspent
     /// (with `checks.fresh_card_auth` off: logged in by anything); opening spends it. They bind
     /// into the login's account; a claim of another account is refused (with
-    /// `checks.account_from_card` off: believed). Recovery revokes every credential of that
+    /// `checks.account_from_card` off for a registration, `checks.recovery_account_from_card`
+    /// for a recovery: believed). Recovery revokes every credential of that
     /// account, and the owner's phone SE copy with the owner's.
     pub fn open(
         &self,
@@ -697,8 +703,12 @@ impl World {
             // An authenticated login always has an account; the owner's is the fallback, as the
             // model's server has it.
             let own = p.account.unwrap_or(Person::A);
+            let believe = match kind {
+                SessionKind::Register { .. } => !checks.account_from_card,
+                _ => !checks.recovery_account_from_card,
+            };
             let a = match claimed {
-                Some(c) if !checks.account_from_card => c,
+                Some(c) if believe => c,
                 Some(c) if c != own => return Err(Refusal::AccountMismatch),
                 _ => own,
             };
@@ -1177,6 +1187,53 @@ mod tests {
     /// registration of `A`'s credential is refused as known (bound into `B`'s account with
     /// `fresh_credential` off, after which `A`'s assertion logs into `B`'s account); `B`'s own
     /// credential is bound into `B`'s account, and `A`'s recovery revokes only `A`'s.
+    /// Registration and recovery are two endpoints, each with its own account check: `B`'s
+    /// recovery naming `A`'s account is refused with every check on and with only the
+    /// registration's check off; with the recovery's check off it is believed and retires
+    /// `A`'s credential.
+    #[test]
+    fn each_endpoint_checks_its_own_claim() {
+        let mut w = world();
+        let mut rp = RpState::default();
+        w.preregister(&mut rp, Cred::One, Person::A);
+        let lb = World::push_session(&mut rp, SessionKind::Login, 1, 0);
+        let card = Response::Card {
+            person: Person::B,
+            generation: 0,
+            challenge: 0,
+        };
+        assert_eq!(post(&mut w, &mut rp, lb, card, ALL), Ok(()));
+        let rec = SessionKind::Recover { parent: lb };
+        let claim = Some(Person::A);
+        for (checks, believed) in [
+            (ALL, false),
+            (
+                Checks {
+                    account_from_card: false,
+                    ..ALL
+                },
+                false,
+            ),
+            (
+                Checks {
+                    recovery_account_from_card: false,
+                    ..ALL
+                },
+                true,
+            ),
+        ] {
+            let mut x = rp.clone();
+            let r = w.open(&mut x, rec, 1, claim, 1, checks);
+            if believed {
+                assert_eq!(r.map(|i| x.sessions[i].account), Ok(Some(Person::A)));
+                assert!(x.creds.iter().all(|c| c.account != Person::A || !c.live));
+            } else {
+                assert_eq!(r, Err(Refusal::AccountMismatch), "{checks:?}");
+                assert!(x.creds.iter().any(|c| c.account == Person::A && c.live));
+            }
+        }
+    }
+
     #[test]
     fn accounts_follow_the_card_not_the_request() {
         let mut w = world();

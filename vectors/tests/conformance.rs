@@ -745,6 +745,17 @@ fn conforming_runs() -> Vec<(&'static str, Config, Checks, usize)> {
             BUG_LIMIT,
         ),
         (
+            "recovery-account-from-request",
+            Config::default()
+                .with_bug(Bug::RecoveryAccountFromRequest)
+                .only(INSIDER),
+            Checks {
+                recovery_account_from_card: false,
+                ..all
+            },
+            BUG_LIMIT,
+        ),
+        (
             "skip-known-credential-check",
             Config::default()
                 .with_bug(Bug::SkipKnownCredentialCheck)
@@ -850,6 +861,7 @@ fn control_each_bug_run_needs_its_check_off() {
         ("ignore-signature-counter", StepKind::Login),
         ("bind-without-card-auth", StepKind::Registration),
         ("account-from-request", StepKind::Registration),
+        ("recovery-account-from-request", StepKind::Registration),
         ("skip-known-credential-check", StepKind::Registration),
     ];
     let runs = conforming_runs();
@@ -908,18 +920,29 @@ fn control_known_credential_rebound_is_detected() {
     );
 }
 
-/// Negative control for the account of a registration or recovery (issue 10): against the
-/// default `insider`, a relying party that binds in the account the request names (as the
-/// model's `account-from-request` does) opens the second person's requests naming the owner's
-/// account, which the model's server refuses. Every disagreement is such an opening, or a step
-/// of the registration it let in.
+/// Negative controls for the account of a registration and of a recovery (issue 10, two
+/// endpoints): against the default `insider`, a relying party whose registration endpoint
+/// binds in the account the request names (as the model's `account-from-request` does), or
+/// whose recovery endpoint does (`recovery-account-from-request`), opens the second person's
+/// requests of that kind naming the owner's account, which the model's server refuses. Every
+/// disagreement is such an opening, or a step of the registration it let in.
 #[test]
 fn control_account_from_request_is_detected() {
-    let checks = Checks {
+    let registration = Checks {
         account_from_card: false,
         ..Checks::ALL
     };
-    let n = insider_registration_disagreements("control: account from the request", checks);
+    let n = insider_registration_disagreements(
+        "control: registration account from the request",
+        registration,
+    );
+    assert!(n > 0);
+    let recovery = Checks {
+        recovery_account_from_card: false,
+        ..Checks::ALL
+    };
+    let n =
+        insider_registration_disagreements("control: recovery account from the request", recovery);
     assert!(n > 0);
 }
 
