@@ -668,13 +668,7 @@ mod tests {
 
     #[test]
     fn stale_counter_is_refused_and_flagged() {
-        let mut server = Server::new();
-        server.bindings.push(Binding {
-            key: Key::Old,
-            account: Person::A,
-            cert: 0,
-            live: true,
-        });
+        let mut server = with_owner_credential();
         let (s1, n1) = login(&mut server, Bugs::NONE);
         let (s2, n2) = login(&mut server, Bugs::NONE);
         let a = |nonce, ctr| Term::Assertion {
@@ -693,14 +687,8 @@ mod tests {
 
     #[test]
     fn registration_needs_an_unspent_card_login_and_recovery_revokes() {
-        let mut server = Server::new();
+        let mut server = with_owner_credential();
         server.se_valid[PhoneId::Old.index()] = true;
-        server.bindings.push(Binding {
-            key: Key::Old,
-            account: Person::A,
-            cert: 0,
-            live: true,
-        });
         let (s, n) = login(&mut server, Bugs::NONE);
         let reg = SessionKind::Register { parent: s };
         assert_eq!(
@@ -734,13 +722,7 @@ mod tests {
     /// A credential not on record is bound (the check is not a blanket refusal).
     #[test]
     fn registration_of_a_known_credential_is_refused() {
-        let mut server = Server::new();
-        server.bindings.push(Binding {
-            key: Key::Old,
-            account: Person::A,
-            cert: 0,
-            live: true,
-        });
+        let mut server = with_owner_credential();
         server.stored_ctr[Key::Old.index()] = 3;
         let register = |server: &mut Server, key: Key| {
             let (s, n) = login(server, Bugs::NONE);
@@ -785,13 +767,7 @@ mod tests {
 
     #[test]
     fn renewal_keeps_bindings_unless_keyed_by_serial() {
-        let mut server = Server::new();
-        server.bindings.push(Binding {
-            key: Key::Old,
-            account: Person::A,
-            cert: 0,
-            live: true,
-        });
+        let mut server = with_owner_credential();
         server.renew(10, Bugs::NONE);
         assert!(server.resolves(Key::Old, Bugs::NONE));
         assert!(!server.resolves(Key::Old, Bugs::only(Bug::BindToCertSerial)));
@@ -809,13 +785,7 @@ mod tests {
 
     #[test]
     fn phone_qr_logs_in_only_the_bound_kiosk() {
-        let mut server = Server::new();
-        server.bindings.push(Binding {
-            key: Key::Old,
-            account: Person::A,
-            cert: 0,
-            live: true,
-        });
+        let mut server = with_owner_credential();
         let q = server
             .open(
                 SessionKind::PhoneQr {
@@ -839,6 +809,19 @@ mod tests {
             server.present_qr(KioskId::Near, t, rules(Bugs::NONE)),
             Ok(q)
         );
+    }
+
+    /// A server on which the owner's old phone's credential is bound, live, in the owner's
+    /// account (as the scenarios that start registered have it).
+    fn with_owner_credential() -> Server {
+        let mut server = Server::new();
+        server.bindings.push(Binding {
+            key: Key::Old,
+            account: Person::A,
+            cert: 0,
+            live: true,
+        });
+        server
     }
 
     /// A login session of the owner's opening that the second person's card authenticates.
@@ -865,13 +848,7 @@ mod tests {
             Bugs::only(Bug::AccountFromRequest),
             Bugs::only(Bug::SkipKnownCredentialCheck),
         ] {
-            let mut server = Server::new();
-            server.bindings.push(Binding {
-                key: Key::Old,
-                account: Person::A,
-                cert: 0,
-                live: true,
-            });
+            let mut server = with_owner_credential();
             let s = login_with_b_card(&mut server, bugs);
             assert_eq!(server.sessions[usize::from(s)].account, Some(Person::B));
             let kind = SessionKind::Register { parent: s };
@@ -911,13 +888,7 @@ mod tests {
             Bugs::only(Bug::RecoveryAccountFromRequest),
         ] {
             for register in [true, false] {
-                let mut server = Server::new();
-                server.bindings.push(Binding {
-                    key: Key::Old,
-                    account: Person::A,
-                    cert: 0,
-                    live: true,
-                });
+                let mut server = with_owner_credential();
                 let s = login_with_b_card(&mut server, bugs);
                 let kind = if register {
                     SessionKind::Register { parent: s }
