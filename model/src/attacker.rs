@@ -33,9 +33,9 @@ use crate::biometric::{self, Outcome};
 use crate::bugs::Bug;
 use crate::card::{Entry, PinResult};
 use crate::crypto::{Key, Origin, Person, PhoneId, Term};
+use crate::events::Happened;
 use crate::kiosk::KioskId;
 use crate::policy::Policy;
-use crate::properties::Milestone;
 use crate::server::{Party, Server, Service, SessionKind};
 use crate::system::{Action, AttackerVerb, Config, Scenario, State};
 
@@ -164,7 +164,11 @@ impl Config {
                     .ok()?;
                 if let SessionKind::Recover { .. } = kind {
                     let account = s.session_account(c);
-                    s.ghost.on_recovery(parent, account);
+                    s.saw(Happened::Recovery {
+                        parent,
+                        account,
+                        requester: Party::Attacker,
+                    });
                 }
             }
             AttackerVerb::GetReassignedNumber => {
@@ -172,14 +176,17 @@ impl Config {
                     return None;
                 }
                 s.attacker.has_number = true;
-                s.ghost.number_reassigned = true;
+                s.saw(Happened::NumberReassigned);
             }
             AttackerVerb::SmsLogin { session } => {
                 if !s.attacker.has_number {
                     return None;
                 }
                 s.server.sms_login(session, Party::Attacker, rules).ok()?;
-                s.ghost.on_sms_login(session, Person::A);
+                s.saw(Happened::SmsLogin {
+                    session,
+                    account: Person::A,
+                });
             }
             AttackerVerb::OpenLogin => {
                 s.server
@@ -198,8 +205,11 @@ impl Config {
                     .open(SessionKind::Recover { parent }, Party::Attacker, rules)
                     .ok()?;
                 let account = s.session_account(c);
-                s.ghost.on_recovery(parent, account);
-                s.ghost.reach(Milestone::ThiefRecovery);
+                s.saw(Happened::Recovery {
+                    parent,
+                    account,
+                    requester: Party::Attacker,
+                });
             }
             AttackerVerb::Phish { session } => {
                 let nonce = s.nonce(session)?;
@@ -251,8 +261,10 @@ impl Config {
                         now,
                         self.bugs,
                     )?;
-                    s.ghost
-                        .on_presentation(PhoneId::Old, &self.phone_policy.name, now, true);
+                    s.saw(Happened::Presentation {
+                        phone: PhoneId::Old,
+                        matched: true,
+                    });
                     uv
                 } else {
                     s.phones[PhoneId::Old.index()].auth.thief_verify()?
@@ -268,7 +280,10 @@ impl Config {
                     _ => se.jpki_sign(uv, nonce)?,
                 };
                 if own_finger {
-                    s.ghost.on_se_signed_after_match(PhoneId::Old, false);
+                    s.saw(Happened::SeSignedAfterMatch {
+                        phone: PhoneId::Old,
+                        owner_enrolled: false,
+                    });
                 }
                 s.attacker.mark_answered(session);
                 s.attacker.learn(t);
@@ -291,9 +306,13 @@ impl Config {
                 if !a.enrol_foreign(&self.phone_policy, now, self.bugs) {
                     return None;
                 }
-                s.ghost
-                    .on_phone_pin(PhoneId::Old, &self.phone_policy.name, now, Entry::Right);
-                s.ghost.on_foreign_enrolment(PhoneId::Old);
+                s.saw(Happened::PhonePin {
+                    phone: PhoneId::Old,
+                    entry: Entry::Right,
+                });
+                s.saw(Happened::ForeignEnrolment {
+                    phone: PhoneId::Old,
+                });
                 s.phone(PhoneId::Old)
                     .se
                     .on_enrolment_change(self.bugs.has(Bug::KeysSurviveEnrolmentChange));
@@ -306,8 +325,10 @@ impl Config {
                 {
                     return None;
                 }
-                s.ghost
-                    .on_presentation(PhoneId::Old, &policy.name, now, outcome == Outcome::Match);
+                s.saw(Happened::Presentation {
+                    phone: PhoneId::Old,
+                    matched: outcome == Outcome::Match,
+                });
                 let a = &mut s.phone(PhoneId::Old).auth;
                 if a.present(policy, now, outcome).is_some() {
                     a.unlocked_by_thief = true;
@@ -320,7 +341,10 @@ impl Config {
                 if cap(1, None) || !auth.pin_open(policy, now, self.bugs) {
                     return None;
                 }
-                s.ghost.on_phone_pin(PhoneId::Old, &policy.name, now, entry);
+                s.saw(Happened::PhonePin {
+                    phone: PhoneId::Old,
+                    entry,
+                });
                 let a = &mut s.phone(PhoneId::Old).auth;
                 if a.enter_pin(policy, now, entry).is_some() {
                     a.unlocked_by_thief = true;
@@ -336,7 +360,7 @@ impl Config {
                     PinResult::Accepted => s.attacker.knows_card_pin = true,
                     _ => {}
                 }
-                s.ghost.on_card_pin(entry);
+                s.saw(Happened::CardPin { entry });
                 s.attacker.attempts[0] += 1;
             }
             AttackerVerb::GuessSigningPassword(entry) => {
@@ -344,15 +368,14 @@ impl Config {
                 if cap(1, Some(&self.signing_policy)) {
                     return None;
                 }
-                match s
+                let accepted = match s
                     .card
                     .signing_password(&self.signing_policy, now, entry, unlimited)
                 {
                     PinResult::Blocked => return None,
-                    PinResult::Accepted => s.ghost.reach(Milestone::SigningPasswordAccepted),
-                    _ => {}
-                }
-                s.ghost.on_signing_password(entry);
+                    r => r == PinResult::Accepted,
+                };
+                s.saw(Happened::SigningPassword { entry, accepted });
                 s.attacker.knows_signing_password |= entry == Entry::Right;
                 s.attacker.attempts[1] += 1;
             }
@@ -374,7 +397,11 @@ impl Config {
                         self.bugs,
                     )
                     .ok()?;
-                s.ghost.on_se_enrolment(session, Party::Attacker, person);
+                s.saw(Happened::SeEnrolment {
+                    session,
+                    requester: Party::Attacker,
+                    person,
+                });
                 s.phone(PhoneId::Old).se.enrol_jpki();
             }
             AttackerVerb::EnrolSeForOwner { session } => {
@@ -384,21 +411,25 @@ impl Config {
                     .server
                     .enrol_se(session, None, Party::Attacker, Some(Person::A), self.bugs)
                     .ok()?;
-                s.ghost.on_se_enrolment(session, Party::Attacker, person);
+                s.saw(Happened::SeEnrolment {
+                    session,
+                    requester: Party::Attacker,
+                    person,
+                });
             }
+            // A request that changes neither the services' records nor the observer's is no
+            // step (`next_state`).
             AttackerVerb::RequestPseudonym { session, service } => {
-                let before = s.server.received;
                 let value = s
                     .server
                     .issue_pseudonym(session, service, Party::Attacker, self.bugs)
                     .ok()?;
-                s.ghost
-                    .on_pseudonym(session, service, value, Party::Attacker);
-                if s.server.received == before
-                    && !s.ghost.violated(crate::properties::Violation::Pseudonym)
-                {
-                    return None;
-                }
+                s.saw(Happened::Pseudonym {
+                    session,
+                    service,
+                    value,
+                    requester: Party::Attacker,
+                });
             }
             AttackerVerb::CardSign { session } => {
                 let nonce = s.nonce(session)?;

@@ -1,17 +1,115 @@
-//! The physical events of one step, for sequence charts and traces: who acted, which sessions
-//! the server opened, what the server decided about a session (its status before and after),
-//! which terms the attacker read off the network, and where the clock moved.
+//! The physical events of a step, in two forms.
 //!
-//! [`Config::events`] runs the step and compares the state before and after, so it reports
-//! what happened, not what an actor meant to do. It is a view for readers of a trace (the
-//! reviewer's page draws its charts from it); the observers in [`crate::properties`] do not
-//! read it yet (issue 9's "actor -> events -> observer" layout is not finished, see
-//! `model/README.md`).
+//! - [`Happened`]: what the actors report as it happens, the only input of the observers
+//!   (issue 9's layout: actor -> events -> observer). A step's actors push them onto the
+//!   state's [`Pending`] list as they act (who typed which secret into which card or phone,
+//!   whose finger matched, what a term was delivered to and what the server answered, which
+//!   session passed an identifier, what the office or the carrier did); when the step ends,
+//!   [`Config`]'s `next_state` hands them, in order, to [`crate::properties::Ghost::observe`]
+//!   with the step's time and the phone's policy name, then the challenges that went out
+//!   (`Opened`). No actor reads the ghost, and the ghost reads nothing but these events and its
+//!   own record.
+//! - [`Event`], for sequence charts and traces: who acted, which sessions the server opened,
+//!   what the server decided about a session (its status before and after), which terms the
+//!   attacker read off the network, and where the clock moved. [`Config::events`] runs the
+//!   step and compares the state before and after, so it reports what happened, not what an
+//!   actor meant to do (the reviewer's page draws its charts from it).
 
-use crate::crypto::Term;
-use crate::server::{Party, SessionKind, Status};
+use crate::card::Entry;
+use crate::crypto::{Nonce, Person, PhoneId, Term};
+use crate::kiosk::KioskId;
+use crate::server::{Party, Reason, Service, SessionKind, Status};
 use crate::system::{Action, Config, State, describe};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// A physical event, as the actor that took the step reports it to the observer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Happened {
+    /// A phone's sensor took a presentation and matched it or not (whoever presented).
+    Presentation { phone: PhoneId, matched: bool },
+    /// One of the phone's SE keys was used on the strength of a biometric match.
+    KeyGatedByBiometric { phone: PhoneId },
+    /// The owner's phone asked the owner for the lock-screen PIN instead of the biometric.
+    OwnerPinFallback { phone: PhoneId },
+    /// A lock-screen PIN entry was taken by the phone.
+    PhonePin { phone: PhoneId, entry: Entry },
+    /// Someone other than the owner enrolled a biometric on the phone.
+    ForeignEnrolment { phone: PhoneId },
+    /// The owner's JPKI copy in the phone's SE signed for the owner.
+    OwnerJpkiSigned { phone: PhoneId },
+    /// The phone's SE signed after a biometric match; `owner_enrolled`: whose biometric
+    /// matched (ground truth) is one the owner enrolled.
+    SeSignedAfterMatch { phone: PhoneId, owner_enrolled: bool },
+    /// J-LIS issued a JPKI copy of `person` in `session` at `requester`'s request.
+    SeEnrolment {
+        session: u8,
+        requester: Party,
+        person: Person,
+    },
+    /// The server opened a recovery under login `parent` at `requester`'s request, revoking
+    /// in `account` (its answer).
+    Recovery {
+        parent: u8,
+        account: Option<Person>,
+        requester: Party,
+    },
+    /// Session `session` passed identifier `value` to `service` at `requester`'s request.
+    Pseudonym {
+        session: u8,
+        service: Service,
+        value: u8,
+        requester: Party,
+    },
+    /// The card was renewed at the municipal office (or reissued).
+    Renewal,
+    /// The owner reported the card lost while generation `cert` was on its chip.
+    LossReported { cert: u8 },
+    /// A user-auth PIN entry reached the card's check.
+    CardPin { entry: Entry },
+    /// The owner's card PIN was reset in person at the municipal office.
+    InPersonReset,
+    /// A signing-password entry reached the card's check; `accepted`: the card took it.
+    SigningPassword { entry: Entry, accepted: bool },
+    /// The carrier reassigned the owner's cancelled phone number to the second person.
+    NumberReassigned,
+    /// The SMS baseline: a one-time code was typed into `session`, logged in as `account`.
+    SmsLogin { session: u8, account: Person },
+    /// The server accepted `term` for `session` and decided its account (`account`).
+    Accepted {
+        session: u8,
+        term: Term,
+        account: Option<Person>,
+    },
+    /// The server refused `term` for `reason`.
+    Refused { term: Term, reason: Reason },
+    /// A kiosk logged in through the phone's QR, which carries a credential of `producer`.
+    QrLogin { kiosk: KioskId, producer: Person },
+    /// A challenge went out: the server opened a session of `kind` for `opener`.
+    Opened {
+        kind: SessionKind,
+        opener: Party,
+        nonce: Nonce,
+    },
+}
+
+/// The events of the step being taken, in order. Empty between steps (`next_state` hands them
+/// to the observer and clears the list), so it never tells two states apart: equal and of one
+/// hash whatever it holds.
+#[derive(Debug, Clone, Default)]
+pub struct Pending(pub Vec<Happened>);
+
+impl PartialEq for Pending {
+    fn eq(&self, _: &Pending) -> bool {
+        true
+    }
+}
+
+impl Eq for Pending {}
+
+impl Hash for Pending {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
 
 /// One physical event of a step.
 #[derive(Debug, Clone, PartialEq, Eq)]

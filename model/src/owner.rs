@@ -17,6 +17,7 @@ use crate::authenticator::UserVerified;
 use crate::bugs::Bug;
 use crate::card::{Card, Entry, Holder, PinResult};
 use crate::crypto::{Key, Origin, Person, PhoneId, Term};
+use crate::events::Happened;
 use crate::kiosk::{self, KioskId};
 use crate::server::{Method, Party, Service, SessionKind, Status};
 use crate::system::{Action, Config, Scenario, State};
@@ -159,13 +160,18 @@ impl Config {
         let now = self.now_secs(s);
         let auth = &mut s.phones[id.index()].auth;
         let (uv, by_biometric) = auth.owner_verify(&self.phone_policy, now, self.bugs)?;
-        let policy = &self.phone_policy.name;
         if by_biometric {
-            s.ghost.on_presentation(id, policy, now, true);
-            s.ghost.on_key_gated_by_biometric(id);
+            s.saw(Happened::Presentation {
+                phone: id,
+                matched: true,
+            });
+            s.saw(Happened::KeyGatedByBiometric { phone: id });
         } else {
-            s.ghost.on_owner_pin_fallback(id, policy, now);
-            s.ghost.on_phone_pin(id, policy, now, Entry::Right);
+            s.saw(Happened::OwnerPinFallback { phone: id });
+            s.saw(Happened::PhonePin {
+                phone: id,
+                entry: Entry::Right,
+            });
         }
         Some(uv)
     }
@@ -225,7 +231,11 @@ impl Config {
                     .server
                     .enrol_se(l, Some(PhoneId::Old), Party::User, None, self.bugs)
                     .ok()?;
-                s.ghost.on_se_enrolment(l, Party::User, person);
+                s.saw(Happened::SeEnrolment {
+                    session: l,
+                    requester: Party::User,
+                    person,
+                });
                 s.phone(PhoneId::Old).se.enrol_jpki();
             }
             Step::RequestRegister | Step::RequestRecover => {
@@ -238,7 +248,11 @@ impl Config {
                 let c = s.server.open(kind, Party::User, rules).ok()?;
                 if step == Step::RequestRecover {
                     let account = s.session_account(c);
-                    s.ghost.on_recovery(parent, account);
+                    s.saw(Happened::Recovery {
+                        parent,
+                        account,
+                        requester: Party::User,
+                    });
                 }
                 s.user.child = Some(c);
             }
@@ -260,7 +274,7 @@ impl Config {
                 let t = match step {
                     Step::SeLogin => {
                         let t = s.phone(id).se.jpki_sign(uv, nonce)?;
-                        s.ghost.on_owner_jpki_signed(id);
+                        s.saw(Happened::OwnerJpkiSigned { phone: id });
                         t
                     }
                     _ => s.phone(id).se.get_assertion(uv, nonce, Origin::Real)?,
@@ -273,12 +287,17 @@ impl Config {
                     .server
                     .issue_pseudonym(l, svc, Party::User, self.bugs)
                     .ok()?;
-                s.ghost.on_pseudonym(l, svc, value, Party::User);
+                s.saw(Happened::Pseudonym {
+                    session: l,
+                    service: svc,
+                    value,
+                    requester: Party::User,
+                });
             }
             Step::Renew => {
                 s.card.renew();
                 s.server.renew(now, self.bugs);
-                s.ghost.on_renewal(now);
+                s.saw(Happened::Renewal);
             }
             // The owner, whose card a thief holds, gets a new card at the municipal office,
             // instead of reporting the loss, on the day the card went (the first clock point:
@@ -291,7 +310,7 @@ impl Config {
                     return None;
                 }
                 s.server.renew(now, self.bugs);
-                s.ghost.on_renewal(now);
+                s.saw(Happened::Renewal);
             }
             // Not a counted step (see `owner_unlocks`).
             Step::Unlock => return None,
@@ -305,7 +324,9 @@ impl Config {
                     .card
                     .user_auth(&self.card_policy, now, Entry::Wrong, nonce)
                 {
-                    PinResult::Wrong => s.ghost.on_card_pin(Entry::Wrong),
+                    PinResult::Wrong => s.saw(Happened::CardPin {
+                        entry: Entry::Wrong,
+                    }),
                     _ => return None,
                 }
             }
@@ -318,7 +339,7 @@ impl Config {
                 }
                 s.card
                     .in_person_reset(self.bugs.has(Bug::ResetKeepsPinCounter));
-                s.ghost.on_in_person_reset();
+                s.saw(Happened::InPersonReset);
             }
             // The owner holds the number's SIM until the carrier reassigns it (the server
             // refuses the code outside the baseline).
@@ -328,7 +349,10 @@ impl Config {
                     return None;
                 }
                 s.server.sms_login(l, Party::User, rules).ok()?;
-                s.ghost.on_sms_login(l, Person::A);
+                s.saw(Happened::SmsLogin {
+                    session: l,
+                    account: Person::A,
+                });
             }
             Step::ScanKioskQr => {
                 let k = s.kiosks[KioskId::Near.index()]
@@ -358,7 +382,8 @@ impl Config {
                 if !self.bugs.has(Bug::ForgetLossReport) {
                     s.server.revoke(s.card.cert);
                 }
-                s.ghost.on_loss_reported(s.card.cert);
+                let cert = s.card.cert;
+                s.saw(Happened::LossReported { cert });
             }
         }
         Some(())
@@ -438,7 +463,7 @@ pub fn owner_can_recover(c: &Config, s: &State) -> bool {
         base.card.cert = newest;
         base.card.renew();
         base.server.renew(now, free.bugs);
-        base.ghost.on_renewal(now);
+        base.ghost.observe(Happened::Renewal, &free.at(now, s.scenario));
     }
     let mut t = base.clone();
     if Card::open(&base.card.user_pin, &free.card_policy, now) {
@@ -450,7 +475,8 @@ pub fn owner_can_recover(c: &Config, s: &State) -> bool {
     let mut t = base;
     t.card
         .in_person_reset(free.bugs.has(Bug::ResetKeepsPinCounter));
-    t.ghost.on_in_person_reset();
+    t.ghost
+        .observe(Happened::InPersonReset, &free.at(now, s.scenario));
     free.recovery_flow(&mut t).is_some()
 }
 
@@ -466,7 +492,7 @@ impl Config {
             let l = s.server.open(SessionKind::Login, Party::User, rules).ok()?;
             let nonce = s.nonce(l)?;
             let sig = self.card_sign_right_pin(s, now, nonce)?;
-            self.deliver(s, l, sig)?;
+            self.deliver(s, l, sig).ok()?;
             let c = s
                 .server
                 .open(SessionKind::Recover { parent: l }, Party::User, rules)
@@ -477,7 +503,7 @@ impl Config {
                 .phone(PhoneId::New)
                 .se
                 .make_credential(uv, nonce, Origin::Real);
-            self.deliver(s, c, att)?;
+            self.deliver(s, c, att).ok()?;
         }
         let l = s.server.open(SessionKind::Login, Party::User, rules).ok()?;
         let nonce = s.nonce(l)?;
@@ -486,7 +512,7 @@ impl Config {
             .phone(PhoneId::New)
             .se
             .get_assertion(uv, nonce, Origin::Real)?;
-        self.deliver(s, l, a)?;
+        self.deliver(s, l, a).ok()?;
         let x = s.server.sessions.get(usize::from(l))?;
         (x.status
             == Status::Authenticated(Method::Fido {

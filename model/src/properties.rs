@@ -3,14 +3,17 @@
 //!
 //! Safety properties are `always` properties. Most are about histories (what the server
 //! accepted, in which order, from whom), so the model carries a ghost record, [`Ghost`], that
-//! observers update on every step from the ground truth (who really produced a term, which
-//! certificate was really valid, whether the phone was really near): each observer restates the
-//! property's wording and is independent of the defence that a bug switch removes. The
+//! the observers update from the physical events each step yields ([`Happened`], read by
+//! [`Ghost::observe`] and nothing else: who really produced a term, which certificate was
+//! really valid by the observer's own record of renewals and loss reports, whether the phone
+//! was really near): each observer restates the property's wording and is independent of the
+//! defence that a bug switch removes. The
 //! `sometimes` properties show that every flow of DESIGN.md §1 can complete and that the attacks
 //! reach the defences, so no safety verdict is vacuous.
 
 use crate::card::Entry;
 use crate::crypto::{Key, Nonce, Person, PhoneId, RespKind, Term};
+use crate::events::Happened;
 use crate::kiosk::KioskId;
 use crate::policy::Gate;
 use crate::server::{Party, SessionKind};
@@ -431,13 +434,103 @@ fn bit32(s: u8) -> u32 {
     1u32 << (s % 32)
 }
 
+/// When and where a step's events happened: its time, the phone's built-in policy (whose
+/// spec table judges the phone's events) and the validity of a user-auth certificate (JPKI:
+/// 5 years), for the observer.
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    pub now: u64,
+    pub policy: &'a str,
+    pub cert_validity_secs: u64,
+}
+
 impl Ghost {
+    /// The observer's one entry: a physical event of the step being taken (issue 9's layout:
+    /// actor -> events -> observer). Each arm restates a rule from the event and the ghost's own
+    /// record, never from a device's or the server's state.
+    pub fn observe(&mut self, e: Happened, at: &At) {
+        let now = at.now;
+        match e {
+            Happened::Presentation { phone, matched } => {
+                self.on_presentation(phone, at.policy, now, matched)
+            }
+            Happened::KeyGatedByBiometric { phone } => self.on_key_gated_by_biometric(phone),
+            Happened::OwnerPinFallback { phone } => {
+                self.on_owner_pin_fallback(phone, at.policy, now)
+            }
+            Happened::PhonePin { phone, entry } => self.on_phone_pin(phone, at.policy, now, entry),
+            Happened::ForeignEnrolment { phone } => self.on_foreign_enrolment(phone),
+            Happened::OwnerJpkiSigned { phone } => self.on_owner_jpki_signed(phone),
+            Happened::SeSignedAfterMatch {
+                phone,
+                owner_enrolled,
+            } => self.on_se_signed_after_match(phone, owner_enrolled),
+            Happened::SeEnrolment {
+                session,
+                requester,
+                person,
+            } => self.on_se_enrolment(session, requester, person),
+            Happened::Recovery {
+                parent,
+                account,
+                requester,
+            } => {
+                self.on_recovery(parent, account);
+                // A thief (not the second person, who has an account of its own) opened a
+                // recovery that the server granted.
+                if requester == Party::Attacker && !self.second_person {
+                    self.reach(Milestone::ThiefRecovery);
+                }
+            }
+            Happened::Pseudonym {
+                session,
+                service,
+                value,
+                requester,
+            } => self.on_pseudonym(session, service, value, requester),
+            Happened::Renewal => self.on_renewal(now),
+            Happened::LossReported { cert } => self.on_loss_reported(cert),
+            Happened::CardPin { entry } => self.on_card_pin(entry),
+            Happened::InPersonReset => self.on_in_person_reset(),
+            Happened::SigningPassword { entry, accepted } => {
+                if accepted {
+                    self.reach(Milestone::SigningPasswordAccepted);
+                }
+                self.on_signing_password(entry);
+            }
+            Happened::NumberReassigned => self.number_reassigned = true,
+            Happened::SmsLogin { session, account } => self.on_sms_login(session, account),
+            Happened::Accepted {
+                session,
+                term,
+                account,
+            } => {
+                // Ground truth from the observer's record of the physical world (renewals, loss
+                // reports, issue times), never from J-LIS's: was the card certificate valid?
+                let cert_valid = match term {
+                    Term::CardSig { cert, .. } => {
+                        self.cert_really_valid(cert, now, at.cert_validity_secs)
+                    }
+                    _ => true,
+                };
+                self.on_accept(session, term, cert_valid, account);
+            }
+            Happened::Refused { term, reason } => self.on_refused(term, reason),
+            Happened::QrLogin { kiosk, producer } => self.on_qr_login(kiosk, producer),
+            Happened::Opened {
+                kind,
+                opener,
+                nonce,
+            } => self.on_opened(kind, opener, nonce),
+        }
+    }
+
     /// A step ended: its events are judged.
     pub fn end_step(&mut self) {
         self.matched_in_step = 0;
     }
 
-    pub fn violate(&mut self, v: Violation) {
+    fn violate(&mut self, v: Violation) {
         self.violated |= 1 << (v as u32);
     }
 
@@ -445,7 +538,7 @@ impl Ghost {
         self.violated & (1 << (v as u32)) != 0
     }
 
-    pub fn reach(&mut self, m: Milestone) {
+    fn reach(&mut self, m: Milestone) {
         self.reached |= 1 << (m as u32);
     }
 
@@ -461,7 +554,7 @@ impl Ghost {
 
     /// The card was renewed at the municipal office at `now` (a physical event): the
     /// generation on the chip is superseded and a new one issued.
-    pub fn on_renewal(&mut self, now: u64) {
+    fn on_renewal(&mut self, now: u64) {
         let gens = self.cert_gens.max(1);
         self.cert_dead |= 1 << (gens - 1).min(7);
         if let Some(t) = self.cert_issued_at.get_mut(usize::from(gens)) {
@@ -471,7 +564,7 @@ impl Ghost {
     }
 
     /// The owner reported the card lost while generation `cert` was on its chip.
-    pub fn on_loss_reported(&mut self, cert: u8) {
+    fn on_loss_reported(&mut self, cert: u8) {
         self.cert_dead |= 1 << cert.min(7);
     }
 
@@ -493,7 +586,7 @@ impl Ghost {
 
     /// The server sent out a challenge: it opened a session of `kind` for `opener` (an
     /// `Opened` event, in the order the sessions were opened).
-    pub fn on_opened(&mut self, kind: SessionKind, opener: Party, nonce: Nonce) {
+    fn on_opened(&mut self, kind: SessionKind, opener: Party, nonce: Nonce) {
         self.issued.push(Issued {
             kind,
             opener,
@@ -506,7 +599,7 @@ impl Ghost {
     /// of the challenges issued ([`Ghost::on_opened`]), not from the server.
     /// `cert_valid`: ground truth about the card certificate's validity at this moment;
     /// `account`: the account the server decided the session is logged in as, or binds into.
-    pub fn on_accept(&mut self, s: u8, term: Term, cert_valid: bool, account: Option<Person>) {
+    fn on_accept(&mut self, s: u8, term: Term, cert_valid: bool, account: Option<Person>) {
         let Some(session) = self.issued.get(usize::from(s)).copied() else {
             // An acceptance for a session no challenge went out for: not fresh.
             self.violate(Violation::Freshness);
@@ -641,7 +734,7 @@ impl Ghost {
 
     /// A kiosk logged in through the phone's QR, which carries an assertion of `producer`'s
     /// credential.
-    pub fn on_qr_login(&mut self, kiosk: KioskId, producer: Person) {
+    fn on_qr_login(&mut self, kiosk: KioskId, producer: Person) {
         self.on_kiosk_login(kiosk, producer, Milestone::PhoneQrLogin);
     }
 
@@ -678,7 +771,7 @@ impl Ghost {
     /// session `s`, which the server logged in as `account`; whoever holds the number's SIM
     /// (ground truth: the owner, or `B` after the reassignment) produced it. The owner's own
     /// SMS login into a session the owner opened is the baseline's flow (its witness).
-    pub fn on_sms_login(&mut self, s: u8, account: Person) {
+    fn on_sms_login(&mut self, s: u8, account: Person) {
         let producer = if self.number_reassigned {
             Person::B
         } else {
@@ -711,7 +804,7 @@ impl Ghost {
     /// [`Ghost::on_opened`]), or the card authenticated someone else's phone (SE enrolment). A
     /// copy of one person issued on the other person's card signature is that card acting for
     /// the other (account isolation as well).
-    pub fn on_se_enrolment(&mut self, s: u8, requester: Party, person: Person) {
+    fn on_se_enrolment(&mut self, s: u8, requester: Party, person: Person) {
         let carded = self.card_auth & bit32(s) != 0;
         let other = carded && self.card_person(s) != person;
         if !carded || other || !self.opened_by(s, requester) {
@@ -722,34 +815,27 @@ impl Ghost {
         }
     }
 
-    /// The server refused `term` for `reason` (a `Decided` event). Returns whether the
-    /// observer saw something new in it (then the step is kept, so that the checker sees it):
+    /// The server refused `term` for `reason` (a `Decided` event):
     /// - `KnownCredential`: the §7.1 refusal reached, a witness that the attack is tried;
     /// - `StaleCounter`: the clone-detection witness;
     /// - `UnknownCredential` for an assertion of a live key (bound to its person by an accepted
     ///   attestation and not retired by a recovery: the observer's own record): the server has
     ///   lost a binding that should follow the person (bind to identity: renewal keeps
     ///   bindings).
-    pub fn on_refused(&mut self, term: Term, reason: crate::server::Reason) -> bool {
+    ///
+    /// A refusal that changes neither the server nor this record is no step (`next_state`).
+    fn on_refused(&mut self, term: Term, reason: crate::server::Reason) {
         use crate::server::Reason;
         match (reason, term) {
-            (Reason::KnownCredential, _) => self.reach_new(Milestone::KnownCredentialTried),
-            (Reason::StaleCounter, _) => self.reach_new(Milestone::StaleCounterRefused),
+            (Reason::KnownCredential, _) => self.reach(Milestone::KnownCredentialTried),
+            (Reason::StaleCounter, _) => self.reach(Milestone::StaleCounterRefused),
             (Reason::UnknownCredential, Term::Assertion { key, .. })
-                if self.live & key.bit() != 0 && !self.violated(Violation::BindToIdentity) =>
+                if self.live & key.bit() != 0 =>
             {
                 self.violate(Violation::BindToIdentity);
-                true
             }
-            _ => false,
+            _ => {}
         }
-    }
-
-    /// Reach `m`; whether it was not reached before.
-    fn reach_new(&mut self, m: Milestone) -> bool {
-        let new = !self.reached(m);
-        self.reach(m);
-        new
     }
 
     /// The challenge of session `s` went out to `party` (the observer's own record).
@@ -761,14 +847,14 @@ impl Ghost {
 
     /// One of phone `id`'s SE keys was used after a biometric verification: the sensor must be
     /// class 3 (strong biometric only).
-    pub fn on_key_gated_by_biometric(&mut self, id: PhoneId) {
+    fn on_key_gated_by_biometric(&mut self, id: PhoneId) {
         if self.weak_sensors & (1 << id.index()) != 0 {
             self.violate(Violation::WeakGate);
         }
     }
 
     /// Someone other than the owner enrolled a biometric on phone `id` (a physical event).
-    pub fn on_foreign_enrolment(&mut self, id: PhoneId) {
+    fn on_foreign_enrolment(&mut self, id: PhoneId) {
         self.foreign_enrolled |= 1 << id.index();
         self.rebound &= !(1 << id.index());
         self.reach(Milestone::ThiefEnrolledBiometric);
@@ -778,7 +864,7 @@ impl Ghost {
     /// (before the entry is recorded). If the observer's own record shows a biometric match
     /// within the rule's idle timeout and no PIN within its primary timer, what closed the
     /// biometric was the primary timer alone, run from the last PIN whatever the biometric did.
-    pub fn on_owner_pin_fallback(&mut self, id: PhoneId, policy: &str, now: u64) {
+    fn on_owner_pin_fallback(&mut self, id: PhoneId, policy: &str, now: u64) {
         self.reach(Milestone::OwnerPinFallback);
         let bio = self.bio[id.index()];
         let within = |t: u64, limit: Option<u64>| limit.is_some_and(|l| now.saturating_sub(t) < l);
@@ -793,7 +879,7 @@ impl Ghost {
     /// The owner's JPKI copy in phone `id`'s SE signed: after a biometric match if the sensor
     /// matched in this step (the witness of flow a is judged here, from the presentation event,
     /// not by the step that asked for the signature).
-    pub fn on_owner_jpki_signed(&mut self, id: PhoneId) {
+    fn on_owner_jpki_signed(&mut self, id: PhoneId) {
         if self.matched_in_step & (1 << id.index()) != 0 {
             self.reach(Milestone::SeSignedAfterBiometric);
         }
@@ -803,7 +889,7 @@ impl Ghost {
     /// that `owner_enrolled` says (ground truth: whose finger or face matched) the owner
     /// enrolled or not: a biometric the owner did not enrol may gate the keys only after a
     /// re-binding by a fresh card authentication of the owner (owner's biometric only).
-    pub fn on_se_signed_after_match(&mut self, id: PhoneId, owner_enrolled: bool) {
+    fn on_se_signed_after_match(&mut self, id: PhoneId, owner_enrolled: bool) {
         if !owner_enrolled && self.rebound & (1 << id.index()) == 0 {
             self.violate(Violation::ForeignBiometric);
         }
@@ -812,7 +898,7 @@ impl Ghost {
     /// Session `s` passed identifier `value` to service `svc` (an event): the session must have
     /// been authenticated as a person (pseudonyms), and the identifier is recorded as that
     /// person's at that service (unlinkability: never another person's).
-    pub fn on_pseudonym(
+    fn on_pseudonym(
         &mut self,
         s: u8,
         svc: crate::server::Service,
@@ -844,7 +930,7 @@ impl Ghost {
     /// A recovery was opened under login session `parent`, revoking in `account` (the server's
     /// decision): it needs the fresh card authentication of that account's person (account
     /// isolation), and a recovery of the owner's account retires the owner's credentials.
-    pub fn on_recovery(&mut self, parent: u8, account: Option<Person>) {
+    fn on_recovery(&mut self, parent: u8, account: Option<Person>) {
         if self.card_auth & bit32(parent) == 0 {
             self.violate(Violation::Recovery);
         }
@@ -860,8 +946,8 @@ impl Ghost {
 
     /// A user-auth PIN entry reached the card's check. Once [`spec::CARD_PIN_TRIES`] wrong
     /// entries in a row have blocked the card, it takes nothing, right or wrong, until the
-    /// in-person reset (which the model's actors cannot get).
-    pub fn on_card_pin(&mut self, entry: Entry) {
+    /// in-person reset (the owner's, in `insider`).
+    fn on_card_pin(&mut self, entry: Entry) {
         if self.card_wrong >= spec::CARD_PIN_TRIES {
             self.violate(Violation::PinLockout);
         }
@@ -874,7 +960,7 @@ impl Ghost {
     /// The owner's blocked PIN was reset in person at the municipal office (a physical event):
     /// the count of wrong entries starts again. The reset of a card that was blocked in truth
     /// is the first step of the witness `login after the in-person reset`.
-    pub fn on_in_person_reset(&mut self) {
+    fn on_in_person_reset(&mut self) {
         if self.card_wrong >= spec::CARD_PIN_TRIES {
             self.reach(Milestone::PinReset);
         }
@@ -884,7 +970,7 @@ impl Ghost {
     /// A signing-password entry reached the card's check.
     /// As [`Ghost::on_card_pin`], with [`spec::SIGNING_PASSWORD_TRIES`]: a blocked signing
     /// password takes nothing, right or wrong.
-    pub fn on_signing_password(&mut self, entry: Entry) {
+    fn on_signing_password(&mut self, entry: Entry) {
         if self.signing_wrong >= spec::SIGNING_PASSWORD_TRIES {
             self.violate(Violation::PinLockout);
         }
@@ -895,7 +981,7 @@ impl Ghost {
     /// with this outcome; judged by the policy's table in [`spec`].
     /// The primary-credential timer runs from `last_primary_at`, which only a right PIN moves:
     /// a biometric match moves the idle timer, never the primary one.
-    pub fn on_presentation(&mut self, phone: PhoneId, policy: &str, now: u64, matched: bool) {
+    fn on_presentation(&mut self, phone: PhoneId, policy: &str, now: u64, matched: bool) {
         let bio = &mut self.bio[phone.index()];
         let allowed = spec::bio_rule(policy).is_some_and(|r| bio.allows(&r, now));
         if matched {
@@ -914,7 +1000,7 @@ impl Ghost {
 
     /// A lock-screen PIN entry was taken at `now` on a phone with the built-in policy `policy`;
     /// judged by the policy's delay table in [`spec`].
-    pub fn on_phone_pin(&mut self, phone: PhoneId, policy: &str, now: u64, entry: Entry) {
+    fn on_phone_pin(&mut self, phone: PhoneId, policy: &str, now: u64, entry: Entry) {
         let i = phone.index();
         if !spec::pin_delays(policy).is_some_and(|t| self.pin[i].allows(t, now)) {
             self.violate(Violation::PinThrottle);

@@ -42,9 +42,10 @@ use crate::crypto::{Key, PhoneId, Term};
 use crate::kiosk::{Kiosk, KioskId};
 pub use crate::owner::{Owner, Step};
 use crate::policy::{HOUR, Policy, Throttle, builtin_named};
-use crate::properties::{CATALOGUE, Ghost, Kind};
+use crate::events::{Happened, Pending};
+use crate::properties::{At, CATALOGUE, Ghost, Kind};
 use crate::secure_element::SecureElement;
-use crate::server::{Binding, Party, Rules, Server, Service, SessionKind, Status};
+use crate::server::{Binding, Party, Reason, Rules, Server, Service, SessionKind, Status};
 use serde::Serialize;
 use stateright::{Model, Property};
 use std::fmt;
@@ -239,6 +240,8 @@ pub struct State {
     pub kiosks: [Kiosk; 2],
     pub attacker: Attacker,
     pub ghost: Ghost,
+    /// The physical events of the step being taken, for the observer (empty between steps).
+    pub events: Pending,
 }
 
 /// The model: which scenarios, which policies, which bugs, and the bounds.
@@ -480,6 +483,15 @@ impl Config {
         }
     }
 
+    /// The circumstances of a step at `now` in `scenario`, for the observer.
+    pub(crate) fn at(&self, now: u64, scenario: Scenario) -> At<'_> {
+        At {
+            now,
+            policy: &self.phone_policy_in(scenario).name,
+            cert_validity_secs: self.cert_validity_secs,
+        }
+    }
+
     /// The time of a state in seconds.
     pub fn now_secs(&self, s: &State) -> u64 {
         self.clock(s.scenario)
@@ -529,6 +541,7 @@ impl Config {
             kiosks: [Kiosk::default(); 2],
             attacker: Attacker::default(),
             ghost: Ghost::default(),
+            events: Pending::default(),
         };
         // A credential of the owner's bound before the scenario: on the server's record and,
         // in truth, live.
@@ -582,6 +595,12 @@ impl Config {
 }
 
 impl State {
+    /// An actor reports a physical event of the step it is taking (the observer reads it when
+    /// the step ends).
+    pub(crate) fn saw(&mut self, e: Happened) {
+        self.events.0.push(e);
+    }
+
     /// The account the server decided session `s` is logged in as, or binds into (its
     /// decision, reported to the observer as such).
     pub(crate) fn session_account(&self, s: u8) -> Option<crate::crypto::Person> {
@@ -627,32 +646,30 @@ impl Config {
         else {
             return None;
         };
-        s.ghost.on_card_pin(Entry::Right);
+        s.saw(Happened::CardPin {
+            entry: Entry::Right,
+        });
         Some(t)
     }
 
-    /// The network delivers `term` to session `session`.
-    pub(crate) fn deliver(&self, s: &mut State, session: u8, term: Term) -> Option<()> {
+    /// The network delivers `term` to session `session`; the server's answer is an event for
+    /// the observer (a refusal that changes nothing is no step, see `next_state`).
+    pub(crate) fn deliver(&self, s: &mut State, session: u8, term: Term) -> Result<(), Reason> {
         let now = self.now_secs(s);
-        let before = s.server.clone();
-        // Ground truth for the observer, from the physical world (renewals, loss reports, the
-        // issue times), never from J-LIS's records: was the card certificate really valid?
-        let cert_valid = match term {
-            Term::CardSig { cert, .. } => {
-                s.ghost
-                    .cert_really_valid(cert, now, self.cert_validity_secs)
-            }
-            _ => true,
-        };
         match s.server.receive(session, term, now, self.rules()) {
             Ok(()) => {
                 let account = s.session_account(session);
-                s.ghost.on_accept(session, term, cert_valid, account);
-                Some(())
+                s.saw(Happened::Accepted {
+                    session,
+                    term,
+                    account,
+                });
+                Ok(())
             }
-            // A refusal is a step only if the observer saw something new in it or it changed
-            // the server (a flagged key).
-            Err(reason) => (s.ghost.on_refused(term, reason) || s.server != before).then_some(()),
+            Err(reason) => {
+                s.saw(Happened::Refused { term, reason });
+                Err(reason)
+            }
         }
     }
 
@@ -669,23 +686,23 @@ impl Config {
                     .ok()?;
                 s.kiosks[kiosk.index()].showing = Some(k);
             }
-            KioskVerb::ScanQr(t) => {
-                let before = s.server.clone();
-                match s.server.present_qr(kiosk, t, self.rules()) {
-                    Ok(q) => {
-                        let account = s.session_account(q);
-                        s.ghost.on_accept(q, t, true, account);
-                        if let Term::Assertion { key, .. } = t {
-                            s.ghost.on_qr_login(kiosk, key.holder());
-                        }
-                    }
-                    Err(reason) => {
-                        if !s.ghost.on_refused(t, reason) && s.server == before {
-                            return None;
-                        }
+            KioskVerb::ScanQr(t) => match s.server.present_qr(kiosk, t, self.rules()) {
+                Ok(q) => {
+                    let account = s.session_account(q);
+                    s.saw(Happened::Accepted {
+                        session: q,
+                        term: t,
+                        account,
+                    });
+                    if let Term::Assertion { key, .. } = t {
+                        s.saw(Happened::QrLogin {
+                            kiosk,
+                            producer: key.holder(),
+                        });
                     }
                 }
-            }
+                Err(reason) => s.saw(Happened::Refused { term: t, reason }),
+            },
         }
         Some(())
     }
@@ -753,19 +770,40 @@ impl Model for Config {
             Action::User(Step::Unlock) => self.owner_unlocks(&mut s)?,
             Action::User(step) => self.user_step(&mut s, step)?,
             Action::Kiosk(k, verb) => self.kiosk_step(&mut s, k, verb)?,
-            Action::Deliver { session, term } => self.deliver(&mut s, session, term)?,
+            // Refused or not, the step's events decide (below) whether it is one.
+            Action::Deliver { session, term } => {
+                let _ = self.deliver(&mut s, session, term);
+            }
             Action::Attacker(verb) => self.attacker_step(&mut s, verb)?,
             Action::Tick => {
                 s.now += 1;
                 s.card.time_passes(self.bugs.has(Bug::CardUnblocksOverTime));
             }
         }
-        // The challenges that went out in this step (the `Opened` events), for the observers.
-        for x in s.server.sessions.iter().skip(last.server.sessions.len()) {
-            s.ghost.on_opened(x.kind, x.opener, x.nonce);
+        // The observer reads the step's events, then the challenges that went out in it (the
+        // `Opened` events), and nothing else.
+        let at = self.at(self.now_secs(&s), s.scenario);
+        let opened = s
+            .server
+            .sessions
+            .iter()
+            .skip(last.server.sessions.len())
+            .map(|x| Happened::Opened {
+                kind: x.kind,
+                opener: x.opener,
+                nonce: x.nonce,
+            });
+        let happened: Vec<Happened> = std::mem::take(&mut s.events.0)
+            .into_iter()
+            .chain(opened)
+            .collect();
+        for e in happened {
+            s.ghost.observe(e, &at);
         }
         s.ghost.end_step();
-        Some(s)
+        // A step that changes nothing, not even the observer's record (a refusal it has seen
+        // before), is no step.
+        (s != *last).then_some(s)
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
