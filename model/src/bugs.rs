@@ -156,7 +156,7 @@ impl Bug {
             Bug::SkipKnownCredentialCheck => &[ACCOUNT_ISOLATION, UNLINKABILITY],
             Bug::SeEnrolmentAnyRequester => &[RECOVERY],
             Bug::SeCopyOfNamedPerson => &[ACCOUNT_ISOLATION],
-            Bug::RenewalRevokesNewCert => &[BIND_TO_IDENTITY],
+            Bug::RenewalRevokesNewCert | Bug::RecoveryAccountFromRequest => &[BIND_TO_IDENTITY],
             Bug::BindToCertSerial => &[OWNER_CAN_RECOVER],
             Bug::BindWithoutCardAuth => &[RECOVERY],
             Bug::BlockedCardTakesRightPin => &[OWNER_CAN_RECOVER],

@@ -753,9 +753,22 @@ impl Ghost {
             self.violate(Violation::BindToIdentity);
         }
         self.permits_spent |= p;
-        if account == Some(Person::A) {
+        // The credential becomes the person's whose authentication justified it (the
+        // observer's record), whatever account the server bound it in.
+        if self.session_person(parent).or(account) == Some(Person::A) {
             self.live |= key.bit();
         }
+    }
+
+    /// Whose login session `s` is, in truth: the person whose card signed in it, or else the
+    /// person whose credential it accepted (the observer's records); `None` if neither.
+    fn session_person(&self, s: u8) -> Option<Person> {
+        if self.card_auth & bit32(s) != 0 {
+            return Some(self.card_person(s));
+        }
+        Person::ALL
+            .into_iter()
+            .find(|p| self.as_person[p.index()] & bit32(s) != 0)
     }
 
     /// Whose card authenticated login session `parent` (the owner's unless `B`'s card signed).
@@ -928,16 +941,21 @@ impl Ghost {
     }
 
     /// A recovery was opened under login session `parent`, revoking in `account` (the server's
-    /// decision): it needs the fresh card authentication of that account's person (account
-    /// isolation), and a recovery of the owner's account retires the owner's credentials.
+    /// answer): it needs a fresh card authentication (recovery), and the account must be that
+    /// card's person's (account isolation). Whose recovery it is in truth is the observer's
+    /// own record: the person whose card signed in `parent`, or, where no card did (a removed
+    /// defence), the person the session was authenticated as; only the server's answer if
+    /// neither. A recovery of the owner retires the owner's credentials and JPKI copy, in the
+    /// observer's record, whatever the server did with them.
     fn on_recovery(&mut self, parent: u8, account: Option<Person>) {
-        if self.card_auth & bit32(parent) == 0 {
+        let carded = self.card_auth & bit32(parent) != 0;
+        if !carded {
             self.violate(Violation::Recovery);
         }
-        if self.card_auth & bit32(parent) != 0 && account != Some(self.card_person(parent)) {
+        if carded && account != Some(self.card_person(parent)) {
             self.violate(Violation::AccountIsolation);
         }
-        if account != Some(Person::B) {
+        if self.session_person(parent).or(account) == Some(Person::A) {
             self.retired |= self.live;
             self.live = 0;
             self.old_se_retired = true;
