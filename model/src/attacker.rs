@@ -368,13 +368,14 @@ impl Config {
                 if cap(1, Some(&self.signing_policy)) {
                     return None;
                 }
-                let accepted = match s
-                    .card
-                    .signing_password(&self.signing_policy, now, entry, unlimited)
-                {
-                    PinResult::Blocked => return None,
-                    r => r == PinResult::Accepted,
-                };
+                let accepted =
+                    match s
+                        .card
+                        .signing_password(&self.signing_policy, now, entry, unlimited)
+                    {
+                        PinResult::Blocked => return None,
+                        r => r == PinResult::Accepted,
+                    };
                 s.saw(Happened::SigningPassword { entry, accepted });
                 s.attacker.knows_signing_password |= entry == Entry::Right;
                 s.attacker.attempts[1] += 1;

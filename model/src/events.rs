@@ -16,7 +16,7 @@
 //!   actor meant to do (the reviewer's page draws its charts from it).
 
 use crate::card::Entry;
-use crate::crypto::{Nonce, Person, PhoneId, Term};
+use crate::crypto::{Key, Nonce, Person, PhoneId, Term};
 use crate::kiosk::KioskId;
 use crate::server::{Party, Reason, Service, SessionKind, Status};
 use crate::system::{Action, Config, State, describe};
@@ -26,6 +26,15 @@ use std::hash::{Hash, Hasher};
 /// A physical event, as the actor that took the step reports it to the observer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Happened {
+    /// A starting condition of the scenario: a credential of the owner's was bound before it
+    /// (on the server's record and, in truth, live).
+    BoundBefore { key: Key },
+    /// A starting condition: the phone's biometric sensor is weaker than CDD class 3 (the
+    /// hardware, not the authenticator's setting).
+    WeakSensor { phone: PhoneId },
+    /// A starting condition: a second person, with an account and keys of its own, is in
+    /// the scenario (`insider`); the attacker's keys are that person's.
+    SecondPerson,
     /// A phone's sensor took a presentation and matched it or not (whoever presented).
     Presentation { phone: PhoneId, matched: bool },
     /// One of the phone's SE keys was used on the strength of a biometric match.
@@ -40,7 +49,10 @@ pub enum Happened {
     OwnerJpkiSigned { phone: PhoneId },
     /// The phone's SE signed after a biometric match; `owner_enrolled`: whose biometric
     /// matched (ground truth) is one the owner enrolled.
-    SeSignedAfterMatch { phone: PhoneId, owner_enrolled: bool },
+    SeSignedAfterMatch {
+        phone: PhoneId,
+        owner_enrolled: bool,
+    },
     /// J-LIS issued a JPKI copy of `person` in `session` at `requester`'s request.
     SeEnrolment {
         session: u8,

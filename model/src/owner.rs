@@ -463,7 +463,8 @@ pub fn owner_can_recover(c: &Config, s: &State) -> bool {
         base.card.cert = newest;
         base.card.renew();
         base.server.renew(now, free.bugs);
-        base.ghost.observe(Happened::Renewal, &free.at(now, s.scenario));
+        base.ghost
+            .observe(Happened::Renewal, &free.at(now, s.scenario));
     }
     let mut t = base.clone();
     if Card::open(&base.card.user_pin, &free.card_policy, now) {

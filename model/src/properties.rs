@@ -380,7 +380,7 @@ pub struct Ghost {
     /// Login sessions whose card authentication was by the second person's card.
     pub card_by_b: u32,
     /// Credentials (bitmask over [`Key::bit`]) ever bound, in any account, live or retired.
-    pub on_record: u8,
+    on_record: u8,
     /// Identifiers (bitmask over values) each person's sessions passed to each service:
     /// `ids[person][service]`, the person being the one the session was authenticated as.
     pub ids: [[u16; 2]; 2],
@@ -388,10 +388,10 @@ pub struct Ghost {
     /// event at the carrier).
     pub number_reassigned: bool,
     /// The scenario has a second person (`insider`), whose keys are the attacker's.
-    pub second_person: bool,
+    second_person: bool,
     /// Phones (bitmask over [`PhoneId::index`]) whose biometric sensor is weaker than CDD class
     /// 3, from the hardware (set with the scenario), not from the authenticator's setting.
-    pub weak_sensors: u8,
+    weak_sensors: u8,
     /// Sessions (bitmask) that accepted a response or a one-time code (the `Decided` events).
     pub decided: u32,
     /// Login sessions whose card authentication has justified a binding.
@@ -399,7 +399,7 @@ pub struct Ghost {
     /// Highest accepted signature counter per key.
     pub max_ctr: [u8; 5],
     /// Keys bound to the person and not retired by a recovery.
-    pub live: u8,
+    live: u8,
     /// Keys retired by a recovery.
     pub retired: u8,
     /// The old phone's JPKI copy was retired by a recovery.
@@ -451,6 +451,12 @@ impl Ghost {
     pub fn observe(&mut self, e: Happened, at: &At) {
         let now = at.now;
         match e {
+            Happened::BoundBefore { key } => {
+                self.live |= key.bit();
+                self.on_record |= key.bit();
+            }
+            Happened::WeakSensor { phone } => self.weak_sensors |= 1 << phone.index(),
+            Happened::SecondPerson => self.second_person = true,
             Happened::Presentation { phone, matched } => {
                 self.on_presentation(phone, at.policy, now, matched)
             }
@@ -911,13 +917,7 @@ impl Ghost {
     /// Session `s` passed identifier `value` to service `svc` (an event): the session must have
     /// been authenticated as a person (pseudonyms), and the identifier is recorded as that
     /// person's at that service (unlinkability: never another person's).
-    fn on_pseudonym(
-        &mut self,
-        s: u8,
-        svc: crate::server::Service,
-        value: u8,
-        requester: Party,
-    ) {
+    fn on_pseudonym(&mut self, s: u8, svc: crate::server::Service, value: u8, requester: Party) {
         if !self.opened_by(s, requester) {
             // The identifier went to someone other than the session's opener.
             self.violate(Violation::Pseudonym);

@@ -39,10 +39,10 @@ use crate::biometric::Outcome;
 use crate::bugs::{Bug, Bugs};
 use crate::card::{Card, Entry, Holder, PinResult};
 use crate::crypto::{Key, PhoneId, Term};
+use crate::events::{Happened, Pending};
 use crate::kiosk::{Kiosk, KioskId};
 pub use crate::owner::{Owner, Step};
 use crate::policy::{HOUR, Policy, Throttle, builtin_named};
-use crate::events::{Happened, Pending};
 use crate::properties::{At, CATALOGUE, Ghost, Kind};
 use crate::secure_element::SecureElement;
 use crate::server::{Binding, Party, Reason, Rules, Server, Service, SessionKind, Status};
@@ -552,8 +552,7 @@ impl Config {
                 cert: 0,
                 live: true,
             });
-            s.ghost.live |= key.bit();
-            s.ghost.on_record |= key.bit();
+            s.saw(Happened::BoundBefore { key });
         };
         let registered = |s: &mut State| {
             let old = &mut s.phones[PhoneId::Old.index()].se;
@@ -570,7 +569,9 @@ impl Config {
                 // The new phone has a class 2 (weak) fingerprint sensor: it unlocks the screen
                 // but may not gate the SE's keys (CDD 7.3.10), so the owner's PIN does.
                 s.phones[PhoneId::New.index()].auth.strong_sensor = false;
-                s.ghost.weak_sensors = 1 << PhoneId::New.index();
+                s.saw(Happened::WeakSensor {
+                    phone: PhoneId::New,
+                });
                 // The old phone holds a second credential of the owner's (issue 9: recovery
                 // retires every credential of the person, however many), bound like the first.
                 s.phones[PhoneId::Old.index()].se.second = Some(0);
@@ -589,7 +590,16 @@ impl Config {
                 s.card.holder = Holder::Attacker;
             }
         }
-        s.ghost.second_person = scenario == Scenario::Insider;
+        if scenario == Scenario::Insider {
+            s.saw(Happened::SecondPerson);
+        }
+        // The observer learns the starting conditions as it learns every step: from the
+        // events (the physical set-up), never by being written into.
+        let at = self.at(0, scenario);
+        for e in std::mem::take(&mut s.events.0) {
+            s.ghost.observe(e, &at);
+        }
+        s.ghost.end_step();
         s
     }
 }
