@@ -7,8 +7,9 @@
 //!   server's checks refuse; a refusal that changes nothing is no step), so the attacker may drop (never deliver), delay,
 //!   replay (deliver again, or to another session) and redirect. It opens sessions of its own,
 //!   lures the owner to the phishing origin with one of its sessions' challenges, relays a
-//!   remote kiosk's QR to the owner and the owner's QR to the remote kiosk, and may hold a
-//!   clone of a credential key (the case the signature counter is for, WebAuthn L3 §6.1.1).
+//!   remote kiosk's QR to the owner and the owner's QR to the remote kiosk, opens a phone-QR
+//!   session of its own and shows its challenge to the owner as the remote kiosk's QR, and may
+//!   hold a clone of a credential key (the case the signature counter is for, WebAuthn L3 §6.1.1).
 //! - Theft: presentations at a stolen phone's sensor (impostor or spoof: match or not is
 //!   nondeterministic), lock-screen PIN and card PIN guesses (right or wrong, nondeterministic),
 //!   and card power cycles. The lockout automata bound how many attempts there can be; the
@@ -56,6 +57,9 @@ pub struct Attacker {
     pub relayed_qr: bool,
     /// A relay near the owner's phone forwards the remote kiosk's proximity channel.
     pub relays_proximity: bool,
+    /// The challenge of a phone-QR session of the attacker's own has been relayed to the
+    /// owner as the remote kiosk's QR (once).
+    pub relayed_own_qr: bool,
     /// The stolen card's PIN is known (a right guess).
     pub knows_card_pin: bool,
     /// Attempts made at a stolen device per stage (capped, see the module docs): biometric or
@@ -295,6 +299,27 @@ impl Config {
                     s.attacker.learn(t);
                 }
             }
+            AttackerVerb::OpenPhoneQr { kiosk } => {
+                s.server
+                    .open(SessionKind::PhoneQr { kiosk }, Party::Attacker, rules)
+                    .ok()?;
+                s.attacker.sessions_opened += 1;
+            }
+            // The owner's phone hears the remote kiosk's channel (proximity) and sees a kiosk
+            // QR; it cannot tell a phone-QR session's challenge from a kiosk session's. A relay
+            // the phone refuses changes nothing and is no step.
+            AttackerVerb::RelayOwnQr { session } => {
+                let x = s.server.sessions.get(usize::from(session))?;
+                if s.attacker.relayed_own_qr
+                    || x.opener != Party::Attacker
+                    || !matches!(x.kind, SessionKind::PhoneQr { .. })
+                {
+                    return None;
+                }
+                let t = self.answer_kiosk_qr(s, KioskId::Remote, session)?;
+                s.attacker.relayed_own_qr = true;
+                s.attacker.learn(t);
+            }
             AttackerVerb::RelayProximity => {
                 if s.attacker.relays_proximity {
                     return None;
@@ -355,12 +380,13 @@ impl Config {
                 if cap(0, Some(&self.card_policy)) {
                     return None;
                 }
-                match s.card.verify_user_pin(&self.card_policy, now, entry) {
+                let accepted = match s.card.verify_user_pin(&self.card_policy, now, entry) {
                     PinResult::Blocked => return None,
-                    PinResult::Accepted => s.attacker.knows_card_pin = true,
-                    _ => {}
-                }
-                s.saw(Happened::CardPin { entry });
+                    r => r == PinResult::Accepted,
+                };
+                // The thief learns what the card said: a PIN it took works.
+                s.attacker.knows_card_pin |= accepted;
+                s.saw(Happened::CardPin { entry, accepted });
                 s.attacker.attempts[0] += 1;
             }
             AttackerVerb::GuessSigningPassword(entry) => {
@@ -516,6 +542,23 @@ impl Config {
                 }
                 if !a.relays_proximity {
                     push(AttackerVerb::RelayProximity);
+                }
+                // One phone-QR session of its own, bound to either kiosk (counted with the
+                // attacker's sessions, so `attacker_sessions = 0` removes it), and its
+                // challenge relayed to the owner through the remote kiosk's screen.
+                if a.sessions_opened < self.attacker_sessions {
+                    for kiosk in KioskId::ALL {
+                        push(AttackerVerb::OpenPhoneQr { kiosk });
+                    }
+                }
+                if !a.relayed_own_qr {
+                    for (i, x) in (0u8..).zip(&s.server.sessions) {
+                        if x.opener == Party::Attacker
+                            && matches!(x.kind, SessionKind::PhoneQr { .. })
+                        {
+                            push(AttackerVerb::RelayOwnQr { session: i });
+                        }
+                    }
                 }
             }
             Scenario::StolenPhone | Scenario::StolenIphone => {

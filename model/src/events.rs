@@ -77,8 +77,8 @@ pub enum Happened {
     Renewal,
     /// The owner reported the card lost while generation `cert` was on its chip.
     LossReported { cert: u8 },
-    /// A user-auth PIN entry reached the card's check.
-    CardPin { entry: Entry },
+    /// A user-auth PIN entry reached the card's check; `accepted`: the card took it as right.
+    CardPin { entry: Entry, accepted: bool },
     /// The owner's card PIN was reset in person at the municipal office.
     InPersonReset,
     /// A signing-password entry reached the card's check; `accepted`: the card took it.

@@ -320,15 +320,18 @@ impl Config {
                     return None;
                 }
                 let nonce = s.nonce(l)?;
-                match s
+                // The card's decision, whatever it is, is the observer's to judge.
+                let accepted = match s
                     .card
                     .user_auth(&self.card_policy, now, Entry::Wrong, nonce)
                 {
-                    PinResult::Wrong => s.saw(Happened::CardPin {
-                        entry: Entry::Wrong,
-                    }),
-                    _ => return None,
-                }
+                    PinResult::Blocked => return None,
+                    r => matches!(r, PinResult::Signed(_)),
+                };
+                s.saw(Happened::CardPin {
+                    entry: Entry::Wrong,
+                    accepted,
+                });
             }
             // The office resets only a blocked PIN (the owner knows: the card said so).
             Step::InPersonReset => {

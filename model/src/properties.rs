@@ -496,13 +496,10 @@ impl Ghost {
             } => self.on_pseudonym(session, service, value, requester),
             Happened::Renewal => self.on_renewal(now),
             Happened::LossReported { cert } => self.on_loss_reported(cert),
-            Happened::CardPin { entry } => self.on_card_pin(entry),
+            Happened::CardPin { entry, accepted } => self.on_card_pin(entry, accepted),
             Happened::InPersonReset => self.on_in_person_reset(),
             Happened::SigningPassword { entry, accepted } => {
-                if accepted {
-                    self.reach(Milestone::SigningPasswordAccepted);
-                }
-                self.on_signing_password(entry);
+                self.on_signing_password(entry, accepted)
             }
             Happened::NumberReassigned => self.number_reassigned = true,
             Happened::SmsLogin { session, account } => self.on_sms_login(session, account),
@@ -964,9 +961,10 @@ impl Ghost {
 
     /// A user-auth PIN entry reached the card's check. Once [`spec::CARD_PIN_TRIES`] wrong
     /// entries in a row have blocked the card, it takes nothing, right or wrong, until the
-    /// in-person reset (the owner's, in `insider`).
-    fn on_card_pin(&mut self, entry: Entry) {
-        if self.card_wrong >= spec::CARD_PIN_TRIES {
+    /// in-person reset (the owner's, in `insider`). `accepted`: the card's decision, judged
+    /// against what was typed (ground truth): a wrong PIN is never accepted.
+    fn on_card_pin(&mut self, entry: Entry, accepted: bool) {
+        if self.card_wrong >= spec::CARD_PIN_TRIES || (accepted && entry == Entry::Wrong) {
             self.violate(Violation::PinLockout);
         }
         if entry == Entry::Right && self.reached(Milestone::PinReset) {
@@ -985,12 +983,16 @@ impl Ghost {
         self.card_wrong = 0;
     }
 
-    /// A signing-password entry reached the card's check.
-    /// As [`Ghost::on_card_pin`], with [`spec::SIGNING_PASSWORD_TRIES`]: a blocked signing
-    /// password takes nothing, right or wrong.
-    fn on_signing_password(&mut self, entry: Entry) {
-        if self.signing_wrong >= spec::SIGNING_PASSWORD_TRIES {
+    /// A signing-password entry reached the card's check. As [`Ghost::on_card_pin`], with
+    /// [`spec::SIGNING_PASSWORD_TRIES`]: a blocked signing password takes nothing, right or
+    /// wrong, and a wrong one is never accepted; the witness is a right one accepted.
+    fn on_signing_password(&mut self, entry: Entry, accepted: bool) {
+        if self.signing_wrong >= spec::SIGNING_PASSWORD_TRIES || (accepted && entry == Entry::Wrong)
+        {
             self.violate(Violation::PinLockout);
+        }
+        if accepted && entry == Entry::Right {
+            self.reach(Milestone::SigningPasswordAccepted);
         }
         self.signing_wrong = count(self.signing_wrong, entry);
     }
@@ -1157,9 +1159,9 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::PIN_LOCKOUT,
         kind: Kind::Always,
         statement: "the card takes at most 3 wrong user-auth PINs and 5 wrong signing passwords \
-                    in a row; once blocked it takes nothing, right or wrong, and neither power \
-                    loss nor time resets the counters (only the in-person reset, which a thief \
-                    cannot get)",
+                    in a row and accepts no wrong signing password; once blocked it takes \
+                    nothing, right or wrong, and neither power loss nor time resets the counters \
+                    (only the in-person reset, which a thief cannot get)",
         source: "JPKI rules (J-LIS)",
         condition: |_, s| ok(s, Violation::PinLockout),
     },
@@ -1650,22 +1652,36 @@ mod tests {
     fn a_blocked_card_takes_nothing_not_even_the_right_pin() {
         let mut g = Ghost::default();
         for _ in 0..2 {
-            g.on_card_pin(Entry::Wrong);
+            g.on_card_pin(Entry::Wrong, false);
         }
-        g.on_card_pin(Entry::Right);
+        g.on_card_pin(Entry::Right, true);
         assert!(!g.violated(Violation::PinLockout));
         for _ in 0..3 {
-            g.on_card_pin(Entry::Wrong);
+            g.on_card_pin(Entry::Wrong, false);
         }
         assert!(!g.violated(Violation::PinLockout));
-        g.on_card_pin(Entry::Right);
+        g.on_card_pin(Entry::Right, true);
         assert!(g.violated(Violation::PinLockout));
         let mut g = Ghost::default();
         for _ in 0..5 {
-            g.on_signing_password(Entry::Wrong);
+            g.on_signing_password(Entry::Wrong, false);
         }
         assert!(!g.violated(Violation::PinLockout));
-        g.on_signing_password(Entry::Right);
+        g.on_signing_password(Entry::Right, true);
+        assert!(g.violated(Violation::PinLockout));
+        // A wrong password accepted breaks the rule at once; a right one accepted is the
+        // witness and breaks nothing.
+        let mut g = Ghost::default();
+        g.on_signing_password(Entry::Right, true);
+        assert!(!g.violated(Violation::PinLockout));
+        assert!(g.reached(Milestone::SigningPasswordAccepted));
+        g.on_signing_password(Entry::Wrong, true);
+        assert!(g.violated(Violation::PinLockout));
+        let mut g = Ghost::default();
+        g.on_signing_password(Entry::Wrong, false);
+        assert!(!g.reached(Milestone::SigningPasswordAccepted));
+        let mut g = Ghost::default();
+        g.on_card_pin(Entry::Wrong, true);
         assert!(g.violated(Violation::PinLockout));
     }
 }

@@ -158,6 +158,16 @@ pub enum AttackerVerb {
         session: u8,
     },
     RelayKioskQr,
+    /// `kiosk`: a phone-QR session of the attacker's own, bound to a kiosk (the server cannot
+    /// tell who opens one: the session is an unauthenticated request naming a kiosk).
+    OpenPhoneQr {
+        kiosk: KioskId,
+    },
+    /// `kiosk`: the remote kiosk's screen shows the challenge of the attacker's own phone-QR
+    /// session `session`, relayed to the owner as the remote kiosk's QR.
+    RelayOwnQr {
+        session: u8,
+    },
     /// A relay device near the owner's phone forwards the remote kiosk's proximity channel.
     RelayProximity,
     /// The thief enrols its own biometric on the stolen phone with the lock-screen PIN.
@@ -658,6 +668,7 @@ impl Config {
         };
         s.saw(Happened::CardPin {
             entry: Entry::Right,
+            accepted: true,
         });
         Some(t)
     }

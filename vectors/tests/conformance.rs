@@ -311,10 +311,12 @@ fn no_bytes(a: &Action) -> &'static str {
             | AttackerVerb::GuessSigningPassword(_)
             | AttackerVerb::PowerCycleCard,
         ) => "no bytes: card PIN counters",
-        Action::Attacker(AttackerVerb::RelayKioskQr) => "no bytes: kiosk proximity (phone side)",
+        Action::Attacker(AttackerVerb::RelayKioskQr | AttackerVerb::RelayOwnQr { .. }) => {
+            "no bytes: kiosk proximity (phone side)"
+        }
         Action::Tick => "no bytes: clock and lockout timers (card validity follows it)",
         Action::User(Step::StartLogin)
-        | Action::Attacker(AttackerVerb::OpenLogin)
+        | Action::Attacker(AttackerVerb::OpenLogin | AttackerVerb::OpenPhoneQr { .. })
         | Action::Kiosk(_, KioskVerb::ShowQr) => "mirrored: a session opens (challenge issued)",
         Action::User(Step::Renew | Step::ReportLoss) => {
             "mirrored: J-LIS renews or revokes a card certificate"
