@@ -444,8 +444,9 @@ impl Config {
                     person,
                 });
             }
-            // A request that changes neither the services' records nor the observer's is no
-            // step (`next_state`).
+            // A request that changes nothing the observer records is no step (`next_state`):
+            // the services keep no record the model reads (the observers keep their own,
+            // `Ghost::ids`).
             AttackerVerb::RequestPseudonym { session, service } => {
                 let value = s
                     .server

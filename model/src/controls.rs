@@ -26,14 +26,18 @@ pub enum Stricter {
     AppleHourAfterSeventh,
     /// Apple requires the passcode after 4 failed matches instead of 5.
     AppleFourMatches,
+    /// Apple's biometric closes an hour after the last passcode unlock instead of 48 h: the
+    /// mutant `48 * HOUR` -> `48 + HOUR` of `policy::builtin` (shard 13/20).
+    AppleHourPrimary,
 }
 
 impl Stricter {
-    pub const ALL: [Stricter; 4] = [
+    pub const ALL: [Stricter; 5] = [
         Stricter::GatekeeperDayAfterEleven,
         Stricter::BiometricLockout31s,
         Stricter::AppleHourAfterSeventh,
         Stricter::AppleFourMatches,
+        Stricter::AppleHourPrimary,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +46,7 @@ impl Stricter {
             Stricter::BiometricLockout31s => "biometric-lockout-31s",
             Stricter::AppleHourAfterSeventh => "apple-hour-after-seventh",
             Stricter::AppleFourMatches => "apple-four-matches",
+            Stricter::AppleHourPrimary => "apple-hour-primary",
         }
     }
 
@@ -52,6 +57,7 @@ impl Stricter {
             Stricter::BiometricLockout31s => names::BIO_LOCKOUTS_EXACT,
             Stricter::AppleHourAfterSeventh => names::PASSCODE_DELAYS_EXACT,
             Stricter::AppleFourMatches => names::APPLE_MATCHES_EXACT,
+            Stricter::AppleHourPrimary => names::APPLE_BIOMETRIC_OPEN_LATE,
         }
     }
 
@@ -61,7 +67,9 @@ impl Stricter {
             Stricter::GatekeeperDayAfterEleven | Stricter::BiometricLockout31s => {
                 Scenario::StolenPhone
             }
-            Stricter::AppleHourAfterSeventh | Stricter::AppleFourMatches => Scenario::StolenIphone,
+            Stricter::AppleHourAfterSeventh
+            | Stricter::AppleFourMatches
+            | Stricter::AppleHourPrimary => Scenario::StolenIphone,
         }
     }
 }
@@ -138,6 +146,11 @@ impl Config {
             Stricter::AppleFourMatches => {
                 if let Some(b) = self.apple_phone_policy.biometric.as_mut() {
                     b.tries_per_round = 4;
+                }
+            }
+            Stricter::AppleHourPrimary => {
+                if let Some(b) = self.apple_phone_policy.biometric.as_mut() {
+                    b.primary_timeout_secs = Some(HOUR);
                 }
             }
         }

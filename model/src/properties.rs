@@ -44,6 +44,7 @@ pub mod names {
     pub const BIO_LOCKOUTS_EXACT: &str = "biometric lockouts end exactly as specified";
     pub const PASSCODE_DELAYS_EXACT: &str = "passcode delays exactly as specified";
     pub const APPLE_MATCHES_EXACT: &str = "Apple's five matches exactly as specified";
+    pub const APPLE_BIOMETRIC_OPEN_LATE: &str = "Apple's biometric open before its timeouts";
 }
 
 /// `always` or `sometimes`.
@@ -1103,6 +1104,27 @@ fn bio_on_schedule(c: &Config, s: &State, scenario: Scenario) -> bool {
         })
 }
 
+/// `stolen-iphone`: a presentation was taken at the latest clock point before the 4 h of
+/// Apple's biometric rule (`spec::APPLE`: the passcode is required after 48 h without an
+/// unlock, or 156 h without the passcode and 4 h without a biometric unlock; the owner last
+/// unlocked with the passcode at 0 s, so the biometric is open until then).
+fn apple_presentation_late(c: &Config, s: &State) -> bool {
+    let bio = s.ghost.bio[PhoneId::Old.index()];
+    let four_hours = spec::APPLE
+        .passcode_and_biometric_idle
+        .map_or(0, |(_, bio_idle)| bio_idle);
+    let latest = c
+        .clock(Scenario::StolenIphone)
+        .iter()
+        .copied()
+        .filter(|t| *t < four_hours)
+        .max()
+        .unwrap_or(0);
+    s.scenario == Scenario::StolenIphone
+        && latest > 0
+        && (bio.last_fail_at == latest || bio.last_bio_at == latest)
+}
+
 fn phone_gate(c: &Config, s: &State) -> Gate {
     s.phones[PhoneId::Old.index()]
         .auth
@@ -1492,6 +1514,16 @@ pub const CATALOGUE: &[PropertyRow] = &[
                     allows before the passcode is required, one after the other at 0 s",
         source: "Apple Platform Security, Face ID and Touch ID (properties::spec::APPLE)",
         condition: |c, s| bio_on_schedule(c, s, Scenario::StolenIphone),
+    },
+    PropertyRow {
+        name: names::APPLE_BIOMETRIC_OPEN_LATE,
+        kind: Kind::Sometimes,
+        statement: "in `stolen-iphone` the thief's presentation is taken at 5,760 s (1 h 36 min \
+                    after the last passcode unlock, the clock's latest point before 4 h): \
+                    Apple requires the passcode only after 48 h without an unlock, or 156 h \
+                    without the passcode and 4 h without a biometric unlock",
+        source: "Apple Platform Security, Face ID and Touch ID (properties::spec::APPLE)",
+        condition: apple_presentation_late,
     },
     PropertyRow {
         name: "thief recovers with the stolen card",

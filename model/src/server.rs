@@ -155,8 +155,6 @@ pub struct Server {
     pub clone_flags: u8,
     /// Some session was ever authenticated by the card (consulted only by `card-auth-per-identity`).
     pub card_authed_ever: bool,
-    /// Pseudonyms received by each service (bitmask over pseudonym values).
-    pub received: [u16; 2],
 }
 
 /// The policy parameters the server needs.
@@ -185,7 +183,6 @@ impl Server {
             stored_ctr: [0; 5],
             clone_flags: 0,
             card_authed_ever: false,
-            received: [0; 2],
         }
     }
 
@@ -593,7 +590,6 @@ impl Server {
             Person::B => 0,
         };
         let value = Server::pseudonym(svc, person, cert, bugs);
-        self.received[svc as usize] |= 1 << value;
         Ok(value)
     }
 }
