@@ -250,16 +250,10 @@ impl Config {
                 // (its own finger: ground truth for the observer); in `renew` the phone is
                 // already unlocked.
                 let own_finger = s.scenario == Scenario::StolenPhonePinKnown;
+                // Whether the SE holds the key and whether its keys are invalidated is the SE's
+                // to decide (below): a refused signature drops the whole step, presentation
+                // included, so the thief's attempt changes nothing.
                 let uv = if own_finger {
-                    let se = s.phones[PhoneId::Old.index()].se;
-                    let usable = match verb {
-                        AttackerVerb::StolenPhoneAssert { .. } => se.credential.is_some(),
-                        AttackerVerb::StolenPhoneAssertSecond { .. } => se.second.is_some(),
-                        _ => se.jpki,
-                    };
-                    if !usable || se.invalidated {
-                        return None;
-                    }
                     let uv = s.phone(PhoneId::Old).auth.foreign_verify(
                         &self.phone_policy,
                         now,
