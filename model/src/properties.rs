@@ -1109,6 +1109,9 @@ fn bio_on_schedule(c: &Config, s: &State, scenario: Scenario) -> bool {
 /// unlock, or 156 h without the passcode and 4 h without a biometric unlock; the owner last
 /// unlocked with the passcode at 0 s, so the biometric is open until then).
 fn apple_presentation_late(c: &Config, s: &State) -> bool {
+    if s.scenario != Scenario::StolenIphone {
+        return false;
+    }
     let bio = s.ghost.bio[PhoneId::Old.index()];
     let four_hours = spec::APPLE
         .passcode_and_biometric_idle
@@ -1120,9 +1123,7 @@ fn apple_presentation_late(c: &Config, s: &State) -> bool {
         .filter(|t| *t < four_hours)
         .max()
         .unwrap_or(0);
-    s.scenario == Scenario::StolenIphone
-        && latest > 0
-        && (bio.last_fail_at == latest || bio.last_bio_at == latest)
+    latest > 0 && (bio.last_fail_at == latest || bio.last_bio_at == latest)
 }
 
 fn phone_gate(c: &Config, s: &State) -> Gate {
@@ -1181,8 +1182,8 @@ pub const CATALOGUE: &[PropertyRow] = &[
         name: names::PIN_LOCKOUT,
         kind: Kind::Always,
         statement: "the card takes at most 3 wrong user-auth PINs and 5 wrong signing passwords \
-                    in a row and accepts no wrong signing password; once blocked it takes \
-                    nothing, right or wrong, and neither power loss nor time resets the counters \
+                    in a row and accepts no wrong PIN or signing password; once blocked it \
+                    takes nothing, right or wrong, and neither power loss nor time resets the counters \
                     (only the in-person reset, which a thief cannot get)",
         source: "JPKI rules (J-LIS)",
         condition: |_, s| ok(s, Violation::PinLockout),
