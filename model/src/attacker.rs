@@ -45,6 +45,11 @@ use crate::system::{Action, AttackerVerb, Config, Scenario, State};
 pub struct Attacker {
     /// Terms seen (sorted, no duplicates).
     pub knows: Vec<Term>,
+    /// The terms of `knows` that the owner's client sent to the portal over its own channel
+    /// (sorted, no duplicates): the network may deliver these on that channel (drop, delay,
+    /// replay, redirect among the owner's sessions); everything else it sends arrives on the
+    /// attacker's own channel ([`crate::system::State::channel`]).
+    pub owner_sent: Vec<Term>,
     /// Sessions the attacker opened.
     pub sessions_opened: u8,
     /// The owner has been lured to the phishing origin (once).
@@ -79,6 +84,14 @@ impl Attacker {
         }
     }
 
+    /// The owner's client sends `t` to the portal over its own channel; the attacker reads it.
+    pub fn owner_sends(&mut self, t: Term) {
+        self.learn(t);
+        if let Err(i) = self.owner_sent.binary_search(&t) {
+            self.owner_sent.insert(i, t);
+        }
+    }
+
     /// Has the attacker already answered session `s` with the clone or the stolen phone?
     pub fn answered(&self, s: u8) -> bool {
         self.answered & (1u32 << (s % 32)) != 0
@@ -94,6 +107,7 @@ impl Attacker {
     /// later one (the model allows it two).
     /// With `insider`, also the owner's credential (`Key::Old`, whose ID and public key are
     /// public) as a `none` attestation for each of those sessions.
+    /// The substituted credentials are [`Attacker::substitutions`].
     pub fn sendable(&self, server: &Server, insider: bool) -> Vec<Term> {
         let mut out = self.knows.clone();
         let mut registrations = 0;
@@ -126,6 +140,40 @@ impl Attacker {
             }
         }
         out
+    }
+}
+
+impl Attacker {
+    /// Over the challenge of every registration or recovery someone else opened (the network
+    /// reads the challenges), an attestation of each of the attacker's keys, delivered to that
+    /// session: the substituted credential, which only the session's channel refuses
+    /// ([`Server::receive`]). Each is built for its session and goes there only: delivered
+    /// anywhere else it is an attestation of the attacker's key over a challenge that is not
+    /// the session's, which the server tells apart from the attacker's own attestations (also
+    /// delivered everywhere) by the challenge alone, and the challenge check is tried by every
+    /// replay. Offered everywhere, it multiplied the states of `skip-challenge-check` in `renew`
+    /// past 24 GiB.
+    pub fn substitutions(server: &Server) -> impl Iterator<Item = (u8, Term)> + '_ {
+        (0u8..).zip(&server.sessions).flat_map(|(i, s)| {
+            let foreign = s.opener != Party::Attacker
+                && matches!(
+                    s.kind,
+                    SessionKind::Register { .. } | SessionKind::Recover { .. }
+                );
+            [Key::Attacker, Key::Attacker2]
+                .into_iter()
+                .filter(move |_| foreign)
+                .map(move |key| {
+                    (
+                        i,
+                        Term::Attestation {
+                            key,
+                            nonce: s.nonce,
+                            origin: Origin::Real,
+                        },
+                    )
+                })
+        })
     }
 }
 

@@ -54,6 +54,7 @@ pub enum Bug {
     SeCopyOfNamedPerson,
     RecoveryRetiresOneCredential,
     RecoveryAccountFromRequest,
+    IgnoreSessionChannel,
 }
 
 /// An unknown bug name.
@@ -62,7 +63,7 @@ pub enum Bug {
 pub struct UnknownBug(pub String);
 
 impl Bug {
-    pub const ALL: [Bug; 44] = [
+    pub const ALL: [Bug; 45] = [
         Bug::BindWithoutCardAuth,
         Bug::CardAuthPerIdentity,
         Bug::ReuseCardPermit,
@@ -107,6 +108,7 @@ impl Bug {
         Bug::SeCopyOfNamedPerson,
         Bug::RecoveryRetiresOneCredential,
         Bug::RecoveryAccountFromRequest,
+        Bug::IgnoreSessionChannel,
     ];
 
     /// The command-line name.
@@ -124,10 +126,13 @@ impl Bug {
     /// for another session (the near kiosk's), relayed by the attacker: the freshness defence
     /// also enforces kiosk proximity. A kiosk login that proximity or the kiosk binding should
     /// have stopped is the owner's phone completing the session of the person at the remote
-    /// kiosk (account isolation, issue 10). And in `renew` the owner's card signature, delivered to
-    /// the thief's own login, card-authenticates it, so the thief has J-LIS issue a JPKI copy to
-    /// the stolen phone again after the recovery retired it (recovery); J-LIS issuing the copy to
-    /// whoever names the owner's card-authenticated session does the same
+    /// kiosk (account isolation, issue 10). (In `renew` the owner's card signature, delivered to
+    /// the thief's own login, still card-authenticates it and J-LIS issues a JPKI copy to the
+    /// stolen phone again after the recovery retired it; but that copy's signature logged in
+    /// only the owner's own open login, which the session channel now refuses: the full `renew`
+    /// run under `skip-challenge-check`, 44,552,510 states, breaks challenge freshness alone, so
+    /// recovery is no longer collateral of the two switches.) J-LIS issuing the copy to whoever
+    /// names the owner's card-authenticated session breaks recovery
     /// (`se-enrolment-any-requester`). A renewal that revokes the new certificate leaves the old
     /// one unrevoked, so a card signature of the old generation still binds (bind to identity,
     /// as `renewal-keeps-old-cert`). Bindings keyed by the certificate serial lock the owner out
@@ -147,9 +152,7 @@ impl Bug {
     pub fn also_breaks(self) -> &'static [&'static str] {
         use crate::properties::names::*;
         match self {
-            Bug::SkipChallengeCheck | Bug::ReuseChallenge => {
-                &[KIOSK_PROXIMITY, RECOVERY, ACCOUNT_ISOLATION]
-            }
+            Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[KIOSK_PROXIMITY, ACCOUNT_ISOLATION],
             Bug::SkipProximityCheck | Bug::SkipKioskBinding | Bug::ProximityNotDistanceBounding => {
                 &[ACCOUNT_ISOLATION]
             }
@@ -231,6 +234,7 @@ impl Bug {
             | Bug::SeCopyOfNamedPerson => &[Insider],
             Bug::SeEnrolmentAnyRequester => &[Renew, Insider],
             Bug::PseudonymAnyRequester => &[Enrol, Renew, Insider],
+            Bug::IgnoreSessionChannel => &[Enrol, Renew],
         }
     }
 
@@ -473,6 +477,14 @@ impl Bug {
                 "the recovery endpoint alone takes the account its request names, not the account \
                  of the card that authenticated its parent login (the registration endpoint still \
                  checks): the second person's recovery retires the owner's credentials",
+            ),
+            Bug::IgnoreSessionChannel => (
+                "ignore-session-channel",
+                SESSION_INTEGRITY,
+                "the portal takes a response to a login, registration or recovery from any client, \
+                 not only over the channel (TLS connection and session cookie) of the client that \
+                 opened the session: the network attacker answers the owner's registration with \
+                 an attestation of its own key",
             ),
             Bug::PseudonymFromCertSerial => (
                 "pseudonym-from-cert-serial",

@@ -255,7 +255,9 @@ fn server_answer(config: &Config, state: &State, action: &Action) -> Option<Stri
     let now = config.now_secs(state);
     let rules = config.rules_for_trace();
     let result = match *action {
-        Action::Deliver { session, term } => server.receive(session, term, now, rules).map(|_| ()),
+        Action::Deliver { session, term } => server
+            .receive(session, term, state.channel(session, term), now, rules)
+            .map(|_| ()),
         Action::Kiosk(k, KioskVerb::ScanQr(t)) => server.present_qr(k, t, rules).map(|_| ()),
         _ => return None,
     };

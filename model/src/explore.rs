@@ -32,7 +32,7 @@ pub enum ExploreAction {
 
 /// The most catalogue rows the wrapper can carry: stateright's properties are `fn` pointers, so
 /// each row gets its own instance of [`condition`]. A unit test checks the catalogue fits.
-pub const MAX_PROPERTIES: usize = 48;
+pub const MAX_PROPERTIES: usize = 56;
 
 /// Catalogue row `I` on a wrapped state. At the start, `always` rows hold and `sometimes` rows
 /// are not witnessed.
@@ -55,6 +55,7 @@ macro_rules! conditions {
 const CONDITIONS: [Condition; MAX_PROPERTIES] = conditions!(
     0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
     24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47
+    48 49 50 51 52 53 54 55
 );
 
 impl Explore {

@@ -223,7 +223,7 @@ impl Config {
                 }
                 let nonce = s.nonce(l)?;
                 let t = self.card_sign_right_pin(s, now, nonce)?;
-                s.attacker.learn(t);
+                s.attacker.owner_sends(t);
             }
             Step::EnrolSe => {
                 let l = s.user.login?;
@@ -261,7 +261,7 @@ impl Config {
                 let nonce = s.nonce(c)?;
                 let uv = self.owner_verify(s, id)?;
                 let t = s.phone(id).se.make_credential(uv, nonce, Origin::Real);
-                s.attacker.learn(t);
+                s.attacker.owner_sends(t);
             }
             Step::SeLogin | Step::FidoLogin(_) => {
                 let l = s.user.login.filter(|l| s.session_open(*l))?;
@@ -279,7 +279,7 @@ impl Config {
                     }
                     _ => s.phone(id).se.get_assertion(uv, nonce, Origin::Real)?,
                 };
-                s.attacker.learn(t);
+                s.attacker.owner_sends(t);
             }
             Step::Pseudonym(svc) => {
                 let l = s.user.login?;
@@ -362,7 +362,7 @@ impl Config {
                     .showing
                     .filter(|k| s.session_open(*k))?;
                 let t = self.answer_kiosk_qr(s, KioskId::Near, k)?;
-                s.attacker.learn(t);
+                s.attacker.owner_sends(t);
             }
             Step::ShowPhoneQr => {
                 let kind = SessionKind::PhoneQr {
@@ -496,7 +496,7 @@ impl Config {
             let l = s.server.open(SessionKind::Login, Party::User, rules).ok()?;
             let nonce = s.nonce(l)?;
             let sig = self.card_sign_right_pin(s, now, nonce)?;
-            self.deliver(s, l, sig).ok()?;
+            self.deliver(s, l, sig, Party::User).ok()?;
             let c = s
                 .server
                 .open(SessionKind::Recover { parent: l }, Party::User, rules)
@@ -507,7 +507,7 @@ impl Config {
                 .phone(PhoneId::New)
                 .se
                 .make_credential(uv, nonce, Origin::Real);
-            self.deliver(s, c, att).ok()?;
+            self.deliver(s, c, att, Party::User).ok()?;
         }
         let l = s.server.open(SessionKind::Login, Party::User, rules).ok()?;
         let nonce = s.nonce(l)?;
@@ -516,7 +516,7 @@ impl Config {
             .phone(PhoneId::New)
             .se
             .get_assertion(uv, nonce, Origin::Real)?;
-        self.deliver(s, l, a).ok()?;
+        self.deliver(s, l, a, Party::User).ok()?;
         let x = s.server.sessions.get(usize::from(l))?;
         (x.status
             == Status::Authenticated(Method::Fido {

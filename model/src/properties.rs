@@ -38,6 +38,7 @@ pub mod names {
     pub const UNLINKABILITY: &str = "unlinkability";
     pub const ACCOUNT_ISOLATION: &str = "account isolation";
     pub const KNOWN_CREDENTIAL: &str = "known credential";
+    pub const SESSION_INTEGRITY: &str = "session integrity";
     pub const OWNER_CAN_RECOVER: &str = "owner can recover";
     /// Exact-schedule witnesses (issue 9: a defence made stricter than its rule).
     pub const PIN_DELAYS_EXACT: &str = "lock-screen PIN delays exactly as specified";
@@ -92,6 +93,7 @@ pub enum Violation {
     AccountIsolation,
     KnownCredential,
     Unlinkability,
+    SessionIntegrity,
 }
 
 /// Things that happened, for the `sometimes` properties.
@@ -122,6 +124,8 @@ pub enum Milestone {
     LoginAfterPinReset,
     /// The SMS baseline: the owner logged in with the one-time code sent to the number.
     SmsOwnerLogin,
+    /// The attacker opened a phone-QR session of its own (an `Opened` event).
+    AttackerPhoneQr,
 }
 
 /// The rules as their specifications state them, written down here for the observers and
@@ -591,6 +595,9 @@ impl Ghost {
     /// The server sent out a challenge: it opened a session of `kind` for `opener` (an
     /// `Opened` event, in the order the sessions were opened).
     fn on_opened(&mut self, kind: SessionKind, opener: Party, nonce: Nonce) {
+        if opener == Party::Attacker && matches!(kind, SessionKind::PhoneQr { .. }) {
+            self.reach(Milestone::AttackerPhoneQr);
+        }
         self.issued.push(Issued {
             kind,
             opener,
@@ -639,6 +646,22 @@ impl Ghost {
         };
         if producer.is_some_and(|p| account != Some(p)) {
             self.violate(Violation::AccountIsolation);
+        }
+        // session integrity: what the owner's own login, registration or recovery accepts was
+        // made by the owner's card, SE copy or keys (who holds the key, not whose card bound it).
+        let made_by = match term {
+            Term::CardSig { person, .. } => person,
+            Term::SeSig { .. } => Person::A,
+            Term::Assertion { key, .. } | Term::Attestation { key, .. } => key.holder(),
+        };
+        if session.opener == Party::User
+            && matches!(
+                session.kind,
+                SessionKind::Login | SessionKind::Register { .. } | SessionKind::Recover { .. }
+            )
+            && made_by != Person::A
+        {
+            self.violate(Violation::SessionIntegrity);
         }
         // Authenticated as a person: the producer's, or for the attacker's own key outside
         // `insider`, the account it logs into (whose card bound it).
@@ -1297,6 +1320,17 @@ pub const CATALOGUE: &[PropertyRow] = &[
         condition: |_, s| ok(s, Violation::KnownCredential),
     },
     PropertyRow {
+        name: names::SESSION_INTEGRITY,
+        kind: Kind::Always,
+        statement: "a login, registration or recovery the owner opened accepts only what the \
+                    owner's own card, SE copy or FIDO keys made (ground truth: who holds the \
+                    key): it binds no one else's credential and is logged in as no one else",
+        source: "seed §3 sequence 2-3 (the credential registered in the card-authenticated \
+                 session is the owner's); RFC 8446 and RFC 6265 (the session's channel); Barth, \
+                 Jackson and Mitchell, CCS 2008 §2.2 (login CSRF)",
+        condition: |_, s| ok(s, Violation::SessionIntegrity),
+    },
+    PropertyRow {
         name: names::OWNER_CAN_RECOVER,
         kind: Kind::Always,
         statement: "from every reachable state of `insider`, `renew` and `stolen-card` (from the \
@@ -1527,6 +1561,16 @@ pub const CATALOGUE: &[PropertyRow] = &[
         condition: apple_presentation_late,
     },
     PropertyRow {
+        name: "attacker's own phone-QR session",
+        kind: Kind::Sometimes,
+        statement: "in `kiosk` the attacker opens a phone-QR session of its own, whose challenge \
+                    it can show the owner as the remote kiosk's QR (the attack on `kiosk \
+                    proximity` through a session the server cannot tell from the owner's is \
+                    tried; the owner's phone refuses the relay)",
+        source: "seed §3 (kiosk login by QR); issue 9 (every session kind the server offers)",
+        condition: |_, s| s.ghost.reached(Milestone::AttackerPhoneQr),
+    },
+    PropertyRow {
         name: "thief recovers with the stolen card",
         kind: Kind::Sometimes,
         statement: "in `stolen-card` or `stolen-both` a thief who guessed the card's PIN logs in \
@@ -1716,5 +1760,58 @@ mod tests {
         let mut g = Ghost::default();
         g.on_card_pin(Entry::Wrong, true);
         assert!(g.violated(Violation::PinLockout));
+    }
+
+    /// Session integrity from ground truth (who holds the key, whose card signed): the owner's
+    /// registration that accepts the attacker's attestation, or the owner's login that accepts
+    /// the second person's card signature, breaks it; the same terms in the attacker's own
+    /// sessions, and the owner's own terms in the owner's sessions, do not (controls).
+    #[test]
+    fn owners_sessions_accept_only_the_owners_terms() {
+        use crate::crypto::Origin;
+        let open = |g: &mut Ghost, kind, opener, nonce| {
+            g.observe(
+                Happened::Opened {
+                    kind,
+                    opener,
+                    nonce,
+                },
+                &At {
+                    now: 0,
+                    policy: "",
+                    cert_validity_secs: 1000,
+                },
+            )
+        };
+        let att = |key, nonce| Term::Attestation {
+            key,
+            nonce,
+            origin: Origin::Real,
+        };
+        let card = |person, nonce| Term::CardSig {
+            person,
+            cert: 0,
+            nonce,
+        };
+        for opener in [Party::User, Party::Attacker] {
+            for (term, theirs) in [
+                (att(Key::Attacker, 1), true),
+                (att(Key::Attacker2, 1), true),
+                (att(Key::Old, 1), false),
+                (card(Person::B, 0), true),
+                (card(Person::A, 0), false),
+            ] {
+                let mut g = Ghost::default();
+                open(&mut g, SessionKind::Login, opener, 0);
+                open(&mut g, SessionKind::Register { parent: 0 }, opener, 1);
+                let s = u8::from(term.nonce() == 1);
+                g.on_accept(s, term, true, Some(Person::A));
+                assert_eq!(
+                    g.violated(Violation::SessionIntegrity),
+                    theirs && opener == Party::User,
+                    "{term} accepted in a session of {opener:?}"
+                );
+            }
+        }
     }
 }

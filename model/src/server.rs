@@ -140,6 +140,9 @@ pub enum Reason {
     NotPermitted,
     /// A registration of a credential already on record (WebAuthn L3 §7.1).
     KnownCredential,
+    /// A response to a login, registration or recovery that did not come over the channel of
+    /// the client that opened the session.
+    WrongChannel,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -358,13 +361,39 @@ impl Server {
         Ok(())
     }
 
-    /// A response arrives for session `s` over the network.
-    pub fn receive(&mut self, s: u8, term: Term, now: u64, rules: Rules) -> Result<(), Reason> {
+    /// A response arrives for session `s` over the network, on the channel of client `from`.
+    ///
+    /// A login, registration or recovery is answered by the client that opened it, over the
+    /// channel it opened it on (its TLS connection and session cookie: RFC 8446, RFC 6265): a
+    /// response on another channel finds no such session (`ignore-session-channel`: the server
+    /// takes a response for any session from anyone). Without this check the seed's registration
+    /// has no defence against a substituted credential: whoever reads the challenge of the
+    /// owner's registration can answer it with an attestation of its own key, which then binds
+    /// in the account of the owner's card; and whoever answers the owner's login makes the
+    /// owner's browser work in an account of its choosing (a login CSRF: Barth, Jackson and
+    /// Mitchell, "Robust Defenses for Cross-Site Request Forgery", CCS 2008, §2.2). A kiosk's
+    /// session is answered by the phone that scanned its QR, over the phone's own channel (a
+    /// cross-device flow): proximity, not the channel, defends it.
+    pub fn receive(
+        &mut self,
+        s: u8,
+        term: Term,
+        from: Party,
+        now: u64,
+        rules: Rules,
+    ) -> Result<(), Reason> {
         let bugs = rules.bugs;
         let session = *self
             .sessions
             .get(usize::from(s))
             .ok_or(Reason::NoSuchSession)?;
+        let own_channel = matches!(
+            session.kind,
+            SessionKind::Login | SessionKind::Register { .. } | SessionKind::Recover { .. }
+        );
+        if own_channel && from != session.opener && !bugs.has(Bug::IgnoreSessionChannel) {
+            return Err(Reason::WrongChannel);
+        }
         self.check_common(&session, &term, bugs)?;
         let mut account = session.account;
         let status = match (session.kind, term) {
@@ -624,6 +653,61 @@ mod tests {
         }
     }
 
+    /// A login, registration or recovery takes a response only over the channel of the client
+    /// that opened it; a kiosk's session takes the phone's (control: the same responses over the
+    /// opener's channel are accepted, and `ignore-session-channel` takes them from anyone).
+    #[test]
+    fn responses_come_over_the_sessions_channel() {
+        for bugs in [Bugs::NONE, Bugs::only(Bug::IgnoreSessionChannel)] {
+            let lax = bugs.has(Bug::IgnoreSessionChannel);
+            let mut server = Server::new();
+            let (s, nonce) = login(&mut server, bugs);
+            let sig = Term::CardSig {
+                person: Person::A,
+                cert: 0,
+                nonce,
+            };
+            let wrong = |r: Result<(), Reason>| r == Err(Reason::WrongChannel);
+            let mut probe = server.clone();
+            assert_eq!(
+                wrong(probe.receive(s, sig, Party::Attacker, 0, rules(bugs))),
+                !lax
+            );
+            assert_eq!(server.receive(s, sig, Party::User, 0, rules(bugs)), Ok(()));
+            let reg = SessionKind::Register { parent: s };
+            let r = server.open(reg, Party::User, rules(bugs)).expect("opens");
+            let att = |key| Term::Attestation {
+                key,
+                nonce: server.sessions[usize::from(r)].nonce,
+                origin: Origin::Real,
+            };
+            let mut probe = server.clone();
+            let theirs = probe.receive(r, att(Key::Attacker), Party::Attacker, 0, rules(bugs));
+            assert_eq!(wrong(theirs), !lax);
+            assert_eq!(theirs.is_ok(), lax);
+            assert_eq!(
+                server.receive(r, att(Key::Old), Party::User, 0, rules(bugs)),
+                Ok(())
+            );
+            let k = server
+                .open(
+                    SessionKind::Kiosk {
+                        kiosk: KioskId::Near,
+                    },
+                    Party::Kiosk(KioskId::Near),
+                    rules(bugs),
+                )
+                .expect("opens");
+            let a = Term::Assertion {
+                key: Key::Old,
+                nonce: server.sessions[usize::from(k)].nonce,
+                origin: Origin::Real,
+                ctr: 1,
+            };
+            assert_eq!(server.receive(k, a, Party::User, 0, rules(bugs)), Ok(()));
+        }
+    }
+
     fn login(server: &mut Server, bugs: Bugs) -> (u8, Nonce) {
         let s = server
             .open(SessionKind::Login, Party::User, rules(bugs))
@@ -641,7 +725,7 @@ mod tests {
             nonce: n + 1,
         };
         assert_eq!(
-            server.receive(s, wrong, 0, rules(Bugs::NONE)),
+            server.receive(s, wrong, Party::User, 0, rules(Bugs::NONE)),
             Err(Reason::WrongChallenge)
         );
         let sig = Term::CardSig {
@@ -650,16 +734,16 @@ mod tests {
             nonce: n,
         };
         assert_eq!(
-            server.receive(s, sig, 5 * YEAR, rules(Bugs::NONE)),
+            server.receive(s, sig, Party::User, 5 * YEAR, rules(Bugs::NONE)),
             Err(Reason::CertExpired)
         );
         server.revoke(0);
         assert_eq!(
-            server.receive(s, sig, 0, rules(Bugs::NONE)),
+            server.receive(s, sig, Party::User, 0, rules(Bugs::NONE)),
             Err(Reason::CertRevoked)
         );
         let lax = Bugs::only(Bug::SkipRevocationCheck);
-        assert_eq!(server.receive(s, sig, 0, rules(lax)), Ok(()));
+        assert_eq!(server.receive(s, sig, Party::User, 0, rules(lax)), Ok(()));
     }
 
     #[test]
@@ -673,9 +757,12 @@ mod tests {
             origin: Origin::Real,
             ctr,
         };
-        assert_eq!(server.receive(s1, a(n1, 1), 0, rules(Bugs::NONE)), Ok(()));
         assert_eq!(
-            server.receive(s2, a(n2, 1), 0, rules(Bugs::NONE)),
+            server.receive(s1, a(n1, 1), Party::User, 0, rules(Bugs::NONE)),
+            Ok(())
+        );
+        assert_eq!(
+            server.receive(s2, a(n2, 1), Party::User, 0, rules(Bugs::NONE)),
             Err(Reason::StaleCounter)
         );
         assert_eq!(server.clone_flags, Key::Old.bit());
@@ -696,7 +783,10 @@ mod tests {
             cert: 0,
             nonce: n,
         };
-        assert_eq!(server.receive(s, sig, 0, rules(Bugs::NONE)), Ok(()));
+        assert_eq!(
+            server.receive(s, sig, Party::User, 0, rules(Bugs::NONE)),
+            Ok(())
+        );
         // Another party cannot ride on the owner's session.
         assert_eq!(
             server.open(reg, Party::Attacker, rules(Bugs::NONE)),
@@ -727,7 +817,10 @@ mod tests {
                 cert: 0,
                 nonce: n,
             };
-            assert_eq!(server.receive(s, sig, 0, rules(Bugs::NONE)), Ok(()));
+            assert_eq!(
+                server.receive(s, sig, Party::User, 0, rules(Bugs::NONE)),
+                Ok(())
+            );
             let r = server
                 .open(
                     SessionKind::Register { parent: s },
@@ -741,7 +834,7 @@ mod tests {
                 nonce,
                 origin: Origin::Real,
             };
-            server.receive(r, att, 0, rules(Bugs::NONE))
+            server.receive(r, att, Party::User, 0, rules(Bugs::NONE))
         };
         assert_eq!(
             register(&mut server, Key::Old),
@@ -828,7 +921,7 @@ mod tests {
             cert: 0,
             nonce: n,
         };
-        assert_eq!(server.receive(s, sig, 0, rules(bugs)), Ok(()));
+        assert_eq!(server.receive(s, sig, Party::User, 0, rules(bugs)), Ok(()));
         s
     }
 
@@ -862,7 +955,7 @@ mod tests {
                 nonce: server.sessions[usize::from(r)].nonce,
                 origin: Origin::Real,
             };
-            let bound = server.receive(r, att, 0, rules(bugs));
+            let bound = server.receive(r, att, Party::User, 0, rules(bugs));
             if bugs.has(Bug::SkipKnownCredentialCheck) {
                 assert_eq!(bound, Ok(()));
                 assert_eq!(server.account_of(Key::Old, bugs), Some(Person::B));

@@ -637,6 +637,25 @@ impl State {
             .is_some_and(|x| x.status == Status::Open)
     }
 
+    /// The channel the network delivers `term` to session `session` on: the owner's client's,
+    /// if that client sent the term and opened the session; the attacker's own otherwise. The
+    /// network may carry the owner's terms on either channel, but the server compares the
+    /// channel only with the session's opener ([`Server::receive`]), so delivering on the
+    /// opener's channel whenever the attacker can is every behaviour of the other choice and
+    /// more: one action per term and session suffices.
+    pub fn channel(&self, session: u8, term: Term) -> Party {
+        let owners = self
+            .server
+            .sessions
+            .get(usize::from(session))
+            .is_some_and(|x| x.opener == Party::User);
+        if owners && self.attacker.owner_sent.binary_search(&term).is_ok() {
+            Party::User
+        } else {
+            Party::Attacker
+        }
+    }
+
     pub(crate) fn nonce(&self, s: u8) -> Option<u8> {
         self.server.sessions.get(usize::from(s)).map(|x| x.nonce)
     }
@@ -675,9 +694,15 @@ impl Config {
 
     /// The network delivers `term` to session `session`; the server's answer is an event for
     /// the observer (a refusal that changes nothing is no step, see `next_state`).
-    pub(crate) fn deliver(&self, s: &mut State, session: u8, term: Term) -> Result<(), Reason> {
+    pub(crate) fn deliver(
+        &self,
+        s: &mut State,
+        session: u8,
+        term: Term,
+        from: Party,
+    ) -> Result<(), Reason> {
         let now = self.now_secs(s);
-        match s.server.receive(session, term, now, self.rules()) {
+        match s.server.receive(session, term, from, now, self.rules()) {
             Ok(()) => {
                 let account = s.session_account(session);
                 s.saw(Happened::Accepted {
@@ -779,6 +804,9 @@ impl Model for Config {
                 });
             }
         }
+        for (session, term) in Attacker::substitutions(&s.server) {
+            out.push(Action::Deliver { session, term });
+        }
         self.attacker_actions(s, out);
         if usize::from(s.now) + 1 < self.clock(s.scenario).len() {
             out.push(Action::Tick);
@@ -793,7 +821,8 @@ impl Model for Config {
             Action::Kiosk(k, verb) => self.kiosk_step(&mut s, k, verb)?,
             // Refused or not, the step's events decide (below) whether it is one.
             Action::Deliver { session, term } => {
-                let _ = self.deliver(&mut s, session, term);
+                let from = s.channel(session, term);
+                let _ = self.deliver(&mut s, session, term, from);
             }
             Action::Attacker(verb) => self.attacker_step(&mut s, verb)?,
             Action::Tick => {

@@ -329,6 +329,7 @@ bug_tests! {
     bug_se_copy_of_named_person => SeCopyOfNamedPerson,
     bug_recovery_retires_one_credential => RecoveryRetiresOneCredential,
     bug_recovery_account_from_request => RecoveryAccountFromRequest,
+    bug_ignore_session_channel => IgnoreSessionChannel,
 }
 
 /// The witness `login after the in-person reset` (this session) grew `insider` 89,296 ->
@@ -466,6 +467,19 @@ fn own_phone_qr_logs_in_only_past_a_removed_defence() {
     }
 }
 
+/// The witness `attacker's own phone-QR session` needs the capability: reached in `kiosk`,
+/// and not once the attacker may open no session (negative control; it was mutant
+/// `attacker.rs:544`, the capability never offered, that `model check` alone did not see).
+#[test]
+fn own_phone_qr_witness_needs_the_attackers_session() {
+    use model::properties::Milestone;
+    let seen = |s: &State| s.ghost.reached(Milestone::AttackerPhoneQr);
+    let mut c = config().only(&[Scenario::Kiosk]);
+    assert!(bfs(&c, seen).1.is_some());
+    c.attacker_sessions = 0;
+    assert!(bfs(&c, seen).1.is_none());
+}
+
 /// Each negative control of an exact-schedule witness (a defence made stricter than its rule)
 /// loses exactly that witness in its scenario and breaks no `always` property: compared with
 /// the same scenario alone without the control (where the other scenarios' witnesses are
@@ -595,8 +609,13 @@ fn meets_known_credential(c: &Config, s: &State) -> bool {
             term: term @ Term::Attestation { .. },
         } => {
             let mut server = s.server.clone();
-            server.receive(session, term, c.now_secs(s), c.rules_for_trace())
-                == Err(Reason::KnownCredential)
+            server.receive(
+                session,
+                term,
+                s.channel(session, term),
+                c.now_secs(s),
+                c.rules_for_trace(),
+            ) == Err(Reason::KnownCredential)
         }
         _ => false,
     })

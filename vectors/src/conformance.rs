@@ -18,6 +18,10 @@
 //!   certificates J-LIS issued and revoked (renewal, loss reports, recovery), which the relying
 //!   party sees only through the certificate in a response and the CRL it is given.
 //!
+//! A login, registration or recovery takes a response only from the client that opened it (its
+//! session cookie over its TLS connection, `Refusal::WrongChannel`); a kiosk's session is
+//! answered by the phone that scanned its QR, from the phone's own client.
+//!
 //! Registration and recovery sessions open only under a login session of the same client that
 //! a card authentication logged in, once per card authentication (seed §2-3; the binding
 //! property of DESIGN.md §3). They bind and revoke in the account of that login (the card's
@@ -336,6 +340,10 @@ pub struct Checks {
     /// and refuse a recovery naming another account. Off, the named account's credentials are
     /// revoked and the recovery binds there (the model's `recovery-account-from-request`).
     pub recovery_account_from_card: bool,
+    /// Take a response to a login, registration or recovery only from the client that opened
+    /// the session (its TLS connection and session cookie). Off, a response from any client is
+    /// taken (the model's `ignore-session-channel`).
+    pub channel: bool,
 }
 
 impl Checks {
@@ -348,6 +356,7 @@ impl Checks {
         fresh_credential: true,
         account_from_card: true,
         recovery_account_from_card: true,
+        channel: true,
     };
 }
 
@@ -380,6 +389,10 @@ pub enum Refusal {
     /// authenticated its parent login.
     #[error("account-mismatch")]
     AccountMismatch,
+    /// A response to a login, registration or recovery from a client other than the one that
+    /// opened the session: no session of that client has this ID.
+    #[error("wrong-channel")]
+    WrongChannel,
 }
 
 /// A failure of the harness itself (not a verdict).
@@ -790,9 +803,7 @@ impl World {
         verdict
     }
 
-    /// Posts `resp` to `session`: the verifier decides with the carried state; an accepted
-    /// response finishes the session, consumes its challenge, and stores what it proves (the
-    /// card authentication, the counter, the registered credential).
+    /// Posts `resp` to `session` from the client that opened it: see [`World::post_from`].
     pub fn post(
         &mut self,
         rp: &mut RpState,
@@ -800,9 +811,36 @@ impl World {
         resp: Response,
         checks: Checks,
     ) -> Result<Result<(), Refusal>, ConformanceError> {
+        let Some(client) = rp.sessions.get(session).map(|s| s.client) else {
+            return Ok(Err(Refusal::NoSuchSession));
+        };
+        self.post_from(rp, session, client, resp, checks)
+    }
+
+    /// Posts `resp` to `session` from `client`: the verifier decides with the carried state;
+    /// an accepted response finishes the session, consumes its challenge, and stores what it
+    /// proves (the card authentication, the counter, the registered credential). A login,
+    /// registration or recovery takes a response only from the client that opened it (the
+    /// session's cookie over its TLS connection); a kiosk's session is answered by the phone
+    /// that scanned its QR, from its own client.
+    pub fn post_from(
+        &mut self,
+        rp: &mut RpState,
+        session: usize,
+        client: u8,
+        resp: Response,
+        checks: Checks,
+    ) -> Result<Result<(), Refusal>, ConformanceError> {
         let Some(s) = rp.sessions.get(session).copied() else {
             return Ok(Err(Refusal::NoSuchSession));
         };
+        let own_channel = matches!(
+            s.kind,
+            SessionKind::Login | SessionKind::Register { .. } | SessionKind::Recover { .. }
+        );
+        if own_channel && client != s.client && checks.channel {
+            return Ok(Err(Refusal::WrongChannel));
+        }
         if s.kind == SessionKind::PhoneQr {
             // Only a kiosk's scan answers a phone's QR session ([`World::scan`]).
             return Ok(Err(Refusal::WrongCeremony));

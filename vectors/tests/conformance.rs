@@ -80,13 +80,17 @@ enum StepKind {
     /// A JPKI authentication (the card, or the phone SE's JPKI copy) answering the target
     /// session's open challenge.
     CardAuth,
+    /// A response to a login, registration or recovery delivered on another client's channel
+    /// than the opener's (the attacker's attestation in the owner's registration).
+    Substitution,
 }
 
-const REQUIRED: [StepKind; 4] = [
+const REQUIRED: [StepKind; 5] = [
     StepKind::Registration,
     StepKind::Login,
     StepKind::Replay,
     StepKind::Phishing,
+    StepKind::Substitution,
 ];
 
 /// How model terms become bytes, and which defences the concrete side runs.
@@ -287,6 +291,15 @@ fn classify(s: &State, session: usize, term: Term) -> StepKind {
     if term.origin() == Some(Origin::Phish) {
         return StepKind::Phishing;
     }
+    let other_channel = s.server.sessions.get(session).is_some_and(|x| {
+        matches!(
+            x.kind,
+            MKind::Login | MKind::Register { .. } | MKind::Recover { .. }
+        ) && u8::try_from(session).is_ok_and(|i| s.channel(i, term) != x.opener)
+    });
+    if other_channel {
+        return StepKind::Substitution;
+    }
     let fresh = s
         .server
         .sessions
@@ -354,26 +367,29 @@ struct Walker<'a> {
     /// Decisions already counted: (server, clock, concrete state, action).
     decided: HashSet<(model::server::Server, u8, RpState, Action)>,
     /// Concrete posts already made: (state, session, response) -> (verdict, next state).
-    memo: HashMap<(RpState, usize, Response, bool), Posted>,
+    memo: HashMap<(RpState, usize, Response, Option<u8>), Posted>,
 }
 
 impl Walker<'_> {
+    /// `from`: the client whose channel a delivery arrives on (`None` for a kiosk's scan).
     fn post(
         &mut self,
         rp: &RpState,
         session: usize,
         resp: Response,
-        scan: bool,
+        from: Option<u8>,
     ) -> Result<Posted, ConformanceError> {
-        let key = (rp.clone(), session, resp, scan);
+        let key = (rp.clone(), session, resp, from);
         if let Some(v) = self.memo.get(&key) {
             return Ok(v.clone());
         }
         let mut next = rp.clone();
-        let verdict = if scan {
-            self.world.scan(&mut next, session, resp, self.map.checks)?
-        } else {
-            self.world.post(&mut next, session, resp, self.map.checks)?
+        let verdict = match from {
+            None => self.world.scan(&mut next, session, resp, self.map.checks)?,
+            Some(client) => {
+                self.world
+                    .post_from(&mut next, session, client, resp, self.map.checks)?
+            }
         };
         self.memo.insert(key, (verdict, next.clone()));
         Ok((verdict, next))
@@ -424,8 +440,13 @@ impl Walker<'_> {
         (i, term, resp): (usize, Term, Response),
         model: Result<Option<Person>, String>,
     ) -> Result<RpState, ConformanceError> {
-        let scan = matches!(a, Action::Kiosk(_, KioskVerb::ScanQr(_)));
-        let (concrete, after) = self.post(rp, i, resp, scan)?;
+        // The channel the model's network delivers on (`State::channel`), as the concrete
+        // relying party's client.
+        let from = match a {
+            Action::Deliver { session, term } => Some(client(s.channel(session, term))),
+            _ => None,
+        };
+        let (concrete, after) = self.post(rp, i, resp, from)?;
         let concrete = concrete.map(|()| after.sessions.get(i).and_then(|x| x.account));
         let kind = classify(s, i, term);
         self.record(
@@ -460,7 +481,7 @@ impl Walker<'_> {
                 let i = usize::from(session);
                 let mut server = s.server.clone();
                 let model = server
-                    .receive(session, term, now, rules)
+                    .receive(session, term, s.channel(session, term), now, rules)
                     .map(|()| account_at(&server, i));
                 match response_of(term, self.map) {
                     Err(why) => {
@@ -768,6 +789,18 @@ fn conforming_runs() -> Vec<(&'static str, Config, Checks, usize)> {
             },
             BUG_LIMIT,
         ),
+        // The network attacker's attestation in the owner's registration.
+        (
+            "ignore-session-channel",
+            Config::default()
+                .with_bug(Bug::IgnoreSessionChannel)
+                .only(ENROL),
+            Checks {
+                channel: false,
+                ..all
+            },
+            BUG_LIMIT,
+        ),
     ]
 }
 
@@ -865,6 +898,7 @@ fn control_each_bug_run_needs_its_check_off() {
         ("account-from-request", StepKind::Registration),
         ("recovery-account-from-request", StepKind::Registration),
         ("skip-known-credential-check", StepKind::Registration),
+        ("ignore-session-channel", StepKind::Substitution),
     ];
     let runs = conforming_runs();
     for (name, kind) in guarded {
@@ -888,8 +922,8 @@ fn control_each_bug_run_needs_its_check_off() {
 }
 
 /// Negative control for the relying party's known-credential check (WebAuthn L3 §7.1): against
-/// the `skip-challenge-check` run, where the attacker replays the owner's attestation of a bound
-/// key into a registration session of its own, a relying party that binds a known credential
+/// the `skip-challenge-check` run (five times deeper), where the attacker replays the owner's
+/// attestation of a bound key into a registration session of its own, a relying party that binds a known credential
 /// again accepts what the model's server refuses. Every disagreement is such a registration.
 #[test]
 fn control_known_credential_rebound_is_detected() {
@@ -903,12 +937,16 @@ fn control_known_credential_rebound_is_detected() {
         fresh_credential: false,
         ..*checks
     };
+    // Deeper than the bug run's own limit: with the session channel the attacker can no longer
+    // deliver its own bound attestation into the owner's registration (the short path), so the
+    // rebinding is the owner's attestation in a registration of the attacker's, whose login the
+    // owner's replayed card signature authenticated (about ten steps).
     let stats = run(
         "control: known credential rebound",
         config,
         Mapping::with(lax),
         &mut world,
-        *limit,
+        limit.saturating_mul(5),
     );
     println!("  -> {} disagreements", stats.mismatches);
     assert!(stats.mismatches > 0);
