@@ -89,17 +89,23 @@ pub enum Cred {
     /// An authenticator of the attacker's own (the second person's, when there is one): the
     /// Renderer's RS256 credential.
     Three,
+    /// The first phone's second ES256 credential (the model's `Key::Old2`).
+    Four,
+    /// The attacker's second credential (the model's `Key::Attacker2`), ES256.
+    Five,
 }
 
 impl Cred {
     /// Every credential.
-    pub const ALL: [Cred; 3] = [Cred::One, Cred::Two, Cred::Three];
+    pub const ALL: [Cred; 5] = [Cred::One, Cred::Two, Cred::Three, Cred::Four, Cred::Five];
 
     fn phone(self) -> Phone {
         match self {
             Cred::One => Phone::One,
             Cred::Two => Phone::Two,
             Cred::Three => Phone::Rs256,
+            Cred::Four => Phone::OneSecond,
+            Cred::Five => Phone::Spare,
         }
     }
 
@@ -269,7 +275,7 @@ pub struct RpState {
     /// known-credential check is on).
     pub creds: Vec<CredRecord>,
     /// The stored signature counter of each credential, by [`Cred`].
-    pub counts: [u32; 3],
+    pub counts: [u32; 5],
     /// Seconds since [`NOW`]: card authentications are verified at `NOW + time_secs`.
     pub time_secs: u64,
     /// Issue time (seconds since [`NOW`]) of each generation of `A`'s card certificate. `B`'s
@@ -287,7 +293,7 @@ impl Default for RpState {
             sessions: Vec::new(),
             used: Vec::new(),
             creds: Vec::new(),
-            counts: [0; 3],
+            counts: [0; 5],
             time_secs: 0,
             card_issued: vec![0],
             revoked: Vec::new(),
@@ -344,6 +350,10 @@ pub struct Checks {
     /// the session (its TLS connection and session cookie). Off, a response from any client is
     /// taken (the model's `ignore-session-channel`).
     pub channel: bool,
+    /// A recovery revokes every live credential of the account, however many (seed §2: the
+    /// old phone holds two in `renew`). Off, only the first one on record (the model's
+    /// `recovery-retires-one-credential`).
+    pub retire_every_credential: bool,
 }
 
 impl Checks {
@@ -357,6 +367,7 @@ impl Checks {
         account_from_card: true,
         recovery_account_from_card: true,
         channel: true,
+        retire_every_credential: true,
     };
 }
 
@@ -595,7 +606,7 @@ pub struct World {
     renderer: Renderer,
     jlis: Jlis,
     challenges: Vec<Vec<u8>>,
-    keys: [Registered; 3],
+    keys: [Registered; 5],
     cache: HashMap<Response, CaseFile>,
     backend: Backend,
 }
@@ -623,6 +634,8 @@ impl World {
             register(Cred::One)?,
             register(Cred::Two)?,
             register(Cred::Three)?,
+            register(Cred::Four)?,
+            register(Cred::Five)?,
         ];
         Ok(World {
             renderer,
@@ -728,8 +741,11 @@ impl World {
             account = Some(a);
             rp.sessions[parent].permit_used = true;
             if let SessionKind::Recover { .. } = kind {
-                for c in rp.creds.iter_mut().filter(|c| c.account == a) {
+                for c in rp.creds.iter_mut().filter(|c| c.account == a && c.live) {
                     c.live = false;
+                    if !checks.retire_every_credential {
+                        break;
+                    }
                 }
                 // Seed §2: the old phone's JPKI copy (the owner's) stops working too.
                 if a == Person::A {
@@ -977,7 +993,7 @@ impl World {
         session: usize,
         s: Session,
         effect: Result<Effect, Reject>,
-        keys: &[Registered; 3],
+        keys: &[Registered; 5],
     ) -> Result<(), Refusal> {
         let effect = match effect {
             Ok(e) => e,
@@ -1269,6 +1285,52 @@ mod tests {
                 assert_eq!(r, Err(Refusal::AccountMismatch), "{checks:?}");
                 assert!(x.creds.iter().any(|c| c.account == Person::A && c.live));
             }
+        }
+    }
+
+    /// Recovery retires every credential of the account (seed §2), here the old phone's two
+    /// (`Cred::One`, `Cred::Four`) and not the second person's; with
+    /// `retire_every_credential` off (the control of `recovery-retires-one-credential`) only the
+    /// first on record, and the old phone's second credential still logs in.
+    #[test]
+    fn recovery_retires_every_credential_of_the_account() {
+        let mut w = world();
+        let mut rp = RpState::default();
+        w.preregister(&mut rp, Cred::One, Person::A);
+        w.preregister(&mut rp, Cred::Four, Person::A);
+        w.preregister(&mut rp, Cred::Three, Person::B);
+        let l = World::push_session(&mut rp, SessionKind::Login, 0, 0);
+        let card = Response::Card {
+            person: Person::A,
+            generation: 0,
+            challenge: 0,
+        };
+        assert_eq!(post(&mut w, &mut rp, l, card, ALL), Ok(()));
+        let rec = SessionKind::Recover { parent: l };
+        for (checks, live) in [
+            (ALL, [false, false, true]),
+            (
+                Checks {
+                    retire_every_credential: false,
+                    ..ALL
+                },
+                [false, true, true],
+            ),
+        ] {
+            let mut x = rp.clone();
+            assert!(w.open(&mut x, rec, 0, None, 1, checks).is_ok());
+            let state = [Cred::One, Cred::Four, Cred::Three]
+                .map(|c| x.creds.iter().any(|r| r.cred == c && r.live));
+            assert_eq!(state, live, "{checks:?}");
+            let login = World::push_session(&mut x, SessionKind::Login, 0, 2);
+            let get = Response::Get {
+                cred: Cred::Four,
+                challenge: 2,
+                count: 1,
+                phished: false,
+            };
+            let r = post(&mut w, &mut x, login, get, checks);
+            assert_eq!(r.is_ok(), live[1], "{checks:?}: {r:?}");
         }
     }
 

@@ -307,6 +307,13 @@ struct World {
 const ES: usize = 0;
 const RS: usize = 1;
 const ES_PHONE2: usize = 2;
+const ES_SECOND: usize = 3;
+const ES_SPARE: usize = 4;
+
+/// The stream the two extra credentials ([`Phone::OneSecond`], [`Phone::Spare`]) are drawn
+/// from, `seed ^ EXTRA_STREAM`: apart from the world's own stream, so that adding them changed
+/// no byte of the committed vectors (they are drawn from `seed` alone, in a fixed order).
+const EXTRA_STREAM: u64 = 0x4558_5452_4143_5244;
 
 impl World {
     fn challenge(&mut self) -> Vec<u8> {
@@ -1377,6 +1384,12 @@ pub enum Phone {
     /// The RS256 credential: in trace conformance, the attacker's own authenticator (in the
     /// model's `insider`, the second person's), a key distinct from both phones'.
     Rs256,
+    /// A second ES256 credential of the first phone (in trace conformance, the model's
+    /// `Key::Old2`: recovery must retire every credential of the phone, however many).
+    OneSecond,
+    /// One more ES256 credential, of no phone of the owner's (in trace conformance, the
+    /// attacker's second key, `Key::Attacker2`).
+    Spare,
 }
 
 impl Phone {
@@ -1385,22 +1398,28 @@ impl Phone {
             Phone::One => ES,
             Phone::Two => ES_PHONE2,
             Phone::Rs256 => RS,
+            Phone::OneSecond => ES_SECOND,
+            Phone::Spare => ES_SPARE,
         }
     }
 }
 
 impl Renderer {
     /// Builds the world for `seed`: the PKI first, then the ES256, RS256 and second ES256
-    /// credentials, in this order (the order fixes every later byte).
+    /// credentials, in this order (the order fixes every later byte); then, from a stream of
+    /// their own, the first phone's second credential and a spare one.
     pub fn new(seed: u64) -> Result<Renderer, GenError> {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let pki = pki(&mut rng)?;
         let es = Cred::es256(&mut rng)?;
         let rs = Cred::rs256(&mut rng)?;
         let es2 = Cred::es256(&mut rng)?;
+        let mut extra = ChaCha20Rng::seed_from_u64(seed ^ EXTRA_STREAM);
+        let second = Cred::es256(&mut extra)?;
+        let spare = Cred::es256(&mut extra)?;
         let w = World {
             rng,
-            creds: vec![es, rs, es2],
+            creds: vec![es, rs, es2, second, spare],
             files: Vec::new(),
         };
         Ok(Renderer { w, pki })

@@ -195,25 +195,26 @@ impl Stats {
 }
 
 const SKIP_SE_NEW: &str = "delivery: the new phone's SE copy (not rendered; never issued)";
-const SKIP_ATTACKER_KEY2: &str = "delivery: attacker's second key (not rendered)";
-const SKIP_OLD_KEY2: &str = "delivery: the old phone's second credential (not rendered)";
 const SKIP_PHISH_REG: &str = "delivery: registration on the phishing origin (not rendered)";
 const SKIP_KIOSK_BINDING: &str = "kiosk: QR bound to another kiosk (channel bookkeeping)";
 const SKIP_QR_NO_SESSION: &str = "kiosk: QR of no phone-QR session (lookup, no bytes)";
 const SKIP_SESSION_BOUND: &str = "open: the model's session bound reached (not a defence)";
 
+/// The rendered credential of each of the model's keys.
+fn cred_of(key: Key) -> Cred {
+    match key {
+        Key::Old => Cred::One,
+        Key::New => Cred::Two,
+        Key::Attacker => Cred::Three,
+        // `renew`'s second credential of the old phone (the model's recovery must retire it
+        // too).
+        Key::Old2 => Cred::Four,
+        Key::Attacker2 => Cred::Five,
+    }
+}
+
 /// The response a term is rendered as, or why it is skipped.
 fn response_of(term: Term, map: Mapping) -> Result<Response, &'static str> {
-    let cred = |key: Key| match key {
-        Key::Old => Ok(Cred::One),
-        Key::New => Ok(Cred::Two),
-        Key::Attacker => Ok(Cred::Three),
-        Key::Attacker2 => Err(SKIP_ATTACKER_KEY2),
-        // `renew`'s second credential of the old phone (the model's recovery must retire it
-        // too): the renderer has three credentials, so its assertions are not rendered and it
-        // is not registered with the relying party (no rendered decision reads it).
-        Key::Old2 => Err(SKIP_OLD_KEY2),
-    };
     match term {
         Term::CardSig {
             person: p,
@@ -236,7 +237,7 @@ fn response_of(term: Term, map: Mapping) -> Result<Response, &'static str> {
             ..
         } => Err(SKIP_PHISH_REG),
         Term::Attestation { key, nonce, .. } => Ok(Response::Create {
-            cred: cred(key)?,
+            cred: cred_of(key),
             challenge: usize::from(nonce),
         }),
         Term::Assertion {
@@ -245,7 +246,7 @@ fn response_of(term: Term, map: Mapping) -> Result<Response, &'static str> {
             origin,
             ctr,
         } => Ok(Response::Get {
-            cred: cred(key)?,
+            cred: cred_of(key),
             challenge: usize::from(nonce),
             count: u32::from(ctr),
             phished: origin == Origin::Phish && !map.phish_as_real,
@@ -257,10 +258,7 @@ fn response_of(term: Term, map: Mapping) -> Result<Response, &'static str> {
 fn auth_of(term: Term) -> Auth {
     match term {
         Term::CardSig { .. } => Auth::Card,
-        Term::Assertion { key: Key::Old, .. } => Auth::Fido(Cred::One),
-        Term::Assertion { key: Key::New, .. } => Auth::Fido(Cred::Two),
-        // The attacker's keys (only its second key, not rendered, is ever skipped).
-        Term::Assertion { .. } => Auth::Fido(Cred::Three),
+        Term::Assertion { key, .. } => Auth::Fido(cred_of(key)),
         _ => Auth::Se,
     }
 }
@@ -620,15 +618,7 @@ fn initial(world: &World, s: &State) -> RpState {
     let unmapped = Mapping::with(Checks::ALL);
     for b in s.server.bindings.iter().filter(|b| b.live) {
         let account = person(b.account, unmapped);
-        match b.key {
-            Key::Old => world.preregister(&mut rp, Cred::One, account),
-            Key::New => world.preregister(&mut rp, Cred::Two, account),
-            Key::Attacker => world.preregister(&mut rp, Cred::Three, account),
-            // Never bound in an initial state; not rendered (see `response_of`).
-            Key::Attacker2 => {}
-            // Bound in `renew`'s initial state, never rendered (see `response_of`).
-            Key::Old2 => {}
-        }
+        world.preregister(&mut rp, cred_of(b.key), account);
     }
     rp
 }
@@ -801,6 +791,18 @@ fn conforming_runs() -> Vec<(&'static str, Config, Checks, usize)> {
             },
             BUG_LIMIT,
         ),
+        // The old phone's second credential, left live by a recovery that retires one.
+        (
+            "recovery-retires-one-credential",
+            Config::default()
+                .with_bug(Bug::RecoveryRetiresOneCredential)
+                .only(&[Scenario::Renew]),
+            Checks {
+                retire_every_credential: false,
+                ..all
+            },
+            BUG_LIMIT,
+        ),
     ]
 }
 
@@ -899,6 +901,7 @@ fn control_each_bug_run_needs_its_check_off() {
         ("recovery-account-from-request", StepKind::Registration),
         ("skip-known-credential-check", StepKind::Registration),
         ("ignore-session-channel", StepKind::Substitution),
+        ("recovery-retires-one-credential", StepKind::Login),
     ];
     let runs = conforming_runs();
     for (name, kind) in guarded {
