@@ -348,8 +348,10 @@ impl Config {
                 s.attacker.sessions_opened += 1;
             }
             // The owner's phone hears the remote kiosk's channel (proximity) and sees a kiosk
-            // QR; it cannot tell a phone-QR session's challenge from a kiosk session's. A relay
-            // the phone refuses changes nothing and is no step.
+            // QR; it cannot tell a phone-QR session's challenge from a kiosk session's. Showing
+            // it is the attacker's physical act, a step whatever the phone does (so that the
+            // attempt is witnessed in the default, where the phone refuses it); an answer the
+            // phone refuses to give changes nothing on the phone.
             AttackerVerb::RelayOwnQr { session } => {
                 let x = s.server.sessions.get(usize::from(session))?;
                 if s.attacker.relayed_own_qr
@@ -358,9 +360,13 @@ impl Config {
                 {
                     return None;
                 }
-                let t = self.answer_kiosk_qr(s, KioskId::Remote, session)?;
+                let mut answered = s.clone();
+                if let Some(t) = self.answer_kiosk_qr(&mut answered, KioskId::Remote, session) {
+                    *s = answered;
+                    s.attacker.learn(t);
+                }
                 s.attacker.relayed_own_qr = true;
-                s.attacker.learn(t);
+                s.saw(Happened::OwnQrShown);
             }
             AttackerVerb::RelayProximity => {
                 if s.attacker.relays_proximity {

@@ -97,6 +97,9 @@ pub enum Happened {
     Refused { term: Term, reason: Reason },
     /// A kiosk logged in through the phone's QR, which carries a credential of `producer`.
     QrLogin { kiosk: KioskId, producer: Person },
+    /// The attacker showed the owner's phone, as the remote kiosk's QR, the challenge of a
+    /// phone-QR session of its own (whatever the phone then did with it).
+    OwnQrShown,
     /// A challenge went out: the server opened a session of `kind` for `opener`.
     Opened {
         kind: SessionKind,

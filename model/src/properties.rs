@@ -124,7 +124,8 @@ pub enum Milestone {
     LoginAfterPinReset,
     /// The SMS baseline: the owner logged in with the one-time code sent to the number.
     SmsOwnerLogin,
-    /// The attacker opened a phone-QR session of its own (an `Opened` event).
+    /// The attacker showed the owner's phone the challenge of a phone-QR session of its own
+    /// (an `OwnQrShown` event).
     AttackerPhoneQr,
 }
 
@@ -525,6 +526,7 @@ impl Ghost {
             }
             Happened::Refused { term, reason } => self.on_refused(term, reason),
             Happened::QrLogin { kiosk, producer } => self.on_qr_login(kiosk, producer),
+            Happened::OwnQrShown => self.reach(Milestone::AttackerPhoneQr),
             Happened::Opened {
                 kind,
                 opener,
@@ -595,9 +597,6 @@ impl Ghost {
     /// The server sent out a challenge: it opened a session of `kind` for `opener` (an
     /// `Opened` event, in the order the sessions were opened).
     fn on_opened(&mut self, kind: SessionKind, opener: Party, nonce: Nonce) {
-        if opener == Party::Attacker && matches!(kind, SessionKind::PhoneQr { .. }) {
-            self.reach(Milestone::AttackerPhoneQr);
-        }
         self.issued.push(Issued {
             kind,
             opener,
@@ -1563,10 +1562,10 @@ pub const CATALOGUE: &[PropertyRow] = &[
     PropertyRow {
         name: "attacker's own phone-QR session",
         kind: Kind::Sometimes,
-        statement: "in `kiosk` the attacker opens a phone-QR session of its own, whose challenge \
-                    it can show the owner as the remote kiosk's QR (the attack on `kiosk \
-                    proximity` through a session the server cannot tell from the owner's is \
-                    tried; the owner's phone refuses the relay)",
+        statement: "in `kiosk` the attacker opens a phone-QR session of its own and shows its \
+                    challenge to the owner's phone as the remote kiosk's QR (the attack on \
+                    `kiosk proximity` through a session the server cannot tell from the owner's \
+                    is tried; the owner's phone refuses the relay)",
         source: "seed §3 (kiosk login by QR); issue 9 (every session kind the server offers)",
         condition: |_, s| s.ghost.reached(Milestone::AttackerPhoneQr),
     },
