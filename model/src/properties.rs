@@ -628,31 +628,28 @@ impl Ghost {
         if term.origin() == Some(crate::crypto::Origin::Phish) {
             self.violate(Violation::Origin);
         }
-        // Whose credential made the term (ground truth: the card's, the phone's, the key's
-        // holder): account isolation wants the login's account to be that person's. An
-        // attestation binds into the account of its parent's card instead (`on_binding`): the
-        // card, not the authenticator, says whose credential it becomes. The attacker's own keys
-        // are a person's only in `insider` (the second person's); a thief or a network attacker
+        // Who made the term (ground truth: the card's person, the phone's owner, the key's
+        // holder).
+        let made_by = match term {
+            Term::CardSig { person, .. } => person,
+            Term::SeSig { .. } => Person::A,
+            Term::Assertion { key, .. } | Term::Attestation { key, .. } => key.holder(),
+        };
+        // Account isolation wants the login's account to be the maker's. An attestation binds
+        // into the account of its parent's card instead (`on_binding`): the card, not the
+        // authenticator, says whose credential it becomes. The attacker's own keys are a
+        // person's only in `insider` (the second person's); a thief or a network attacker
         // elsewhere has no account, and what it binds with the owner's card is the owner's.
         let producer = match term {
-            Term::CardSig { person, .. } => Some(person),
-            Term::SeSig { .. } => Some(Person::A),
-            Term::Assertion { key, .. } => match key.holder() {
-                Person::B if !self.second_person => None,
-                p => Some(p),
-            },
             Term::Attestation { .. } => None,
+            Term::Assertion { .. } if made_by == Person::B && !self.second_person => None,
+            _ => Some(made_by),
         };
         if producer.is_some_and(|p| account != Some(p)) {
             self.violate(Violation::AccountIsolation);
         }
         // session integrity: what the owner's own login, registration or recovery accepts was
         // made by the owner's card, SE copy or keys (who holds the key, not whose card bound it).
-        let made_by = match term {
-            Term::CardSig { person, .. } => person,
-            Term::SeSig { .. } => Person::A,
-            Term::Assertion { key, .. } | Term::Attestation { key, .. } => key.holder(),
-        };
         if session.opener == Party::User
             && matches!(
                 session.kind,
