@@ -98,6 +98,8 @@ pub enum Cred {
 impl Cred {
     /// Every credential.
     pub const ALL: [Cred; 5] = [Cred::One, Cred::Two, Cred::Three, Cred::Four, Cred::Five];
+    /// How many there are: the length of every per-credential table.
+    pub const COUNT: usize = Cred::ALL.len();
 
     fn phone(self) -> Phone {
         match self {
@@ -275,7 +277,7 @@ pub struct RpState {
     /// known-credential check is on).
     pub creds: Vec<CredRecord>,
     /// The stored signature counter of each credential, by [`Cred`].
-    pub counts: [u32; 5],
+    pub counts: [u32; Cred::COUNT],
     /// Seconds since [`NOW`]: card authentications are verified at `NOW + time_secs`.
     pub time_secs: u64,
     /// Issue time (seconds since [`NOW`]) of each generation of `A`'s card certificate. `B`'s
@@ -293,7 +295,7 @@ impl Default for RpState {
             sessions: Vec::new(),
             used: Vec::new(),
             creds: Vec::new(),
-            counts: [0; 5],
+            counts: [0; Cred::COUNT],
             time_secs: 0,
             card_issued: vec![0],
             revoked: Vec::new(),
@@ -606,7 +608,7 @@ pub struct World {
     renderer: Renderer,
     jlis: Jlis,
     challenges: Vec<Vec<u8>>,
-    keys: [Registered; 5],
+    keys: [Registered; Cred::COUNT],
     cache: HashMap<Response, CaseFile>,
     backend: Backend,
 }
@@ -993,7 +995,7 @@ impl World {
         session: usize,
         s: Session,
         effect: Result<Effect, Reject>,
-        keys: &[Registered; 5],
+        keys: &[Registered; Cred::COUNT],
     ) -> Result<(), Refusal> {
         let effect = match effect {
             Ok(e) => e,
