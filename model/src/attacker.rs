@@ -29,6 +29,12 @@
 //!
 //! The attacker never forges: it can only produce terms of its own key, and the `none`
 //! attestations just described.
+//!
+//! Which of these a scenario's attacker has is decided by each capability's precondition, not
+//! by the scenario's story ([`Capability`]): possession of the phone or the card is where a
+//! theft starts, and the network, sessions of its own of every kind and requests in any
+//! session come with it. The default check offers the cells that fit its budget;
+//! `model check --every-capability` offers all of them at once.
 
 use crate::biometric::{self, Outcome};
 use crate::bugs::Bug;
@@ -177,6 +183,123 @@ impl Attacker {
     }
 }
 
+/// What the attacker can do besides the network's read, drop, delay, replay and redirect
+/// (always on; [`crate::system`]) and its substituted credentials (offered wherever someone
+/// else opens a registration or recovery, [`Attacker::substitutions`]). Each is offered in
+/// every scenario where its precondition holds ([`Capability::possible`]): all of them, combined,
+/// at `model check --every-capability` (and `--deep`); the default check offers the cells
+/// [`Capability::in_default`] lists, within its 60 s budget. `daily-use` has no attacker,
+/// `stolen-phone-pin-known` and `insider` have verbs of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capability {
+    /// Login sessions of its own, and registrations naming any session as the parent.
+    OwnSessions,
+    /// A recovery of its own, naming any session as the parent.
+    OwnRecovery,
+    /// A JPKI copy of the owner asked for onto a phone of its own, in any session.
+    SeOnOwnPhone,
+    /// The owner's identifier asked for at either service, in any session.
+    Pseudonyms,
+    /// A phone-QR session of its own, bound to either kiosk.
+    OwnPhoneQr,
+    /// The owner's phone lured to the phishing origin with one of its logins' challenges.
+    Phishing,
+    /// A clone of the credential key of the phone the owner uses.
+    KeyClone,
+    /// The remote kiosk's QR relayed to the owner, a relay near the owner's phone, and its own
+    /// phone-QR session's challenge shown to the owner as the remote kiosk's QR.
+    KioskRelay,
+    /// The old phone in hand: its sensor and lock-screen PIN, then its keys.
+    HoldsPhone,
+    /// The owner's card in hand: its PINs, power cycles, and its signatures.
+    HoldsCard,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 10] = [
+        Capability::OwnSessions,
+        Capability::OwnRecovery,
+        Capability::SeOnOwnPhone,
+        Capability::Pseudonyms,
+        Capability::OwnPhoneQr,
+        Capability::Phishing,
+        Capability::KeyClone,
+        Capability::KioskRelay,
+        Capability::HoldsPhone,
+        Capability::HoldsCard,
+    ];
+
+    /// The scenarios whose attacker is the one this table describes.
+    pub const SCENARIOS: [Scenario; 7] = [
+        Scenario::Enrol,
+        Scenario::Renew,
+        Scenario::Kiosk,
+        Scenario::StolenPhone,
+        Scenario::StolenIphone,
+        Scenario::StolenCard,
+        Scenario::StolenBoth,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::OwnSessions => "own logins and registrations",
+            Capability::OwnRecovery => "own recovery",
+            Capability::SeOnOwnPhone => "JPKI copy onto its own phone",
+            Capability::Pseudonyms => "pseudonym requests",
+            Capability::OwnPhoneQr => "own phone-QR session",
+            Capability::Phishing => "phishing lure",
+            Capability::KeyClone => "key clone",
+            Capability::KioskRelay => "kiosk relay",
+            Capability::HoldsPhone => "holds the old phone",
+            Capability::HoldsCard => "holds the card",
+        }
+    }
+
+    /// Does the capability's precondition hold in `sc`? A network attacker can always open
+    /// sessions and ask for anything in any session (the server decides); a lure and a clone
+    /// need a credential on a phone the owner uses; a kiosk relay needs the owner at a kiosk;
+    /// possession is the scenario's starting condition.
+    pub fn possible(self, sc: Scenario) -> bool {
+        use Scenario as S;
+        if !Capability::SCENARIOS.contains(&sc) {
+            return false;
+        }
+        match self {
+            Capability::OwnSessions
+            | Capability::OwnRecovery
+            | Capability::SeOnOwnPhone
+            | Capability::Pseudonyms
+            | Capability::OwnPhoneQr => true,
+            // `stolen-card`'s owner has no credential yet (it never registers one there).
+            Capability::Phishing | Capability::KeyClone => {
+                matches!(sc, S::Enrol | S::Renew | S::Kiosk)
+            }
+            Capability::KioskRelay => sc == S::Kiosk,
+            Capability::HoldsPhone => {
+                matches!(
+                    sc,
+                    S::Renew | S::StolenPhone | S::StolenIphone | S::StolenBoth
+                )
+            }
+            Capability::HoldsCard => matches!(sc, S::StolenCard | S::StolenBoth),
+        }
+    }
+
+    /// The cells the default check offers (each also [`Capability::possible`]). The others
+    /// multiply the states past the default's budget; `model/README.md` has each one's count.
+    pub fn in_default(self, sc: Scenario) -> bool {
+        use Scenario as S;
+        match self {
+            Capability::OwnSessions | Capability::SeOnOwnPhone => true,
+            Capability::OwnRecovery => sc != S::Enrol,
+            Capability::Pseudonyms => true,
+            Capability::OwnPhoneQr => sc == S::Kiosk,
+            Capability::Phishing | Capability::KeyClone => sc == S::Enrol,
+            Capability::KioskRelay | Capability::HoldsPhone | Capability::HoldsCard => true,
+        }
+    }
+}
+
 /// The attacker's verbs: which are enabled in a state, and what each does. The composition
 /// that offers them as actions is [`crate::system`].
 impl Config {
@@ -265,16 +388,14 @@ impl Config {
             }
             AttackerVerb::Phish { session } => {
                 let nonce = s.nonce(session)?;
-                let uv = self.owner_verify(s, PhoneId::Old)?;
-                let t = s
-                    .phone(PhoneId::Old)
-                    .se
-                    .get_assertion(uv, nonce, Origin::Phish)?;
+                let mine = s.scenario.owner_phone();
+                let uv = self.owner_verify(s, mine)?;
+                let t = s.phone(mine).se.get_assertion(uv, nonce, Origin::Phish)?;
                 s.attacker.learn(t);
                 s.attacker.phished = true;
             }
             AttackerVerb::CloneKey => {
-                let se = s.phones[PhoneId::Old.index()].se;
+                let se = s.phones[s.scenario.owner_phone().index()].se;
                 se.credential?;
                 s.attacker.clone_ctr = Some(se.ctr);
             }
@@ -284,7 +405,7 @@ impl Config {
                 s.attacker.clone_ctr = Some(ctr);
                 s.attacker.mark_answered(session);
                 s.attacker.learn(Term::Assertion {
-                    key: PhoneId::Old.key(),
+                    key: s.scenario.owner_phone().key(),
                     nonce,
                     origin: Origin::Real,
                     ctr,
@@ -517,12 +638,22 @@ impl Config {
         Some(())
     }
 
+    /// Is `capability` offered in scenario `sc`? Where its precondition holds, and, in the
+    /// default configuration, only in the cells [`Capability::in_default`] lists.
+    pub(crate) fn offers(&self, sc: Scenario, capability: Capability) -> bool {
+        capability.possible(sc) && (self.every_capability || capability.in_default(sc))
+    }
+
     /// The attacker's verbs enabled in a state.
     pub(crate) fn attacker_actions(&self, s: &State, out: &mut Vec<Action>) {
+        use Capability as C;
         let a = &s.attacker;
         let mut push = |v| out.push(Action::Attacker(v));
         let sc = s.scenario;
-        if sc.attacker_sessions() && a.sessions_opened < self.attacker_sessions {
+        let offers = |c| self.offers(sc, c);
+        let sessions = (0u8..).take(s.server.sessions.len());
+        let session_left = a.sessions_opened < self.attacker_sessions;
+        if offers(C::OwnSessions) && session_left {
             push(AttackerVerb::OpenLogin);
         }
         // The attacker's own sessions of a kind.
@@ -536,29 +667,36 @@ impl Config {
         // Two registrations are enough to show a card authentication used twice.
         let registrations = own(|k| matches!(k, SessionKind::Register { .. }));
         // Any session may be named as the parent; the server checks opener, kind and status.
-        if sc.attacker_sessions() && registrations < 2 {
-            for p in (0u8..).take(s.server.sessions.len()) {
+        if offers(C::OwnSessions) && registrations < 2 {
+            for p in sessions.clone() {
                 push(AttackerVerb::RequestRegister { parent: p });
             }
         }
-        // One recovery of its own, under any session, where the thief holds the card (its
-        // precondition: only a login the person's card authenticated is accepted, so a thief
-        // who knows the stolen card's PIN). `insider`'s second person has its own verbs for
-        // recoveries (`RecoverForOwner`). Elsewhere the server would refuse it in the default;
-        // not offered there, because with `skip-challenge-check` the attacker's recovery in
-        // `enrol` retires the SE copy that the owner then enrols again, a re-issue the
-        // conformance relying party does not map (one SE certificate; see vectors/README).
+        // One recovery of its own, under any session. The server accepts only a login the
+        // person's card authenticated, so in the default it is offered where the thief holds
+        // the card; `insider`'s second person has its own verbs for recoveries
+        // (`RecoverForOwner`). Elsewhere (`--every-capability`) with `skip-challenge-check`
+        // the attacker's recovery in `enrol` retires the SE copy that the owner then enrols
+        // again, a re-issue the conformance relying party does not map (one SE certificate;
+        // see vectors/README).
         let recoveries = own(|k| matches!(k, SessionKind::Recover { .. }));
-        if matches!(sc, Scenario::StolenCard | Scenario::StolenBoth) && recoveries < 1 {
-            for p in (0u8..).take(s.server.sessions.len()) {
+        if offers(C::OwnRecovery) && recoveries < 1 {
+            for p in sessions.clone() {
                 push(AttackerVerb::RequestRecover { parent: p });
             }
         }
-        // Any session, any service: the server checks opener and status. Not in `stolen-card`,
-        // where it multiplies the thief's interleavings tenfold and shows nothing new (the
-        // thief's sessions are authenticated by the person's own card).
-        if sc.attacker_sessions() && sc != Scenario::StolenCard {
-            for p in (0u8..).take(s.server.sessions.len()) {
+        // A JPKI copy of the owner asked for onto a phone of the attacker's own (outside the
+        // model), in any session: the server checks opener, card authentication and person.
+        if offers(C::SeOnOwnPhone) {
+            for p in sessions.clone() {
+                push(AttackerVerb::EnrolSeForOwner { session: p });
+            }
+        }
+        // Any session, any service: the server checks opener and status. Not in `stolen-card`
+        // by default, where it multiplies the thief's interleavings tenfold and shows nothing
+        // new (the thief's sessions are authenticated by the person's own card).
+        if offers(C::Pseudonyms) {
+            for p in sessions.clone() {
                 for service in Service::ALL {
                     push(AttackerVerb::RequestPseudonym {
                         session: p,
@@ -567,101 +705,119 @@ impl Config {
                 }
             }
         }
-        let old = &s.phones[PhoneId::Old.index()];
-        match sc {
-            Scenario::Enrol => {
-                let has_cred = old.se.credential.is_some();
+        // One phone-QR session of its own, bound to either kiosk (counted with the attacker's
+        // sessions, so `attacker_sessions = 0` removes it).
+        if offers(C::OwnPhoneQr) && session_left {
+            for kiosk in KioskId::ALL {
+                push(AttackerVerb::OpenPhoneQr { kiosk });
+            }
+        }
+        // The phone the owner uses (in `renew` the new one: the thief holds the old).
+        let mine = sc.owner_phone();
+        let has_cred = s.phones[mine.index()].se.credential.is_some();
+        if offers(C::Phishing) && has_cred && !a.phished {
+            for l in s.open_logins(Party::Attacker) {
+                push(AttackerVerb::Phish { session: l });
+            }
+        }
+        if offers(C::KeyClone) {
+            if has_cred && a.clone_ctr.is_none() {
+                push(AttackerVerb::CloneKey);
+            }
+            if a.clone_ctr.is_some() {
                 for l in s.open_logins(Party::Attacker) {
-                    if has_cred && !a.phished {
-                        push(AttackerVerb::Phish { session: l });
-                    }
-                    if a.clone_ctr.is_some() && !a.answered(l) {
+                    if !a.answered(l) {
                         push(AttackerVerb::CloneAssert { session: l });
                     }
                 }
-                if has_cred && a.clone_ctr.is_none() {
-                    push(AttackerVerb::CloneKey);
-                }
             }
-            // The thief holds the old phone, unlocked.
-            Scenario::Renew => Config::unlocked_phone_actions(s, out),
-            Scenario::Kiosk => {
-                if !a.relayed_qr && s.kiosks[KioskId::Remote.index()].showing.is_some() {
-                    push(AttackerVerb::RelayKioskQr);
-                }
-                if !a.relays_proximity {
-                    push(AttackerVerb::RelayProximity);
-                }
-                // One phone-QR session of its own, bound to either kiosk (counted with the
-                // attacker's sessions, so `attacker_sessions = 0` removes it), and its
-                // challenge relayed to the owner through the remote kiosk's screen.
-                if a.sessions_opened < self.attacker_sessions {
-                    for kiosk in KioskId::ALL {
-                        push(AttackerVerb::OpenPhoneQr { kiosk });
-                    }
-                }
-                if !a.relayed_own_qr {
-                    for (i, x) in (0u8..).zip(&s.server.sessions) {
-                        if x.opener == Party::Attacker
-                            && matches!(x.kind, SessionKind::PhoneQr { .. })
-                        {
-                            push(AttackerVerb::RelayOwnQr { session: i });
-                        }
+        }
+        if offers(C::KioskRelay) {
+            if !a.relayed_qr && s.kiosks[KioskId::Remote.index()].showing.is_some() {
+                push(AttackerVerb::RelayKioskQr);
+            }
+            if !a.relays_proximity {
+                push(AttackerVerb::RelayProximity);
+            }
+            // The challenge of its own phone-QR session shown to the owner as the remote
+            // kiosk's QR.
+            if !a.relayed_own_qr {
+                for (i, x) in (0u8..).zip(&s.server.sessions) {
+                    if x.opener == Party::Attacker && matches!(x.kind, SessionKind::PhoneQr { .. })
+                    {
+                        push(AttackerVerb::RelayOwnQr { session: i });
                     }
                 }
             }
-            Scenario::StolenPhone | Scenario::StolenIphone => {
-                if !old.auth.unlocked_by_thief {
-                    Config::phone_guesses(out);
-                }
+        }
+        let old = &s.phones[PhoneId::Old.index()];
+        if offers(C::HoldsPhone) {
+            // Locked: presentations and lock-screen PINs; unlocked (by the thief, or from the
+            // start in `renew`): its keys in the thief's logins and a JPKI copy asked for on it
+            // in any session. `stolen-phone`'s thief has no sessions of its own by default.
+            if !old.auth.unlocked_by_thief {
+                Config::phone_guesses(out);
+            } else if offers(C::OwnSessions) {
+                Config::unlocked_phone_actions(s, out);
             }
-            Scenario::DailyUse => {}
+        }
+        if offers(C::HoldsCard) {
+            self.card_thief_actions(s, out);
+        }
+        match sc {
             Scenario::Insider => {
                 for l in s.open_logins(Party::Attacker) {
                     if !a.answered(l) {
-                        push(AttackerVerb::InsiderCardSign { session: l });
+                        out.push(Action::Attacker(AttackerVerb::InsiderCardSign {
+                            session: l,
+                        }));
                     }
                     if a.has_number {
-                        push(AttackerVerb::SmsLogin { session: l });
+                        out.push(Action::Attacker(AttackerVerb::SmsLogin { session: l }));
                     }
+                }
+                if session_left {
+                    out.push(Action::Attacker(AttackerVerb::OpenLogin));
                 }
                 // Any session as the parent; the server checks opener, kind, status and account.
-                for p in (0u8..).take(s.server.sessions.len()) {
+                for p in sessions.clone() {
                     if registrations < 2 {
-                        push(AttackerVerb::RegisterForOwner { parent: p });
+                        out.push(Action::Attacker(AttackerVerb::RequestRegister {
+                            parent: p,
+                        }));
+                        out.push(Action::Attacker(AttackerVerb::RegisterForOwner {
+                            parent: p,
+                        }));
                     }
                     if recoveries < 1 {
-                        push(AttackerVerb::RecoverForOwner { parent: p });
+                        out.push(Action::Attacker(AttackerVerb::RecoverForOwner {
+                            parent: p,
+                        }));
                     }
-                    push(AttackerVerb::EnrolSeForOwner { session: p });
+                    out.push(Action::Attacker(AttackerVerb::EnrolSeForOwner {
+                        session: p,
+                    }));
+                    for service in Service::ALL {
+                        out.push(Action::Attacker(AttackerVerb::RequestPseudonym {
+                            session: p,
+                            service,
+                        }));
+                    }
                 }
                 if !a.has_number {
-                    push(AttackerVerb::GetReassignedNumber);
+                    out.push(Action::Attacker(AttackerVerb::GetReassignedNumber));
                 }
             }
             Scenario::StolenPhonePinKnown => {
-                if a.sessions_opened < self.attacker_sessions {
-                    push(AttackerVerb::OpenLogin);
+                if session_left {
+                    out.push(Action::Attacker(AttackerVerb::OpenLogin));
                 }
                 if !old.auth.foreign_enrolled {
-                    push(AttackerVerb::EnrolBiometric);
+                    out.push(Action::Attacker(AttackerVerb::EnrolBiometric));
                 }
                 Config::stolen_phone_signs(s, out);
             }
-            // Every capability the possession of both gives, with the network's and the own
-            // sessions' above: the phone's sensor and lock-screen PIN until it is unlocked,
-            // then its FIDO key and JPKI copy in the thief's logins and a JPKI copy asked for
-            // in any session; the card's PINs, its signature in the thief's logins once the
-            // PIN is known, and power cycles.
-            Scenario::StolenBoth => {
-                if old.auth.unlocked_by_thief {
-                    Config::unlocked_phone_actions(s, out);
-                } else {
-                    Config::phone_guesses(out);
-                }
-                self.card_thief_actions(s, out);
-            }
-            Scenario::StolenCard => self.card_thief_actions(s, out),
+            _ => {}
         }
     }
 

@@ -139,7 +139,15 @@ impl Bug {
     /// after a recovery and a renewal: the new phone's binding is orphaned, and the
     /// known-credential refusal keeps it from being bound again (owner can recover). A FIDO
     /// login that may open registrations may open recoveries too: the thief in `stolen-both`
-    /// logs in with the unlocked phone and opens one (recovery).
+    /// logs in with the unlocked phone and opens one (recovery). So does the thief in `renew`
+    /// (issue 9: its own recovery is offered wherever it may ask, and the server decides), who
+    /// logs in with the stolen old phone, under `bind-without-card-auth` and under
+    /// `card-auth-per-identity` (the owner's card signature in another session marks the
+    /// person, so the thief's FIDO login counts as card-authenticated): the recovery retires
+    /// every credential of the owner, the new phone's included, and binds the thief's key
+    /// (recovery); the known-credential refusal then keeps the new phone's key from being bound
+    /// again, as with `bind-to-cert-serial` (owner can recover: the model's phone has one
+    /// credential key, where a real one would make a new credential).
     ///
     /// In `insider` (issue 10): binding a known
     /// credential again puts the owner's key into the second person's account, so the owner's
@@ -161,7 +169,7 @@ impl Bug {
             Bug::SeCopyOfNamedPerson => &[ACCOUNT_ISOLATION],
             Bug::RenewalRevokesNewCert | Bug::RecoveryAccountFromRequest => &[BIND_TO_IDENTITY],
             Bug::BindToCertSerial => &[OWNER_CAN_RECOVER],
-            Bug::BindWithoutCardAuth => &[RECOVERY],
+            Bug::BindWithoutCardAuth | Bug::CardAuthPerIdentity => &[RECOVERY, OWNER_CAN_RECOVER],
             Bug::BlockedCardTakesRightPin => &[OWNER_CAN_RECOVER],
             Bug::GlobalPseudonym => &[UNLINKABILITY],
             _ => &[],
@@ -170,13 +178,22 @@ impl Bug {
 
     /// The scenarios in which the switch breaks the property it names, each alone: `model check
     /// --bug NAME --scenario S` fails for each of them (measured for every pair of switch and
-    /// scenario on 14d855d's model: these are all the pairs that failed). The tests and the
+    /// scenario on 14d855d's model: these are all the pairs that failed; re-measured on
+    /// 2026-12-08 for `kiosk`, `stolen-phone`, `stolen-iphone` and `stolen-card`, where issue 9's
+    /// capabilities added the attacker's identifier requests, which show the pseudonym
+    /// switches there too, and for the SE enrolment and recovery switches in `enrol`, `renew`
+    /// and `stolen-both`, where they added its JPKI copy onto a phone of its own and its own
+    /// recovery). The tests and the
     /// mutation oracle require every one, so a defence or an observer that goes blind in one
     /// scenario is seen even where another scenario still shows the switch. Why each is
     /// reachable there:
     /// - registration, SE enrolment and pseudonym switches: wherever a person logs in with a card
     ///   (`enrol`, `renew`, `insider`) or a thief holds the card or the unlocked phone
-    ///   (`stolen-card`, `stolen-both`);
+    ///   (`stolen-card`, `stolen-both`); an identifier given without a login, wherever the
+    ///   attacker asks for one (every scenario with an attacker), and one given to whoever asks,
+    ///   wherever the owner's session is authenticated (`kiosk` too); a JPKI copy issued to
+    ///   whoever asks in the owner's session, wherever the owner logs in with the card (`enrol`:
+    ///   the attacker asks for one onto a phone of its own);
     /// - certificate switches: where a certificate expires (`enrol`'s and `renew`'s five-year
     ///   point), is superseded (`renew`'s renewal, `stolen-card`'s reissue) or revoked;
     /// - challenge and counter switches: wherever a second session or a cloned key gives the
@@ -196,10 +213,10 @@ impl Bug {
             Bug::ReuseCardPermit => &[StolenCard, Insider, StolenBoth],
             Bug::SkipRevocationCheck => &[Renew, StolenCard, StolenBoth],
             Bug::SkipExpiryCheck => &[Enrol, Renew, StolenCard],
+            Bug::PseudonymFromCertSerial => &[Renew, StolenCard],
             Bug::BindToCertSerial
             | Bug::KeepOldCredentials
             | Bug::KeepOldSeCertificate
-            | Bug::PseudonymFromCertSerial
             | Bug::WeakBiometricGatesKeys
             | Bug::RecoveryRetiresOneCredential => &[Renew],
             Bug::SkipChallengeCheck | Bug::ReuseChallenge => &[Enrol, Renew, Kiosk, Insider],
@@ -220,9 +237,17 @@ impl Bug {
             Bug::SkipProximityCheck | Bug::SkipKioskBinding | Bug::ProximityNotDistanceBounding => {
                 &[Kiosk]
             }
-            Bug::GlobalPseudonym | Bug::PseudonymWithoutLogin => {
-                &[Enrol, Renew, Insider, StolenBoth]
-            }
+            Bug::GlobalPseudonym => &[Enrol, Renew, StolenCard, Insider, StolenBoth],
+            Bug::PseudonymWithoutLogin => &[
+                Enrol,
+                Renew,
+                Kiosk,
+                StolenPhone,
+                StolenCard,
+                Insider,
+                StolenIphone,
+                StolenBoth,
+            ],
             Bug::RenewalKeepsOldCert | Bug::RenewalRevokesNewCert => &[Renew, StolenCard],
             Bug::PrimaryTimerFromLastBiometric => &[DailyUse],
             Bug::KeysSurviveEnrolmentChange => &[StolenPhonePinKnown],
@@ -232,8 +257,8 @@ impl Bug {
             | Bug::PseudonymPerServiceOnly
             | Bug::ResetKeepsPinCounter
             | Bug::SeCopyOfNamedPerson => &[Insider],
-            Bug::SeEnrolmentAnyRequester => &[Renew, Insider],
-            Bug::PseudonymAnyRequester => &[Enrol, Renew, Insider],
+            Bug::SeEnrolmentAnyRequester => &[Enrol, Renew, Insider],
+            Bug::PseudonymAnyRequester => &[Enrol, Renew, Kiosk, Insider],
             Bug::IgnoreSessionChannel => &[Enrol, Renew],
         }
     }

@@ -46,10 +46,16 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         scenario: Option<String>,
         /// Larger bounds (not in CI; minutes or more per scenario): each owner step once more
-        /// than its flows need, two attacker logins, up to 10 server sessions. Run one scenario
+        /// than its flows need, two attacker logins, up to 10 server sessions, every attacker
+        /// capability (`--every-capability`). Run one scenario
         /// per process with `--scenario NAME` to spread the scenarios over machines.
         #[arg(long)]
         deep: bool,
+        /// Every attacker capability in every scenario where its precondition holds, combined
+        /// (the default offers a subset within its budget; see model/README.md, "The
+        /// attacker's capabilities"). Implied by --deep. Not in CI.
+        #[arg(long)]
+        every_capability: bool,
         /// The seed's SMS baseline (§2-1) instead of the card-bound design: accounts keyed by a
         /// phone number, in `insider` only. The owner's number is reassigned to the second
         /// person, so `account isolation` is violated (exit 1): the takeover the seed predicts.
@@ -178,6 +184,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             scenario,
             svg,
             deep,
+            every_capability,
             sms_baseline,
             progress,
         } => {
@@ -190,6 +197,7 @@ fn run(command: Command) -> Result<ExitCode, Usage> {
             if deep {
                 config = config.deep();
             }
+            config.every_capability |= every_capability;
             if sms_baseline {
                 config = config.sms_baseline();
             }

@@ -19,7 +19,7 @@ use crate::card::{Card, Entry, Holder, PinResult};
 use crate::crypto::{Key, Origin, Person, PhoneId, Term};
 use crate::events::Happened;
 use crate::kiosk::{self, KioskId};
-use crate::server::{Method, Party, Service, SessionKind, Status};
+use crate::server::{Method, Party, Reason, Service, SessionKind, Status};
 use crate::system::{Action, Config, Scenario, State};
 use serde::Serialize;
 
@@ -509,14 +509,23 @@ impl Config {
                 .make_credential(uv, nonce, Origin::Real);
             self.deliver(s, c, att, Party::User).ok()?;
         }
-        let l = s.server.open(SessionKind::Login, Party::User, rules).ok()?;
-        let nonce = s.nonce(l)?;
-        let uv = self.owner_verify(s, PhoneId::New)?;
-        let a = s
-            .phone(PhoneId::New)
-            .se
-            .get_assertion(uv, nonce, Origin::Real)?;
-        self.deliver(s, l, a, Party::User).ok()?;
+        // A login refused for a stale counter is tried again: a clone of the key that signed
+        // ahead of the phone (`Capability::KeyClone`) is passed by the phone's own counter, one
+        // signature at a time (the server flags the key, WebAuthn L3 §6.1.1, and keeps it).
+        let l = loop {
+            let l = s.server.open(SessionKind::Login, Party::User, rules).ok()?;
+            let nonce = s.nonce(l)?;
+            let uv = self.owner_verify(s, PhoneId::New)?;
+            let a = s
+                .phone(PhoneId::New)
+                .se
+                .get_assertion(uv, nonce, Origin::Real)?;
+            match self.deliver(s, l, a, Party::User) {
+                Err(Reason::StaleCounter) => continue,
+                r => r.ok()?,
+            }
+            break l;
+        };
         let x = s.server.sessions.get(usize::from(l))?;
         (x.status
             == Status::Authenticated(Method::Fido {

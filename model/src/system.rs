@@ -100,16 +100,13 @@ impl Scenario {
         }
     }
 
-    /// Does the attacker open sessions of its own at the server?
-    pub(crate) fn attacker_sessions(self) -> bool {
-        matches!(
-            self,
-            Scenario::Enrol
-                | Scenario::Renew
-                | Scenario::StolenCard
-                | Scenario::Insider
-                | Scenario::StolenBoth
-        )
+    /// The phone the owner uses: in `renew` the new one (the thief holds the old).
+    pub fn owner_phone(self) -> PhoneId {
+        if self == Scenario::Renew {
+            PhoneId::New
+        } else {
+            PhoneId::Old
+        }
     }
 }
 
@@ -289,6 +286,10 @@ pub struct Config {
     /// Times the owner may take each step beyond what its flows need (0 in the default;
     /// `check --deep` raises it).
     pub owner_repeats: u8,
+    /// Every attacker capability wherever its precondition holds, combined
+    /// (`model check --every-capability`; [`crate::attacker::Capability`]), not only the
+    /// default's cells.
+    pub every_capability: bool,
     /// The seed's SMS baseline (§2-1): accounts keyed by a phone number, logged in by a
     /// one-time code sent to it (`model check --sms-baseline`; the checker must find the
     /// takeover after the number is reassigned).
@@ -381,6 +382,7 @@ impl Config {
             max_sessions: 8,
             attempt_cap: 24,
             owner_repeats: 0,
+            every_capability: false,
             sms_baseline: false,
         };
         config.validate()?;
@@ -413,8 +415,9 @@ impl Config {
     }
 
     /// The larger bounds of `model check --deep` (not in CI): each owner step once more than
-    /// its flows need, two attacker logins, up to 10 server sessions.
+    /// its flows need, two attacker logins, up to 10 server sessions, every attacker capability.
     pub fn deep(mut self) -> Config {
+        self.every_capability = true;
         self.owner_repeats = 1;
         self.attacker_sessions = 2;
         self.max_sessions = 10;
