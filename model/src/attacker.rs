@@ -240,6 +240,9 @@ impl Capability {
         Scenario::StolenBoth,
     ];
 
+    /// The row of the capability table in model/README.md ("The attacker's capabilities"),
+    /// which `tests/capabilities.rs` holds to [`Capability::possible`] and
+    /// [`Capability::in_default`].
     pub fn name(self) -> &'static str {
         match self {
             Capability::OwnSessions => "own logins and registrations",
