@@ -757,7 +757,7 @@ impl Config {
         if offers(C::HoldsPhone) {
             // Locked: presentations and lock-screen PINs; unlocked (by the thief, or from the
             // start in `renew`): its keys in the thief's logins and a JPKI copy asked for on it
-            // in any session. `stolen-phone`'s thief has no sessions of its own by default.
+            // in any session, wherever it has sessions of its own to use them in.
             if !old.auth.unlocked_by_thief {
                 Config::phone_guesses(out);
             } else if offers(C::OwnSessions) {
