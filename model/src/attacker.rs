@@ -189,7 +189,8 @@ impl Attacker {
 /// every scenario where its precondition holds ([`Capability::possible`]): all of them, combined,
 /// at `model check --every-capability` (and `--deep`); the default check offers the cells
 /// [`Capability::in_default`] lists, within its 60 s budget. `daily-use` has no attacker,
-/// `stolen-phone-pin-known` and `insider` have verbs of their own.
+/// `stolen-phone-pin-known` has verbs of its own, and `insider`'s second person has its own
+/// beside the sessions, identifier requests and JPKI-copy requests of this table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Capability {
     /// Login sessions of its own, and registrations naming any session as the parent.
@@ -264,6 +265,14 @@ impl Capability {
     /// possession is the scenario's starting condition.
     pub fn possible(self, sc: Scenario) -> bool {
         use Scenario as S;
+        // The second person: its own logins and registrations, requests in any session, and
+        // its own verbs (`AttackerVerb::RegisterForOwner` and the rest) for the others.
+        if sc == S::Insider {
+            return matches!(
+                self,
+                Capability::OwnSessions | Capability::SeOnOwnPhone | Capability::Pseudonyms
+            );
+        }
         if !Capability::SCENARIOS.contains(&sc) {
             return false;
         }
@@ -293,12 +302,15 @@ impl Capability {
     pub fn in_default(self, sc: Scenario) -> bool {
         use Scenario as S;
         match self {
-            Capability::OwnSessions | Capability::SeOnOwnPhone => true,
             Capability::OwnRecovery => sc != S::Enrol,
-            Capability::Pseudonyms => true,
             Capability::OwnPhoneQr => sc == S::Kiosk,
             Capability::Phishing | Capability::KeyClone => sc == S::Enrol,
-            Capability::KioskRelay | Capability::HoldsPhone | Capability::HoldsCard => true,
+            Capability::OwnSessions
+            | Capability::SeOnOwnPhone
+            | Capability::Pseudonyms
+            | Capability::KioskRelay
+            | Capability::HoldsPhone
+            | Capability::HoldsCard => true,
         }
     }
 }
@@ -676,12 +688,12 @@ impl Config {
             }
         }
         // One recovery of its own, under any session. The server accepts only a login the
-        // person's card authenticated, so in the default it is offered where the thief holds
-        // the card; `insider`'s second person has its own verbs for recoveries
-        // (`RecoverForOwner`). Elsewhere (`--every-capability`) with `skip-challenge-check`
-        // the attacker's recovery in `enrol` retires the SE copy that the owner then enrols
-        // again, a re-issue the conformance relying party does not map (one SE certificate;
-        // see vectors/README).
+        // person's card authenticated (a thief who knows the stolen card's PIN); elsewhere it
+        // refuses, and a refusal is no step. `insider`'s second person has its own verbs for
+        // recoveries (`RecoverForOwner`). Not in `enrol` by default: with
+        // `skip-challenge-check` the attacker's recovery there retires the SE copy that the
+        // owner then enrols again, a re-issue the conformance relying party does not map (one
+        // SE certificate; see vectors/README).
         let recoveries = own(|k| matches!(k, SessionKind::Recover { .. }));
         if offers(C::OwnRecovery) && recoveries < 1 {
             for p in sessions.clone() {
@@ -695,9 +707,7 @@ impl Config {
                 push(AttackerVerb::EnrolSeForOwner { session: p });
             }
         }
-        // Any session, any service: the server checks opener and status. Not in `stolen-card`
-        // by default, where it multiplies the thief's interleavings tenfold and shows nothing
-        // new (the thief's sessions are authenticated by the person's own card).
+        // Any session, any service: the server checks opener and status.
         if offers(C::Pseudonyms) {
             for p in sessions.clone() {
                 for service in Service::ALL {
@@ -779,15 +789,9 @@ impl Config {
                         out.push(Action::Attacker(AttackerVerb::SmsLogin { session: l }));
                     }
                 }
-                if session_left {
-                    out.push(Action::Attacker(AttackerVerb::OpenLogin));
-                }
                 // Any session as the parent; the server checks opener, kind, status and account.
                 for p in sessions.clone() {
                     if registrations < 2 {
-                        out.push(Action::Attacker(AttackerVerb::RequestRegister {
-                            parent: p,
-                        }));
                         out.push(Action::Attacker(AttackerVerb::RegisterForOwner {
                             parent: p,
                         }));
@@ -795,15 +799,6 @@ impl Config {
                     if recoveries < 1 {
                         out.push(Action::Attacker(AttackerVerb::RecoverForOwner {
                             parent: p,
-                        }));
-                    }
-                    out.push(Action::Attacker(AttackerVerb::EnrolSeForOwner {
-                        session: p,
-                    }));
-                    for service in Service::ALL {
-                        out.push(Action::Attacker(AttackerVerb::RequestPseudonym {
-                            session: p,
-                            service,
                         }));
                     }
                 }
